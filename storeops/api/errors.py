@@ -1,0 +1,92 @@
+"""Typed errors of the RetailNext client.
+
+The UI catches these, never httpx errors. Messages are written for a store
+manager; `detail` keeps the server's own words. No message ever contains a
+secret: credentials are not part of any request line we quote.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of every error the client raises."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.detail = detail
+
+    def __str__(self) -> str:
+        if self.detail and self.detail not in self.message:
+            return f"{self.message} ({self.detail})"
+        return self.message
+
+
+class AuthError(ApiError):
+    """401: the access key or secret key is wrong."""
+
+    status = 401
+
+
+class PermissionDenied(ApiError):
+    """403: the key works but its profile does not allow this."""
+
+    status = 403
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class InvalidRequest(ApiError):
+    """400 / 422: the server refused the request; `detail` is its error_detail."""
+
+    status = 400
+
+
+class RateLimited(ApiError):
+    """429: over a documented concurrency limit."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx."""
+
+    status = 500
+
+
+class ConnectionFailed(ApiError):
+    """The server could not be reached (DNS, refused, reset, TLS)."""
+
+
+class TlsError(ConnectionFailed):
+    """The server's certificate could not be verified."""
+
+
+class RequestTimeout(ConnectionFailed):
+    """No answer in time. For unsafe calls the outcome is unknown."""
+
+
+class ProtocolError(ApiError):
+    """The answer was malformed or not what the reference documents."""
+
+
+class MetricError(ApiError):
+    """A datamine metric answered ok: false."""
+
+    def __init__(self, metric: str, message: str, **kw):
+        super().__init__(message, **kw)
+        self.metric = metric
+
+
+class ValidationError(ApiError):
+    """Refused by the client before sending (documented rule broken)."""

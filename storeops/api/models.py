@@ -1,0 +1,345 @@
+"""Typed shapes of the RetailNext API answers and requests.
+
+Models ignore unknown fields (the cloud adds fields over time) and accept the
+documented nulls. They are plain data: no I/O, no Qt.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+
+
+# ---------------------------------------------------------------- locations
+
+class LocationType(StrEnum):
+    STORE = "store"
+    REGION = "region"
+    ENTRANCE = "entrance"
+    FITTING_ROOM = "fitting_room"
+    DISPLAY = "display"
+    OTHER = "other"
+    # Nodes above regions (the subscription's organization node) and any type
+    # the cloud adds later are kept as plain strings; see Location.location_type.
+
+
+SUBLOCATION_TYPES = frozenset(
+    {LocationType.ENTRANCE, LocationType.FITTING_ROOM, LocationType.DISPLAY, LocationType.OTHER}
+)
+
+EXTRA_FIELDS = (
+    "store.time_zone",
+    "store.store_id",
+    "store.pos_id",
+    "store.pos_division_id",
+    "store.staff_hour_id",
+    "store.occupancy_limit",
+    "store.validated_address",
+)
+
+
+class Location(ApiModel):
+    uuid: str
+    name: str = ""
+    type: str = "location"  # node type: location, video, traffic, pos
+    location_type: str | None = None
+    parent_uuid: str | None = None
+    area: float | None = None
+    archive_date: str | None = None
+    # extra fields, present only when asked for
+    store_id: str | None = None
+    occupancy_limit: int | None = None
+    time_zone: str | None = None
+    pos_id: str | None = None
+    pos_division_id: str | None = None
+    staff_hour_id: str | None = None
+    validated_address: Any = None
+    # sublocations
+    aggregate_to_parent: bool | None = None
+    aggregate_to_store: bool | None = None
+
+    @property
+    def is_store(self) -> bool:
+        return self.location_type == LocationType.STORE
+
+    @property
+    def is_region(self) -> bool:
+        return self.location_type == LocationType.REGION
+
+    @property
+    def is_sublocation(self) -> bool:
+        return self.location_type in SUBLOCATION_TYPES
+
+    @property
+    def archived(self) -> bool:
+        return self.archive_date is not None
+
+
+class LocationQuery(ApiModel):
+    """Body of POST v2/location."""
+
+    extra_fields: list[str] = Field(default_factory=list)
+    location_types: list[str] | None = None
+    node_types: list[str] | None = None
+    uuids: list[str] | None = None
+    root_uuids: list[str] | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.extra_fields:
+            body["extra_fields"] = list(self.extra_fields)
+        where: dict[str, Any] = {}
+        clauses = []
+        if self.location_types:
+            clauses.append({"location_types": list(self.location_types)})
+        if self.node_types:
+            clauses.append({"node_types": list(self.node_types)})
+        if clauses:
+            where["and"] = clauses
+        if self.uuids:
+            where["uuids"] = list(self.uuids)
+        if where:
+            body["where"] = where
+        if self.root_uuids:
+            body["root_uuids"] = list(self.root_uuids)
+        return body
+
+
+class LocationCreate(ApiModel):
+    name: str
+    parent_uuid: str
+    location_type: str
+    area: float | None = None
+    aggregate_to_parent: bool | None = None
+    aggregate_to_store: bool | None = None
+
+
+class LocationUpdate(ApiModel):
+    """Fields left as None are not sent."""
+
+    name: str | None = None
+    parent_uuid: str | None = None
+    location_type: str | None = None
+    area: float | None = None
+    occupancy_limit: int | None = None
+    bandwidth_limit: int | None = None
+    aggregate_to_parent: bool | None = None
+    aggregate_to_store: bool | None = None
+
+
+# ---------------------------------------------------------------- store hours
+
+class StoreHours(ApiModel):
+    """One store day. `open` / `close` are store-local wall time: the API's
+    trailing Z is documented as meaningless here, so they are naive datetimes."""
+
+    store_uuid: str
+    effective_day: datetime
+    open: datetime | None = None
+    close: datetime | None = None
+
+    @field_validator("effective_day", "open", "close", mode="before")
+    @classmethod
+    def _drop_fake_utc(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.endswith("Z"):
+            return value[:-1]
+        return value
+
+
+# ---------------------------------------------------------------- datamine
+
+class Validity(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    IMPUTED = "imputed"
+
+
+class DataGroup(ApiModel):
+    """One level of a datamine group. Date/time groups carry `from`/`through`
+    (or `from`/`to`); location groups carry uuid/name/qualified_name."""
+
+    type: str
+    uuid: str | None = None
+    name: str | None = None
+    qualified_name: str | None = None
+    from_: dict[str, Any] | None = Field(default=None, alias="from")
+    through: dict[str, Any] | None = None
+    to: dict[str, Any] | None = None
+    value: Any = None
+    group: DataGroup | None = None  # nested group-bys
+
+
+class DataPoint(ApiModel):
+    value: float | None = None
+    validity: str | None = None
+    index: int | None = None
+    group: DataGroup | None = None
+
+
+class MetricResult(ApiModel):
+    name: str
+    ok: bool = True
+    error: str | None = None
+    data: list[DataPoint] = Field(default_factory=list)
+
+
+class DatamineResult(ApiModel):
+    ok: bool = True
+    metrics: list[MetricResult] = Field(default_factory=list)
+
+    def metric(self, name: str) -> MetricResult:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+
+# ---------------------------------------------------------------- occupancy
+
+class OccupancyAdjust(ApiModel):
+    store_uuid: str
+    adjustment_count: int
+    adjustment_time: datetime | None = None
+
+
+# ---------------------------------------------------------------- predicted traffic
+
+class Prediction(ApiModel):
+    time: datetime
+    value: float
+
+
+class PredictedTraffic(ApiModel):
+    ok: bool = True
+    error: str = ""
+    predictions: list[Prediction] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- inventory
+
+class NetworkConfiguration(ApiModel):
+    mode: int = 0
+    ip: str = ""
+    gateway: str = ""
+    dns: str = ""
+    ntp: str = ""
+
+
+class CameraAnalytics(ApiModel):
+    traffic_line_count: int = 0
+    dwell_zone_count: int = 0
+    direction_line_configured: bool = False
+
+
+class Camera(ApiModel):
+    type: int
+    device_id: str
+    device_name: str = ""
+    store_uuid: str | None = None
+    appliance_id: str = ""
+    vendor: str = ""
+    model: str = ""
+    private_ip: str = ""
+    public_ip: str = ""
+    last_heard: datetime | None = None
+    serial_number: str = ""
+    network_configuration: NetworkConfiguration | None = None
+    video_channel_uuids: list[str] = Field(default_factory=list)
+    video_channel_count: int = 0
+    configuration_summary: dict[str, Any] = Field(default_factory=dict)
+    analytics: CameraAnalytics | None = None
+    height: int | None = None
+
+    @field_validator("last_heard", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class Channel(ApiModel):
+    channel_uuid: str
+    name: str = ""
+    device_id: str = ""
+    resolution: str = ""
+    frame_rate: float | None = None
+    record_on_motion: bool = False
+    minimum_retention_days: int = 0
+    # The API spells it "maximun"; accept both.
+    maximum_retention_days: int = Field(default=0, alias="maximun_retention_days")
+    blur_video: bool = False
+    recording_enabled: bool = False
+    snapshot_enabled: bool = False
+    snapshot_interval_secs: int = 0
+    snapshot_resolution: str = ""
+
+
+class Appliance(ApiModel):
+    appliance_id: str
+    store_uuid: str | None = None
+    mac_address: str = ""
+    private_ip: str = ""
+    public_ip: str = ""
+    network_configuration: NetworkConfiguration | None = None
+
+
+# ---------------------------------------------------------------- health
+
+class HealthAlert(ApiModel):
+    uuid: str
+    type: str = ""
+    description: str = ""
+    severity: str = ""
+    resolved: bool = False
+    obsolete: bool = False
+    alert_creation_time: datetime | None = None
+    event_time: datetime | None = None
+    resolved_time: datetime | None = None
+    store_uuid: str | None = None
+    store_name: str = ""
+    subject_id: str = ""
+    subject_name: str = ""
+
+
+# ---------------------------------------------------------------- video
+
+class ExportState(StrEnum):
+    IN_PROGRESS = "in_progress"  # 202
+    READY = "ready"              # 302
+    EXPIRED = "expired"          # 404
+    FAILED = "failed"            # 424
+
+
+class ExportRequest(ApiModel):
+    channels: list[str]
+    start: datetime
+    end: datetime
+    analytics_overlay: bool = False
+    info_overlay: bool = False
+    raw: bool = False
+    resolution: str | None = None  # "WxH", several channels only
+
+
+class ExportStatus(ApiModel):
+    export_id: str
+    state: ExportState
+    download_url: str | None = None  # absolute, when READY
+    reason: str | None = None        # when FAILED
+
+
+class HlsToken(ApiModel):
+    token: str
+
+    def __repr__(self) -> str:  # a token grants video access: keep it out of logs
+        return "HlsToken(token='***')"
+
+    __str__ = __repr__
+
+
+DatePart = Literal["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
