@@ -1,0 +1,62 @@
+"""Shared fixtures: a real simulator over HTTP, redirected app dirs, a fake keyring,
+and a qasync loop for GUI tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ACCESS_KEY = "test-access-key"
+SECRET_KEY = "test-secret-key-do-not-log"
+
+
+@pytest.fixture(scope="session")
+def sim():
+    """One simulator for the session: for tests that only read."""
+    from storeops.simulator.server import start_simulator
+
+    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def fresh_sim():
+    """A simulator of its own: for tests that change the chain or the clock."""
+    from storeops.simulator.server import start_simulator
+
+    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_app_dirs(tmp_path, monkeypatch):
+    """Never touch the real config, log or cache dirs, nor the real keyring."""
+    monkeypatch.setenv("STOREOPS_HOME", str(tmp_path / "storeops-home"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync loop driving asyncio from Qt's event loop; closed inside the test
+    (a loop left open makes "Signal source has been deleted" appear at exit)."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        if not loop.is_closed():
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+        asyncio.set_event_loop(None)
