@@ -90,3 +90,12 @@ class MetricError(ApiError):
 
 class ValidationError(ApiError):
     """Refused by the client before sending (documented rule broken)."""
+
+
+class ExportNotReady(ApiError):
+    """A video export was asked for before it was ready (or after it failed or
+    expired); `state` is the export's ExportState."""
+
+    def __init__(self, message: str, *, state: str, **kw):
+        super().__init__(message, **kw)
+        self.state = state

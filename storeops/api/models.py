@@ -10,7 +10,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from storeops.api.errors import MetricError
 
 
 class ApiModel(BaseModel):
@@ -80,6 +82,17 @@ class Location(ApiModel):
     @property
     def archived(self) -> bool:
         return self.archive_date is not None
+
+
+class LocationAnswer(ApiModel):
+    """Answer of POST v2/location: `nodes` is a list of lists of nodes."""
+
+    nodes: list[list[Location]] = Field(default_factory=list)
+
+    def flat(self) -> list[Location]:
+        if len(self.nodes) == 1:
+            return self.nodes[0]
+        return [node for group in self.nodes for node in group]
 
 
 class LocationQuery(ApiModel):
@@ -153,6 +166,42 @@ class StoreHours(ApiModel):
         return value
 
 
+class StoreHoursAnswer(ApiModel):
+    """Answer of POST v1/storehours: result → store uuid → day → hours.
+
+    Records are gathered wherever they sit under `result` and filed under their
+    own store_uuid: the reference's own example nests one store's day directly
+    under `result`, and a misfiled day is better kept than lost."""
+
+    result: dict[str, Any] = Field(default_factory=dict)
+
+    def by_store(self) -> dict[str, list[StoreHours]]:
+        out: dict[str, list[StoreHours]] = {}
+        for key, value in self.result.items():
+            if _looks_like_uuid_key(key):
+                out.setdefault(key, [])  # a store with no hours in range still shows
+            for record in _hours_records(value):
+                out.setdefault(record.store_uuid, []).append(record)
+        for days in out.values():
+            days.sort(key=lambda h: h.effective_day)
+        return out
+
+
+def _looks_like_uuid_key(key: str) -> bool:
+    return "T" not in key  # day keys are timestamps, store keys are uuids
+
+
+def _hours_records(value: Any, depth: int = 0) -> list[StoreHours]:
+    if not isinstance(value, dict) or depth > 3:
+        return []
+    if "store_uuid" in value and "effective_day" in value:
+        return [StoreHours.model_validate(value)]
+    out: list[StoreHours] = []
+    for inner in value.values():
+        out.extend(_hours_records(inner, depth + 1))
+    return out
+
+
 # ---------------------------------------------------------------- datamine
 
 class Validity(StrEnum):
@@ -186,7 +235,9 @@ class DataPoint(ApiModel):
 class MetricResult(ApiModel):
     name: str
     ok: bool = True
-    error: str | None = None
+    # The reference only says "a further description"; accept the usual keys.
+    error: str | None = Field(default=None,
+                              validation_alias=AliasChoices("error", "error_detail", "message"))
     data: list[DataPoint] = Field(default_factory=list)
 
 
@@ -195,10 +246,21 @@ class DatamineResult(ApiModel):
     metrics: list[MetricResult] = Field(default_factory=list)
 
     def metric(self, name: str) -> MetricResult:
+        """The named metric; MetricError if the server answered ok: false for it
+        (or left it out). Other metrics of the same answer stay usable."""
         for m in self.metrics:
             if m.name == name:
+                if not m.ok:
+                    raise MetricError(name, f"{name}: {m.error or 'the server could not serve this metric'}",
+                                      detail=m.error)
                 return m
-        raise KeyError(name)
+        raise MetricError(name, f"{name}: missing from the server's answer")
+
+    require = metric
+
+    def failed(self) -> dict[str, str]:
+        """Metrics that answered ok: false, with their error text."""
+        return {m.name: m.error or "" for m in self.metrics if not m.ok}
 
 
 # ---------------------------------------------------------------- occupancy
@@ -280,6 +342,19 @@ class Channel(ApiModel):
     snapshot_resolution: str = ""
 
 
+class InventoryPage(ApiModel):
+    ok: bool = True
+    next_page: str | None = None
+
+
+class CameraPage(InventoryPage):
+    cameras: list[Camera] = Field(default_factory=list)
+
+
+class ChannelPage(InventoryPage):
+    channels: list[Channel] = Field(default_factory=list)
+
+
 class Appliance(ApiModel):
     appliance_id: str
     store_uuid: str | None = None
@@ -287,6 +362,10 @@ class Appliance(ApiModel):
     private_ip: str = ""
     public_ip: str = ""
     network_configuration: NetworkConfiguration | None = None
+
+
+class AppliancePage(InventoryPage):
+    store_appliances: list[Appliance] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- health
@@ -305,6 +384,16 @@ class HealthAlert(ApiModel):
     store_name: str = ""
     subject_id: str = ""
     subject_name: str = ""
+
+
+class HealthAlertPage(ApiModel):
+    result: list[HealthAlert] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- downloads
+
+class DownloadList(ApiModel):
+    files: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- video

@@ -1,0 +1,409 @@
+"""The async RetailNext API client: one object per subscription, long-lived.
+
+    async with RetailNextClient.for_subscription("acme", access_key, secret_key) as client:
+        stores = await client.query_locations(LocationQuery(location_types=["store"]))
+
+Every call states its limit family and whether it is safe to repeat; the
+transport does the rest (limits, credentials, retries, typed errors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import TypeAdapter
+
+from storeops.api import downloads
+from storeops.api.datamine import DatamineRequest, gregorian_text
+from storeops.api.errors import ExportNotReady, InvalidRequest, ProtocolError, ValidationError
+from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
+from storeops.api.models import (
+    Appliance,
+    AppliancePage,
+    Camera,
+    CameraPage,
+    Channel,
+    ChannelPage,
+    DatamineResult,
+    DownloadList,
+    ExportRequest,
+    ExportState,
+    ExportStatus,
+    HealthAlert,
+    HealthAlertPage,
+    HlsToken,
+    Location,
+    LocationAnswer,
+    LocationCreate,
+    LocationQuery,
+    LocationType,
+    LocationUpdate,
+    PredictedTraffic,
+    Prediction,
+    StoreHours,
+    StoreHoursAnswer,
+    SUBLOCATION_TYPES,
+)
+from storeops.api.pagination import MAX_PAGE_LENGTH, cursor_pages, header_pages
+from storeops.api.retry import RetryPolicy
+from storeops.api.transport import (
+    DEFAULT_TIMEOUT,
+    Call,
+    Transport,
+    basic_auth_header,
+    server_detail,
+)
+from storeops.api.urls import normalize_base_url, subscription_url
+
+T = TypeVar("T")
+
+#: Days per predicted traffic request (documented maximum).
+PREDICTION_DAYS_PER_REQUEST = 7
+#: How far ahead predictions exist (documented).
+PREDICTION_HORIZON_DAYS = 31
+#: Channels in one video export (documented maximum, one appliance).
+MAX_EXPORT_CHANNELS = 16
+
+EXPORT_TASK_PATH = "/v1/video/export/task/"
+CREATABLE_TYPES = frozenset(SUBLOCATION_TYPES | {LocationType.REGION})
+
+_LOCATIONS = TypeAdapter(LocationAnswer)
+_LOCATION = TypeAdapter(Location)
+_DATAMINE = TypeAdapter(DatamineResult)
+_STORE_HOURS = TypeAdapter(StoreHoursAnswer)
+_PREDICTED = TypeAdapter(PredictedTraffic)
+_CAMERAS = TypeAdapter(CameraPage)
+_CHANNELS = TypeAdapter(ChannelPage)
+_APPLIANCES = TypeAdapter(AppliancePage)
+_ALERTS = TypeAdapter(HealthAlertPage)
+_HLS_TOKEN = TypeAdapter(HlsToken)
+_DOWNLOADS = TypeAdapter(DownloadList)
+
+
+def _segment(value: str, what: str) -> str:
+    """One path segment; quoting keeps a uuid from walking the path."""
+    if not value or not isinstance(value, str):
+        raise ValidationError(f"{what} is missing")
+    return quote(value, safe="")
+
+
+def _iso_utc(value: datetime, what: str) -> str:
+    if value.tzinfo is None:
+        raise ValidationError(f"{what} needs a time zone")
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+class RetailNextClient:
+    def __init__(
+        self,
+        base_url: str,
+        access_key: str,
+        secret_key: str,
+        *,
+        http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        timeout: httpx.Timeout | float | None = None,
+        limits: RequestLimits | None = None,
+        today: Callable[[], date] = _utc_today,
+    ) -> None:
+        if not access_key or not secret_key:
+            raise ValidationError("both the access key and the secret key are needed")
+        self.base_url = normalize_base_url(base_url)
+        self._access_hint = access_key[:4] + "…" if len(access_key) > 8 else "…"
+        self._owns_http = http is None
+        if http is None:
+            http = httpx.AsyncClient(
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=max_in_flight + 4,
+                                    max_keepalive_connections=max_in_flight),
+            )
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT
+        elif not isinstance(timeout, httpx.Timeout):
+            timeout = httpx.Timeout(timeout)
+        self._today = today
+        self._transport = Transport(
+            self.base_url,
+            basic_auth_header(access_key, secret_key),
+            http,
+            retry=retry or RetryPolicy(),
+            limits=limits or RequestLimits(max_in_flight),
+            timeout=timeout,
+        )
+
+    @classmethod
+    def for_subscription(cls, name: str, access_key: str, secret_key: str,
+                         **kw: Any) -> RetailNextClient:
+        return cls(subscription_url(name), access_key, secret_key, **kw)
+
+    def __repr__(self) -> str:
+        return (f"RetailNextClient({self.base_url!r}, access_key={self._access_hint!r}, "
+                f"secret_key='***')")
+
+    __str__ = __repr__
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._transport.http.aclose()
+
+    async def __aenter__(self) -> RetailNextClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _call(self, call: Call, adapter: TypeAdapter[T]) -> T:
+        response = await self._transport.send(call)
+        return await self._transport.decode(call, response, adapter)
+
+    # ------------------------------------------------------------ locations
+
+    async def query_locations(self, query: LocationQuery | None = None) -> list[Location]:
+        body = query.to_body() if query is not None else {}
+        call = Call("POST", "/v2/location", Family.LOCATION, safe=True, json=body)
+        answer = await self._call(call, _LOCATIONS)
+        return answer.flat()
+
+    async def create_location(self, new: LocationCreate) -> Location:
+        if new.location_type not in CREATABLE_TYPES:
+            raise ValidationError("only entrances, fitting rooms, displays, other areas and "
+                                  "regions can be created (stores cannot)")
+        if not new.name.strip():
+            raise ValidationError("a location needs a name")
+        call = Call("POST", "/v2/location/create", Family.LOCATION, safe=False,
+                    json=new.model_dump(exclude_none=True), expected=frozenset({200, 201}))
+        return await self._call(call, _LOCATION)
+
+    async def update_location(self, uuid: str, change: LocationUpdate) -> Location:
+        body = change.model_dump(exclude_none=True)
+        if not body:
+            raise ValidationError("nothing to change")
+        if change.location_type is not None and change.location_type not in SUBLOCATION_TYPES:
+            raise ValidationError("only sublocations can change type, and not to store or region")
+        # A PUT of the same fields twice leaves the same result: safe to retry.
+        call = Call("PUT", f"/v2/location/{_segment(uuid, 'location')}", Family.LOCATION,
+                    safe=True, json=body)
+        return await self._call(call, _LOCATION)
+
+    # ------------------------------------------------------------ metrics
+
+    async def datamine(self, request: DatamineRequest) -> DatamineResult:
+        call = Call("POST", "/v2/datamine", safe=True, json=request.to_body())
+        return await self._call(call, _DATAMINE)
+
+    async def adjust_occupancy(self, store_uuid: str, count: int,
+                               at: datetime | None = None) -> None:
+        """Never retried: repeating it would count the people twice."""
+        if isinstance(count, bool) or not isinstance(count, int) or count == 0:
+            raise ValidationError("the adjustment must be a non-zero whole number")
+        body: dict[str, Any] = {"store_uuid": store_uuid, "adjustment_count": count}
+        if not store_uuid:
+            raise ValidationError("choose a store")
+        if at is not None:
+            body["adjustment_time"] = at.isoformat(timespec="seconds")
+        call = Call("POST", "/v1/occupancy/adjust", safe=False, json=body,
+                    expected=frozenset({200, 201, 204}))
+        await self._transport.send(call)
+
+    async def store_hours(self, store_uuids: Sequence[str] | str, start: date,
+                          end: date) -> dict[str, list[StoreHours]]:
+        stores = [store_uuids] if isinstance(store_uuids, str) else list(store_uuids)
+        if not stores:
+            raise ValidationError("choose at least one store")
+        if end < start:
+            raise ValidationError("the end date is before the start date")
+        body = {"stores": stores, "start_date": gregorian_text(start),
+                "end_date": gregorian_text(end)}
+        answer = await self._call(Call("POST", "/v1/storehours", safe=True, json=body),
+                                  _STORE_HOURS)
+        return answer.by_store()
+
+    async def predicted_traffic(self, store_uuid: str, first_day: date, last_day: date, *,
+                                today: date | None = None) -> list[Prediction]:
+        """15-minute predictions; ranges over 7 days become several requests, run
+        side by side (the family limit of 3 applies) and merged in order."""
+        today = today or self._today()
+        if not store_uuid:
+            raise ValidationError("choose a store")
+        if last_day < first_day:
+            raise ValidationError("the last day is before the first day")
+        if first_day <= today:
+            raise ValidationError("predictions are only for days after today")
+        if last_day > today + timedelta(days=PREDICTION_HORIZON_DAYS):
+            raise ValidationError(f"predictions reach only {PREDICTION_HORIZON_DAYS} days ahead")
+        chunks = []
+        start = first_day
+        while start <= last_day:
+            end = min(last_day, start + timedelta(days=PREDICTION_DAYS_PER_REQUEST - 1))
+            chunks.append((start, end))
+            start = end + timedelta(days=1)
+        parts = await _gather([self._predicted_chunk(store_uuid, a, b) for a, b in chunks])
+        return [p for part in parts for p in part]
+
+    async def _predicted_chunk(self, store_uuid: str, first: date, last: date) -> list[Prediction]:
+        body = {"store_uuid": store_uuid, "first_day": first.isoformat(),
+                "last_day": last.isoformat()}
+        call = Call("POST", "/v1/predictedtraffic", Family.PREDICTED_TRAFFIC, safe=True,
+                    json=body)
+        answer = await self._call(call, _PREDICTED)
+        if not answer.ok:
+            raise InvalidRequest(f"{call.label}: no prediction", detail=answer.error or None)
+        return sorted(answer.predictions, key=lambda p: p.time)
+
+    # ------------------------------------------------------------ inventory
+
+    def cameras(self, store_uuid: str | None = None, *,
+                page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Camera]:
+        params = [("store_uuid", store_uuid)] if store_uuid else None
+        call = Call("GET", "/v1/inventory/cameras", Family.INVENTORY, safe=True, params=params)
+        return cursor_pages(self._transport, call, _CAMERAS, lambda p: p.cameras,
+                            lambda p: p.next_page, page_length)
+
+    def channels(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Channel]:
+        call = Call("GET", "/v1/inventory/channels", Family.INVENTORY, safe=True)
+        return cursor_pages(self._transport, call, _CHANNELS, lambda p: p.channels,
+                            lambda p: p.next_page, page_length)
+
+    def appliances(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Appliance]:
+        call = Call("GET", "/v1/inventory/appliances", Family.INVENTORY, safe=True)
+        return cursor_pages(self._transport, call, _APPLIANCES, lambda p: p.store_appliances,
+                            lambda p: p.next_page, page_length)
+
+    def health_alerts(self, start_time: datetime | None = None, *,
+                      page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[HealthAlert]:
+        """Alerts created before `start_time` (the API's name), newest first."""
+        body = {"start_time": gregorian_text(start_time)} if start_time is not None else {}
+        call = Call("POST", "/v1/healthalerts", safe=True, json=body)
+        return header_pages(self._transport, call, _ALERTS, lambda p: p.result, page_length)
+
+    # ------------------------------------------------------------ video
+
+    async def hls_token(self, location_uuid: str) -> HlsToken:
+        if not location_uuid:
+            raise ValidationError("choose a location")
+        call = Call("POST", "/v1/hlsapitoken", safe=True, json={"location_uuid": location_uuid})
+        return await self._call(call, _HLS_TOKEN)
+
+    def hls_url(self, channel_uuid: str, token: HlsToken | str) -> str:
+        """The stream URL for the player. It carries the token: do not log it."""
+        value = token.token if isinstance(token, HlsToken) else token
+        return (f"{self.base_url}/v1/hls/{_segment(channel_uuid, 'channel')}.m3u8"
+                f"?token={quote(value, safe='')}")
+
+    async def start_export(self, request: ExportRequest) -> str:
+        """Starts a video export; returns its id. Never retried: a repeat would
+        start a second export."""
+        channels = list(request.channels)
+        if not channels:
+            raise ValidationError("choose at least one channel")
+        if len(channels) > MAX_EXPORT_CHANNELS:
+            raise ValidationError(f"at most {MAX_EXPORT_CHANNELS} channels in one export")
+        if len(set(channels)) != len(channels):
+            raise ValidationError("a channel is listed twice")
+        if request.end <= request.start:
+            raise ValidationError("the export must end after it starts")
+        params: list[tuple[str, str]] = [("channel", c) for c in channels]
+        params += [
+            ("start", _iso_utc(request.start, "the export start")),
+            ("end", _iso_utc(request.end, "the export end")),
+            ("analytics_overlay", "1" if request.analytics_overlay else "0"),
+            ("info_overlay", "1" if request.info_overlay else "0"),
+            ("raw", "1" if request.raw else "0"),
+        ]
+        # The resolution only applies when several channels are tiled together.
+        if request.resolution and len(channels) > 1:
+            width, _, height = request.resolution.lower().partition("x")
+            if not (width.isdigit() and height.isdigit()):
+                raise ValidationError("the resolution is written like 1024x768")
+            params.append(("resolution", f"{int(width)}x{int(height)}"))
+        call = Call("POST", "/v1/video/export/start", safe=False, params=params,
+                    expected=frozenset({200, 201, 202}))
+        response = await self._transport.send(call)
+        location = response.headers.get("location", "")
+        path = httpx.URL(location).path if location else ""
+        if EXPORT_TASK_PATH not in path:
+            raise ProtocolError(f"{call.label}: the answer did not say where the export is")
+        export_id = path.split(EXPORT_TASK_PATH, 1)[1].strip("/")
+        if not export_id or "/" in export_id:
+            raise ProtocolError(f"{call.label}: the answer did not say where the export is")
+        return export_id
+
+    async def export_status(self, export_id: str) -> ExportStatus:
+        call = Call("GET", EXPORT_TASK_PATH + _segment(export_id, "export"), safe=True,
+                    expected=frozenset({200, 202, 302, 404, 424}))
+        response = await self._transport.send(call)
+        status = response.status_code
+        if status == 302:
+            location = response.headers.get("location")
+            if not location:
+                raise ProtocolError(f"{call.label}: ready, but without a download link")
+            url = str(httpx.URL(self.base_url + "/").join(location))
+            return ExportStatus(export_id=export_id, state=ExportState.READY, download_url=url)
+        if status == 404:
+            return ExportStatus(export_id=export_id, state=ExportState.EXPIRED)
+        if status == 424:
+            return ExportStatus(export_id=export_id, state=ExportState.FAILED,
+                                reason=server_detail(response) or "the export failed")
+        return ExportStatus(export_id=export_id, state=ExportState.IN_PROGRESS)
+
+    async def delete_export(self, export_id: str) -> None:
+        """Deleting an export that is already gone is not an error."""
+        call = Call("DELETE", EXPORT_TASK_PATH + _segment(export_id, "export"), safe=True,
+                    expected=frozenset({200, 202, 204, 404}))
+        await self._transport.send(call)
+
+    async def download_export(self, export: str | ExportStatus, dest: Path,
+                              progress: downloads.Progress | None = None) -> Path:
+        status = export if isinstance(export, ExportStatus) else await self.export_status(export)
+        if status.state is not ExportState.READY or not status.download_url:
+            messages = {
+                ExportState.IN_PROGRESS: "the export is still being prepared",
+                ExportState.EXPIRED: "the export has expired or was deleted",
+                ExportState.FAILED: "the export failed",
+            }
+            raise ExportNotReady(messages.get(status.state, "the export is not ready"),
+                                 state=status.state, detail=status.reason)
+        return await downloads.download(self._transport, status.download_url, Path(dest),
+                                        progress=progress)
+
+    # ------------------------------------------------------------ custom exports
+
+    async def list_downloads(self, prefix: str = "custom_exports") -> list[str]:
+        call = Call("GET", "/v1/downloads/list", safe=True, params=[("prefix", prefix)])
+        return (await self._call(call, _DOWNLOADS)).files
+
+    async def download_file(self, file: str, dest: Path,
+                            progress: downloads.Progress | None = None) -> Path:
+        if not file:
+            raise ValidationError("choose a file")
+        return await downloads.download(self._transport, "/v1/downloads/download", Path(dest),
+                                        params=[("file", file)], progress=progress)
+
+
+async def _gather(coros: Iterable[Awaitable[T]]) -> list[T]:
+    """Like asyncio.gather, but the first failure cancels the siblings (no
+    requests left running for an answer nobody will read)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+

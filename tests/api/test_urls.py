@@ -1,0 +1,52 @@
+"""Which servers the client agrees to send credentials to."""
+
+from __future__ import annotations
+
+import pytest
+
+from storeops.api.client import RetailNextClient
+from storeops.api.errors import ValidationError
+from storeops.api.urls import is_loopback_host, normalize_base_url, subscription_url
+
+
+async def test_for_subscription_builds_the_https_url():
+    client = RetailNextClient.for_subscription("acme-retail", "key", "secret")
+    try:
+        assert client.base_url == "https://acme-retail.api.retailnext.net"
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("name", ["", "acme.evil.com/x", "a b", "-acme", "acme_1"])
+def test_bad_subscription_names_are_refused(name):
+    with pytest.raises(ValidationError):
+        subscription_url(name)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080", "http://127.3.4.5", "http://localhost:1234/", "http://[::1]:99",
+    "https://example.com", "https://example.com/api/",
+])
+def test_accepted_base_urls(url):
+    assert not normalize_base_url(url).endswith("/")
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.com", "http://10.0.0.5:8080", "http://128.0.0.1", "http://localhost.example.com",
+    "ftp://localhost", "https://user:pw@example.com", "https://example.com/?a=1", "not a url",
+])
+def test_refused_base_urls(url):
+    with pytest.raises(ValidationError):
+        RetailNextClient(url, "key", "secret")
+
+
+def test_loopback_hosts():
+    assert is_loopback_host("127.0.0.1") and is_loopback_host("::1") and is_loopback_host("localhost")
+    assert not is_loopback_host("192.168.1.1") and not is_loopback_host("localhost.evil.com")
+
+
+def test_missing_keys_are_refused():
+    with pytest.raises(ValidationError):
+        RetailNextClient("https://example.com", "", "secret")
+    with pytest.raises(ValidationError):
+        RetailNextClient("https://example.com", "key", "")
