@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from storeops.simulator.errors import ApiError, error_response, read_object, req_str
 from storeops.simulator.video.encode import encode_segment
 from storeops.simulator.video.exports import ExportManager, ExportRequestError, parse_export_request
 from storeops.simulator.video.hls import SegmentCache, playlist, segment_available
@@ -30,7 +30,7 @@ SEGMENT_TYPE = "video/mp2t"
 
 
 def _error(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": code, "error_detail": detail}, status_code=status)
+    return error_response(status, detail, code)
 
 
 class VideoService:
@@ -47,14 +47,10 @@ class VideoService:
     # ------------------------------------------------------------ HLS
 
     async def hls_token(self, request: Request) -> Response:
-        raw = await request.body()  # the documented curl sends JSON without a content type
-        try:
-            body = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "bad_request", "request body is not valid JSON")
-        location = body.get("location_uuid") if isinstance(body, dict) else None
-        if not isinstance(location, str) or not location:
-            return _error(400, "bad_request", "missing required field: location_uuid (string)")
+        try:  # JSON whatever the content type: the documented curl sends none
+            location = req_str(await read_object(request), "location_uuid")
+        except ApiError as exc:
+            return error_response(exc.status, exc.detail, exc.code)
         token = self.tokens.issue(self.ctx.world, location, self.ctx.clock.now())
         if token is None:
             return _error(404, "not_found", f"no location {location}")
