@@ -1,0 +1,289 @@
+"""Composition root: settings, secrets, the API client (or the demo simulator),
+the shared store selection and the main window.
+
+The window is shown first; the connection is made after its first paint, so
+start-up never waits for the network or for the demo simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from secrets import token_urlsafe
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from storeops import log as applog
+from storeops.secrets import SecretStore
+from storeops.settings import Settings
+from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
+from storeops.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+DEMO_SEED = 1
+SAVE_DELAY_MS = 400
+FIRST_PAINT_WAIT_S = 0.5
+
+
+class App(QObject):
+    def __init__(self, settings: Settings, secrets: SecretStore | None = None, *,
+                 force_demo: bool = False, demo_seed: int = DEMO_SEED):
+        super().__init__()
+        self.settings = settings
+        self.secrets = secrets or SecretStore()
+        self.force_demo = force_demo
+        self.demo_seed = demo_seed
+        self.reporter = StatusReporter(self)
+        self.selection = StoreSelection(self)
+        self.window = MainWindow(settings, self.selection, self.reporter)
+        self.client: Any = None
+        self.simulator: Any = None
+        self.ctx: PaneContext | None = None
+        self.demo = False
+        self._closed = asyncio.Event()
+        self.connected = asyncio.Event()
+        self._connect_lock = asyncio.Lock()
+        self._dialogs: list[QObject] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._save_now)
+
+        w = self.window
+        w.closing.connect(self._closed.set)
+        w.refresh_requested.connect(self.refresh)
+        w.accounts_requested.connect(self.open_accounts)
+        w.about_requested.connect(self.open_about)
+        w.panes.action.connect(self._connecting_action)
+        w.sidebar.pane_chosen.connect(lambda _key: self.save_soon())
+        self.selection.changed.connect(self._store_changed)
+
+    # ------------------------------------------------------------ lifecycle
+    def wants_demo(self) -> bool:
+        return self.force_demo or self.settings.active_profile() is None
+
+    async def start(self) -> None:
+        """Show the window, then connect once it has painted."""
+        painted = asyncio.get_running_loop().create_future()
+        self.window.first_painted.connect(lambda t: painted.done() or painted.set_result(t))
+        self.window.set_demo(self.wants_demo())
+        self.window.show()
+        try:
+            await asyncio.wait_for(painted, FIRST_PAINT_WAIT_S)
+        except asyncio.TimeoutError:  # minimised or never exposed: connect anyway
+            pass
+        await self.connect()
+
+    async def run(self) -> None:
+        await self.start()
+        await self._closed.wait()
+        await self.shutdown()
+
+    def close(self) -> None:
+        self.window.close()
+
+    async def shutdown(self) -> None:
+        self._save_timer.stop()
+        await self.disconnect()
+        self.window.save_geometry()
+        self.settings.save()
+        self._writer.shutdown(wait=True)
+
+    # ------------------------------------------------------------ connection
+    async def connect(self) -> bool:
+        async with self._connect_lock:
+            return await self._connect()
+
+    async def _connect(self) -> bool:
+        demo = self.wants_demo()
+        self.demo = demo
+        w = self.window
+        w.set_demo(demo)
+        w.store_selector.reset()
+        try:
+            if demo:
+                w.set_source("")
+                w.status.set_connection("connecting", "Starting demo data…")
+                w.panes.set_connecting("Connecting…", "Starting the demo store chain.")
+                self.client = await self._demo_client()
+                source = "Demo data"
+            else:
+                profile = self.settings.active_profile()
+                assert profile is not None
+                w.set_source(profile.name)
+                w.status.set_connection("connecting", f"Connecting to {profile.target}…")
+                w.panes.set_connecting("Connecting…", f"Connecting to {profile.target}.")
+                secret = self.secrets.get(profile.id)
+                if not secret:
+                    return self._failed(
+                        "error", "No secret key stored for this account",
+                        f"The secret key of “{profile.name}” is not in this computer's keyring. "
+                        "Enter it again under Accounts.")
+                from storeops.services.accounts import make_client
+
+                self.client = make_client(profile.url, profile.access_key, secret)
+                source = f"Connected to {profile.target}"
+            from storeops.services.stores import load_stores
+
+            async with self.reporter.busy("Loading stores"):
+                stores = await load_stores(self.client)
+        except Exception as exc:
+            return self._connect_failed(exc)
+        self.selection.set_stores(stores, self.settings.last_store_uuid)
+        self.ctx = PaneContext(client=self.client, stores=self.selection, status=self.reporter,
+                               settings=self.settings, demo=demo, source=source)
+        w.status.set_connection("demo" if demo else "connected", source)
+        w.panes.set_context(self.ctx)
+        self.connected.set()
+        log.info("connected: %s, %d stores", source, len(stores))
+        return True
+
+    def _connect_failed(self, exc: Exception) -> bool:
+        from storeops.api.errors import ApiError
+        from storeops.services.accounts import describe_error, is_offline
+
+        if not isinstance(exc, (ApiError, asyncio.TimeoutError, OSError)):
+            # A bug, not a network problem: the crash path shows it.
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        message = describe_error(exc)
+        log.warning("connection failed: %s", message)
+        offline = is_offline(exc)
+        return self._failed("offline" if offline else "error", message,
+                            message + (". Check the network and try again." if offline else "."))
+
+    def _failed(self, state: str, short: str, text: str) -> bool:
+        w = self.window
+        w.status.set_connection(state, "Offline" if state == "offline" else "Not connected")
+        self.reporter.error(short)
+        w.panes.set_connecting("Could not connect", text, failed=True)
+        w.store_selector.reset("No stores")
+        return False
+
+    async def _demo_client(self):
+        from storeops.services.accounts import make_client
+
+        if self.simulator is None:
+            access, secret = token_urlsafe(12), token_urlsafe(24)
+            applog.register_secret(secret)
+            loop = asyncio.get_running_loop()
+            # uvicorn and the seeded world start on a worker thread: the window
+            # stays responsive meanwhile.
+            self.simulator = await loop.run_in_executor(None, _start_demo, access, secret,
+                                                        self.demo_seed)
+            self._demo_keys = (access, secret)
+        access, secret = self._demo_keys
+        return make_client(self.simulator.url, access, secret)
+
+    async def disconnect(self) -> None:
+        self.connected.clear()
+        self.window.panes.set_context(None)
+        self.ctx = None
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception:
+                log.warning("closing the API client failed", exc_info=True)
+        if self.simulator is not None and not self.wants_demo() or self._closed.is_set():
+            await self._stop_simulator()
+
+    async def _stop_simulator(self) -> None:
+        simulator, self.simulator = self.simulator, None
+        if simulator is not None:
+            await asyncio.get_running_loop().run_in_executor(None, simulator.stop)
+
+    async def reconnect(self) -> bool:
+        async with self._connect_lock:
+            await self.disconnect()
+            return await self._connect()
+
+    # ------------------------------------------------------------ actions
+    def refresh(self) -> None:
+        if self.ctx is None:
+            _spawn(self.reconnect())
+        elif not self.window.panes.refresh_current():
+            _spawn(self.reload_stores())
+
+    async def reload_stores(self) -> None:
+        if self.client is None:
+            return
+        from storeops.services.accounts import describe_error
+        from storeops.services.stores import load_stores
+
+        try:
+            async with self.reporter.busy("Loading stores"):
+                stores = await load_stores(self.client)
+        except Exception as exc:
+            self.reporter.error(describe_error(exc))
+            return
+        self.selection.set_stores(stores, self.settings.last_store_uuid)
+
+    def _connecting_action(self, key: str) -> None:
+        if key == "retry":
+            _spawn(self.reconnect())
+        elif key == "accounts":
+            self.open_accounts()
+        elif key == "demo":
+            self.use_profile(None)
+
+    def use_profile(self, profile_id: str | None) -> None:
+        """Switch accounts (None: demo data) and reconnect."""
+        self.settings.active_profile_id = profile_id
+        self.force_demo = False
+        self.save_soon()
+        _spawn(self.reconnect())
+
+    def open_accounts(self):
+        from storeops.ui.dialogs.accounts import AccountsDialog
+
+        dialog = AccountsDialog(self.settings, self.secrets, self.window)
+        dialog.active_changed.connect(self.use_profile)
+        return self._open(dialog)
+
+    def open_about(self):
+        from storeops.ui.dialogs.about import AboutDialog
+
+        source = self.ctx.source if self.ctx else ""
+        return self._open(AboutDialog(source, self.window))
+
+    def _open(self, dialog):
+        self._dialogs = [d for d in self._dialogs if d.isVisible()]
+        self._dialogs.append(dialog)
+        dialog.open()  # window-modal without a nested event loop (qasync)
+        return dialog
+
+    # ------------------------------------------------------------ settings
+    def _store_changed(self, store) -> None:
+        if store is not None and store.uuid != self.settings.last_store_uuid:
+            self.settings.last_store_uuid = store.uuid
+            self.save_soon()
+
+    def save_soon(self) -> None:
+        self._save_timer.start()
+
+    def _save_now(self) -> None:
+        # Serialised here, written on a worker thread: the disk never stalls the GUI.
+        self._writer.submit(self.settings.write, self.settings.dump())
+
+
+def _start_demo(access: str, secret: str, seed: int):
+    from storeops.simulator.server import start_simulator
+
+    return start_simulator(access_key=access, secret_key=secret, seed=seed)
+
+
+def _spawn(coro) -> asyncio.Task:
+    task = asyncio.ensure_future(coro)
+    task.add_done_callback(_report_task_error)
+    return task
+
+
+def _report_task_error(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        exc = task.exception()
+        sys.excepthook(type(exc), exc, exc.__traceback__)

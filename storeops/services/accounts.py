@@ -1,0 +1,154 @@
+"""Connection profiles as clients, and "Test connection" with messages a store
+manager can act on. No Qt here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from storeops.api import errors
+from storeops.api.models import LocationQuery
+from storeops.log import register_secret
+
+log = logging.getLogger(__name__)
+
+TEST_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class TestResult:
+    ok: bool
+    message: str
+    store_count: int | None = None
+    kind: str = "ok"  # ok, auth, permission, unreachable, tls, timeout, server, other
+
+
+def make_client(url: str, access_key: str, secret_key: str, *, timeout: float | None = None,
+                retries: bool = True):
+    """One long-lived RetailNextClient; the caller closes it (`await client.aclose()`)."""
+    from storeops.api.client import RetailNextClient
+    from storeops.api.retry import RetryPolicy
+
+    register_secret(secret_key)
+    kwargs: dict = {}
+    if not retries:
+        kwargs["retry"] = RetryPolicy.never()
+    if timeout is not None:
+        import httpx
+
+        kwargs["http"] = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
+        _maybe_timeout_kw(kwargs, timeout)
+    return RetailNextClient(url, access_key, secret_key, **kwargs)
+
+
+def _maybe_timeout_kw(kwargs: dict, timeout: float) -> None:
+    """Pass `timeout=` when the client accepts it (its transport sets a per-request
+    timeout that would override the injected http client's)."""
+    import inspect
+
+    from storeops.api.client import RetailNextClient
+
+    if "timeout" in inspect.signature(RetailNextClient).parameters:
+        import httpx
+
+        kwargs["timeout"] = httpx.Timeout(timeout)
+
+
+async def test_connection(url: str, access_key: str, secret_key: str, *,
+                          timeout: float = TEST_TIMEOUT_S) -> TestResult:
+    """One cheap query (the store list, no extra fields) and a precise verdict."""
+    host = urlsplit(url).hostname or url
+    client = make_client(url, access_key, secret_key, timeout=timeout, retries=False)
+    try:
+        stores = await asyncio.wait_for(
+            client.query_locations(LocationQuery(location_types=["store"])), timeout + 1.0
+        )
+    except errors.AuthError:
+        return TestResult(False, "Wrong access key or secret key: the server refused them (401). "
+                          "Copy both keys again from Admin Settings › System Access Tokens.",
+                          kind="auth")
+    except errors.PermissionDenied:
+        return TestResult(False, "The keys are valid but not allowed to read locations (403). "
+                          "Ask your subscription admin to give this token location access.",
+                          kind="permission")
+    except errors.TlsError:
+        return TestResult(False, f"Secure connection to {host} failed: its certificate could not "
+                          "be verified (TLS). Check the address, or ask IT about a proxy.",
+                          kind="tls")
+    except (errors.RequestTimeout, asyncio.TimeoutError):
+        return TestResult(False, f"{host} did not answer within {timeout:g} s (timeout). "
+                          "Check your network connection and try again.", kind="timeout")
+    except errors.ConnectionFailed:
+        return TestResult(False, f"Cannot reach {host} (unreachable host). Check the subscription "
+                          "name or address, and that this computer is online.", kind="unreachable")
+    except errors.NotFound:
+        return TestResult(False, f"{host} answered, but it is not a RetailNext API address (404).",
+                          kind="other")
+    except errors.ServerError as exc:
+        return TestResult(False, f"The server had a problem ({exc.status or '5xx'}). Try again later.",
+                          kind="server")
+    except errors.ApiError as exc:
+        return TestResult(False, f"Connection test failed: {exc}", kind="other")
+    finally:
+        try:
+            await client.aclose()
+        except Exception:  # closing a half-open client must not hide the verdict
+            log.debug("closing the test client failed", exc_info=True)
+    count = sum(1 for s in stores if not s.archived)
+    noun = "store" if count == 1 else "stores"
+    return TestResult(True, f"Connected: {count} {noun} found.", store_count=count)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short status-bar sentence for a failure while connecting."""
+    if isinstance(exc, errors.AuthError):
+        return "Sign-in refused: wrong access key or secret key (401)"
+    if isinstance(exc, errors.PermissionDenied):
+        return "These keys may not read locations (403)"
+    if isinstance(exc, errors.TlsError):
+        return "Secure connection failed (TLS certificate)"
+    if isinstance(exc, (errors.RequestTimeout, asyncio.TimeoutError)):
+        return "The server did not answer in time"
+    if isinstance(exc, errors.ConnectionFailed):
+        return "Cannot reach the server — offline?"
+    if isinstance(exc, errors.ApiError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def is_offline(exc: BaseException) -> bool:
+    return isinstance(exc, (errors.ConnectionFailed, asyncio.TimeoutError)) and not isinstance(
+        exc, errors.TlsError)
+
+
+# ---------------------------------------------------------------- form validation
+
+@dataclass
+class ProfileForm:
+    name: str
+    target: str  # subscription name or server URL
+    access_key: str
+    secret_key: str
+
+
+def validate_form(form: ProfileForm, *, creating: bool, has_stored_secret: bool = False
+                  ) -> tuple[dict[str, str], str | None, str | None]:
+    """Messages per field ("name", "target", "access_key", "secret_key"), and the
+    subscription / base URL split out of the target."""
+    from storeops.settings import validate_target
+
+    problems: dict[str, str] = {}
+    if not form.name.strip():
+        problems["name"] = "Give this account a name, e.g. the company or region."
+    subscription, base_url, target_error = validate_target(form.target)
+    if target_error:
+        problems["target"] = target_error
+    if not form.access_key.strip():
+        problems["access_key"] = "The access key is required (Admin Settings › System Access Tokens)."
+    elif any(c.isspace() for c in form.access_key.strip()):
+        problems["access_key"] = "An access key has no spaces; copy it again."
+    if not form.secret_key and (creating or not has_stored_secret):
+        problems["secret_key"] = "The secret key is required for a new account."
+    return problems, subscription, base_url

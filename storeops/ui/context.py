@@ -1,0 +1,123 @@
+"""What a pane gets: the contract between the shell and every pane.
+
+A pane module exposes `create_pane(ctx: PaneContext) -> QWidget`, and may expose
+`async prepare_screenshot(widget)` (wait until demo content is shown). A pane
+widget may have `refresh()` (plain or async) for F5.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from storeops.api.models import Location
+from storeops.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StoreSelection(QObject):
+    """The store the panes show, shared by all of them.
+
+    `changed(object)` carries the new current Location (or None);
+    `stores_changed(object)` carries the new list after a (re)load."""
+
+    changed = Signal(object)
+    stores_changed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._stores: list[Location] = []
+        self._current: Location | None = None
+        self.loaded = False
+
+    def current(self) -> Location | None:
+        return self._current
+
+    def stores(self) -> list[Location]:
+        return list(self._stores)
+
+    def set_stores(self, stores: list[Location], preferred_uuid: str | None = None) -> None:
+        """Replace the list; keep the current store if still there, else the
+        preferred one, else the first."""
+        self._stores = list(stores)
+        self.loaded = True
+        self.stores_changed.emit(self.stores())
+        keep = self._current.uuid if self._current else preferred_uuid
+        chosen = next((s for s in self._stores if s.uuid == keep), None)
+        if chosen is None and preferred_uuid:
+            chosen = next((s for s in self._stores if s.uuid == preferred_uuid), None)
+        if chosen is None and self._stores:
+            chosen = self._stores[0]
+        self._set(chosen, force=True)
+
+    def set_current(self, store: Location | str | None) -> None:
+        if isinstance(store, str):
+            store = next((s for s in self._stores if s.uuid == store), None)
+        self._set(store)
+
+    def _set(self, store: Location | None, force: bool = False) -> None:
+        same = (store.uuid if store else None) == (self._current.uuid if self._current else None)
+        self._current = store
+        if force or not same:
+            self.changed.emit(store)
+
+
+class StatusReporter(QObject):
+    """Panes report here; the status bar listens.
+
+    `error(msg)` sets the last error, `info(msg)` a transient note, and
+    `async with status.busy("Loading stores"):` shows background activity."""
+
+    error_reported = Signal(str)
+    info_reported = Signal(str)
+    activity_changed = Signal(object)  # list[str] of running labels
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._running: list[str] = []
+        self.last_error: str | None = None
+
+    def error(self, message: str) -> None:
+        log.warning("reported error: %s", message)
+        self.last_error = message
+        self.error_reported.emit(message)
+
+    def info(self, message: str) -> None:
+        log.info("%s", message)
+        self.info_reported.emit(message)
+
+    def clear_error(self) -> None:
+        self.last_error = None
+        self.error_reported.emit("")
+
+    def activity(self) -> list[str]:
+        return list(self._running)
+
+    @contextlib.asynccontextmanager
+    async def busy(self, label: str) -> AsyncIterator[None]:
+        self._running.append(label)
+        self.activity_changed.emit(self.activity())
+        try:
+            yield
+        finally:
+            self._running.remove(label)
+            self.activity_changed.emit(self.activity())
+
+
+@dataclass
+class PaneContext:
+    client: Any  # storeops.api.client.RetailNextClient (no import: keep start-up light)
+    stores: StoreSelection
+    status: StatusReporter
+    settings: Settings
+    demo: bool = False
+    # Where the data comes from, for panes that want to say it: "Demo data" or the
+    # subscription / server URL.
+    source: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)

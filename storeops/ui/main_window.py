@@ -1,0 +1,169 @@
+"""The main window: top bar (title, store selector, demo badge), navigation
+rail, the pane stack and the status bar. Layout only; the App wires behaviour."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from storeops.settings import Settings
+from storeops.ui import icons
+from storeops.ui.context import StatusReporter, StoreSelection
+from storeops.ui.pane_host import PaneHost
+from storeops.ui.sidebar import PANES, Sidebar
+from storeops.ui.status import StatusBar
+from storeops.ui.store_selector import StoreSelector
+
+DEFAULT_SIZE = (1280, 800)
+
+
+class MainWindow(QMainWindow):
+    first_painted = Signal(float)  # time.time() of the first paint
+    closing = Signal()
+    refresh_requested = Signal()
+    accounts_requested = Signal()
+    about_requested = Signal()
+
+    def __init__(self, settings: Settings, selection: StoreSelection, reporter: StatusReporter,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("StoreOps")
+        self.setWindowIcon(icons.app_icon())
+        self._painted = False
+
+        central = QWidget(self)
+        central.setObjectName("Central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._top_bar(selection))
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        self.sidebar = Sidebar(central)
+        self.panes = PaneHost(central)
+        body.addWidget(self.sidebar)
+        body.addWidget(self.panes, 1)
+        column.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.status = StatusBar(reporter, self)
+        self.setStatusBar(self.status)
+        self._actions()
+
+        self.sidebar.pane_chosen.connect(self._pane_chosen)
+        self.panes.pane_shown.connect(self.sidebar.select)
+        start = settings.last_pane if settings.last_pane in {p.key for p in PANES} else PANES[0].key
+        self.panes.show_pane(start)
+        self.sidebar.select(start)
+        if not self._restore_geometry():
+            self.resize(*DEFAULT_SIZE)
+
+    # ------------------------------------------------------------ layout
+    def _top_bar(self, selection: StoreSelection) -> QWidget:
+        bar = QWidget(self)
+        bar.setObjectName("TopBar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(14, 8, 14, 8)
+        row.setSpacing(10)
+        logo = QLabel(bar)
+        logo.setPixmap(icons.app_icon().pixmap(26, 26))
+        title = QLabel("StoreOps", bar)
+        title.setObjectName("AppTitle")
+        row.addWidget(logo)
+        row.addWidget(title)
+        row.addSpacing(24)
+        store_label = QLabel("Store", bar)
+        store_label.setObjectName("StoreLabel")
+        self.store_selector = StoreSelector(selection, bar)
+        store_label.setBuddy(self.store_selector)
+        row.addWidget(store_label)
+        row.addWidget(self.store_selector)
+        row.addStretch(1)
+        self.source_label = QLabel("", bar)
+        self.source_label.setObjectName("SourceLabel")
+        row.addWidget(self.source_label)
+        self.demo_badge = QLabel("Demo data", bar)
+        self.demo_badge.setObjectName("DemoBadge")
+        self.demo_badge.setToolTip(
+            "You are looking at a made-up store chain served by StoreOps itself. "
+            "Add your RetailNext account under File › Accounts to see your stores.")
+        self.demo_badge.hide()
+        row.addWidget(self.demo_badge)
+        return bar
+
+    def _actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.accounts_action = self._action(file_menu, "&Accounts…", "Ctrl+,", self.accounts_requested.emit,
+                                            "accounts")
+        file_menu.addSeparator()
+        self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        view_menu = menu.addMenu("&View")
+        self.pane_actions: list[QAction] = []
+        for number, pane in enumerate(PANES, start=1):
+            action = self._action(view_menu, pane.title, f"Ctrl+{number}",
+                                  lambda _=False, k=pane.key: self.show_pane(k), pane.icon)
+            self.pane_actions.append(action)
+        view_menu.addSeparator()
+        self.refresh_action = self._action(view_menu, "&Refresh", "F5", self.refresh_requested.emit,
+                                           "refresh")
+        help_menu = menu.addMenu("&Help")
+        self.about_action = self._action(help_menu, "&About StoreOps", "F1", self.about_requested.emit,
+                                         "about")
+
+    def _action(self, menu, text: str, shortcut: str, slot, icon_name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            action.setIcon(icons.icon(icon_name, icons.INK, None))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    # ------------------------------------------------------------ behaviour
+    def show_pane(self, key: str) -> QWidget | None:
+        self.sidebar.select(key)
+        return self.panes.show_pane(key)
+
+    def _pane_chosen(self, key: str) -> None:
+        self.panes.show_pane(key)
+        if self.settings.last_pane != key:
+            self.settings.last_pane = key
+
+    def set_demo(self, demo: bool) -> None:
+        self.demo_badge.setVisible(demo)
+
+    def set_source(self, text: str) -> None:
+        self.source_label.setText(text)
+
+    # ------------------------------------------------------------ geometry
+    def _restore_geometry(self) -> bool:
+        raw = self.settings.window_geometry
+        if not raw:
+            return False
+        try:
+            return bool(self.restoreGeometry(QByteArray(base64.b64decode(raw))))
+        except (ValueError, TypeError):
+            return False
+
+    def save_geometry(self) -> None:
+        self.settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+
+    # ------------------------------------------------------------ events
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit(time.time())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        self.closing.emit()
+        super().closeEvent(event)
