@@ -1,0 +1,64 @@
+"""Filter the location tree by name or store id, hiding archived branches.
+
+Qt's recursive filtering keeps the ancestors of every match visible. Archived
+nodes, and everything under them, are hidden unless "Show archived" is on:
+a match below an archived store must not drag the archived store back in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+
+from storeops.ui.locations.tree_model import LocationTreeModel
+
+
+class LocationFilterProxy(QSortFilterProxyModel):
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.setRecursiveFilteringEnabled(True)
+        self._needle = ""
+        self._show_archived = False
+
+    @property
+    def needle(self) -> str:
+        return self._needle
+
+    @property
+    def show_archived(self) -> bool:
+        return self._show_archived
+
+    def set_text(self, text: str) -> None:
+        needle = text.strip().casefold()
+        if needle != self._needle:
+            self._needle = needle
+            self.invalidateRowsFilter()
+
+    def set_show_archived(self, show: bool) -> None:
+        if show != self._show_archived:
+            self._show_archived = show
+            self.invalidateRowsFilter()
+
+    def matches(self, uuid: str) -> bool:
+        """True when the node itself matches the text (ignoring archive state)."""
+        source = self.sourceModel()
+        assert isinstance(source, LocationTreeModel)
+        node = source.tree.nodes.get(uuid)
+        if node is None:
+            return False
+        if not self._needle:
+            return True
+        return self._needle in node.name.casefold() or (
+            node.store_id is not None and self._needle in node.store_id.casefold()
+        )
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        source = self.sourceModel()
+        assert isinstance(source, LocationTreeModel)
+        uuid = source.uuid_at(source_row, source_parent)
+        if uuid is None:
+            return False
+        if not self._show_archived and source.tree.is_archived_here(uuid):
+            return False
+        return self.matches(uuid)

@@ -1,0 +1,390 @@
+"""A lazy item model over a LocationTree.
+
+Nothing per node is built when a tree arrives: the tree's parent -> children
+index already exists, a parent's children are sorted the first time a view
+asks for one of them, and a node gets its integer model id the first time an
+index is made for it. So a 10,000-node reset costs one beginResetModel /
+endResetModel pair and a few dict clears.
+
+Edits arrive from the pane as whole nodes (optimistic, then the server's, or
+the original again on rollback); the model turns them into the matching
+move / insert / remove / dataChanged signals so selection and expansion follow.
+Drag and drop and inline renames are only *requests* here (signals): the pane
+decides, sends, and then updates the model.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from storeops.api.models import Location
+from storeops.services.locations import LocationTree, NodeKind, move_problem, type_label
+from storeops.ui.locations.icons import location_icon
+
+MIME_TYPE = "application/x-storeops-location-uuid"
+
+UuidRole = Qt.ItemDataRole.UserRole + 1
+LocationRole = Qt.ItemDataRole.UserRole + 2
+KindRole = Qt.ItemDataRole.UserRole + 3
+PendingRole = Qt.ItemDataRole.UserRole + 4
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invisible root, as a default argument
+
+NAME_COLUMN = 0
+STORE_ID_COLUMN = 1
+_HEADERS = ("Location", "Store ID")
+
+_ARCHIVED_BRUSH = QBrush(QColor("#8a8a8a"))
+_PENDING_BRUSH = QBrush(QColor("#5d4037"))
+
+
+class LocationTreeModel(QAbstractItemModel):
+    move_requested = Signal(str, str)  # node uuid, new parent uuid
+    rename_requested = Signal(str, str)  # node uuid, new name (as typed)
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._tree = LocationTree()
+        self._reset_caches()
+        self._pending: dict[str, str] = {}  # uuid -> marker shown beside its name
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    def _reset_caches(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._uuids: list[str] = []
+        self._sorted: dict[str | None, list[str]] = {}
+        self._rows: dict[str, int] = {}
+
+    # ------------------------------------------------------------ tree access
+
+    @property
+    def tree(self) -> LocationTree:
+        return self._tree
+
+    def set_tree(self, tree: LocationTree) -> None:
+        self.beginResetModel()
+        self._tree = tree
+        self._reset_caches()
+        self._pending = {k: v for k, v in self._pending.items() if k in tree}
+        self.endResetModel()
+
+    def node(self, index: ModelIndex) -> Location | None:
+        uuid = self.uuid(index)
+        return self._tree.nodes.get(uuid) if uuid else None
+
+    def uuid(self, index: ModelIndex) -> str | None:
+        if not index.isValid():
+            return None
+        return self._uuids[index.internalId()]
+
+    def uuid_at(self, row: int, parent: ModelIndex) -> str | None:
+        kids = self._children(self.uuid(parent))
+        return kids[row] if 0 <= row < len(kids) else None
+
+    def index_of(self, uuid: str | None, column: int = 0) -> QModelIndex:
+        if uuid is None or uuid not in self._tree.nodes:
+            return QModelIndex()
+        return self.createIndex(self._row_of(uuid), column, self._id_of(uuid))
+
+    # ------------------------------------------------------------ lazy indexing
+
+    def _id_of(self, uuid: str) -> int:
+        ident = self._ids.get(uuid)
+        if ident is None:
+            ident = len(self._uuids)
+            self._uuids.append(uuid)
+            self._ids[uuid] = ident
+        return ident
+
+    def _sort_key(self, node: Location) -> tuple[int, str]:
+        return (int(self._tree.kind(node)), node.name.casefold())
+
+    def _children(self, parent: str | None) -> list[str]:
+        kids = self._sorted.get(parent)
+        if kids is None:
+            nodes = self._tree.nodes
+            kids = sorted(self._tree.children_of(parent), key=lambda u: self._sort_key(nodes[u]))
+            self._sorted[parent] = kids
+            self._renumber(kids, 0)
+        return kids
+
+    def _renumber(self, kids: list[str], start: int) -> None:
+        rows = self._rows
+        for row in range(start, len(kids)):
+            rows[kids[row]] = row
+
+    def _row_of(self, uuid: str) -> int:
+        row = self._rows.get(uuid)
+        if row is None:
+            self._children(self._tree.parent_key(uuid))
+            row = self._rows[uuid]
+        return row
+
+    # ------------------------------------------------------------ Qt model API
+
+    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
+        if column < 0 or column >= len(_HEADERS) or (parent.isValid() and parent.column() != 0):
+            return QModelIndex()
+        kids = self._children(self.uuid(parent))
+        if not 0 <= row < len(kids):
+            return QModelIndex()
+        return self.createIndex(row, column, self._id_of(kids[row]))
+
+    def parent(self, index: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        key = self._tree.parent_key(self._uuids[index.internalId()])
+        if key is None:
+            return QModelIndex()
+        return self.createIndex(self._row_of(key), 0, self._id_of(key))
+
+    def rowCount(self, parent: ModelIndex = _ROOT) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        # Counting needs no sorting: the tree's lists are as long as the sorted ones.
+        return len(self._tree.children_of(self.uuid(parent)))
+
+    def columnCount(self, parent: ModelIndex = _ROOT) -> int:
+        return len(_HEADERS)
+
+    def hasChildren(self, parent: ModelIndex = _ROOT) -> bool:
+        return self.rowCount(parent) > 0
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(_HEADERS):
+            return _HEADERS[section]
+        return None
+
+    def icon_kind(self, node: Location) -> str:
+        if self._tree.kind(node) is NodeKind.ORGANIZATION:
+            return "organization"
+        return node.location_type or "other"
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        uuid = self._uuids[index.internalId()]
+        node = self._tree.nodes.get(uuid)
+        if node is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == NAME_COLUMN:
+                marker = self._pending.get(uuid)
+                text = node.name or "(no name)"
+                if node.archived:
+                    text += "  (archived)"
+                return f"{text}  — {marker}" if marker else text
+            return node.store_id or ""
+        if role == Qt.ItemDataRole.EditRole:
+            return node.name if column == NAME_COLUMN else node.store_id or ""
+        if role == Qt.ItemDataRole.DecorationRole and column == NAME_COLUMN:
+            return location_icon(self.icon_kind(node))
+        if role == Qt.ItemDataRole.FontRole and uuid in self._pending:
+            return self._italic
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if uuid in self._pending:
+                return _PENDING_BRUSH
+            if node.archived:
+                return _ARCHIVED_BRUSH
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [type_label(self.icon_kind(node))]
+            if node.store_id:
+                parts.append(f"store ID {node.store_id}")
+            if node.archived:
+                parts.append(f"archived {node.archive_date}")
+            if uuid in self._pending:
+                parts.append(self._pending[uuid])
+            return " · ".join(parts)
+        if role == UuidRole:
+            return uuid
+        if role == LocationRole:
+            return node
+        if role == KindRole:
+            return int(self._tree.kind(node))
+        if role == PendingRole:
+            return uuid in self._pending
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        node = self._tree.nodes.get(self._uuids[index.internalId()])
+        if node is None:
+            return flags
+        kind = self._tree.kind(node)
+        pending = node.uuid in self._pending
+        if kind in (NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION) and not pending:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+            if index.column() == NAME_COLUMN:
+                flags |= Qt.ItemFlag.ItemIsEditable
+        if kind in (NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE) and not node.archived:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        # An inline rename is a request: the pane validates, sends, and updates us.
+        if role != Qt.ItemDataRole.EditRole or index.column() != NAME_COLUMN:
+            return False
+        uuid = self.uuid(index)
+        node = self._tree.nodes.get(uuid) if uuid else None
+        if node is None or str(value) == node.name:
+            return False
+        self.rename_requested.emit(uuid, str(value))
+        return False
+
+    # ------------------------------------------------------------ drag and drop
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        data = QMimeData()
+        uuids = [self.uuid(i) for i in indexes if i.isValid() and i.column() == NAME_COLUMN]
+        if uuids:
+            data.setData(MIME_TYPE, QByteArray(uuids[0].encode()))
+        return data
+
+    def _drop_request(self, data: QMimeData, row: int, parent: ModelIndex) -> tuple[str, str] | None:
+        if not data.hasFormat(MIME_TYPE):
+            return None
+        uuid = bytes(data.data(MIME_TYPE).data()).decode()
+        # Dropped on a node or between its children: either way the node is the new parent.
+        target = self.uuid(parent)
+        if target is None or move_problem(self._tree, uuid, target) is not None:
+            return None
+        if uuid in self._pending:
+            return None
+        return uuid, target
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex) -> bool:
+        return action == Qt.DropAction.MoveAction and self._drop_request(data, row, parent) is not None
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex) -> bool:
+        if action != Qt.DropAction.MoveAction:
+            return False
+        request = self._drop_request(data, row, parent)
+        if request is not None:
+            self.move_requested.emit(*request)
+        # False: the view must not remove the dragged row itself; the move
+        # happens (or not) when the server answers.
+        return False
+
+    # ------------------------------------------------------------ edits from the pane
+
+    def set_pending(self, uuid: str, marker: str | None) -> None:
+        if marker is None:
+            if self._pending.pop(uuid, None) is None:
+                return
+        else:
+            self._pending[uuid] = marker
+        self._changed(uuid)
+
+    def is_pending(self, uuid: str) -> bool:
+        return uuid in self._pending
+
+    def _changed(self, uuid: str) -> None:
+        if uuid in self._tree.nodes:
+            self.dataChanged.emit(self.index_of(uuid, 0), self.index_of(uuid, len(_HEADERS) - 1))
+
+    def update_node(self, node: Location) -> None:
+        """Show `node` (same uuid, maybe a new name or parent) where it now belongs."""
+        uuid = node.uuid
+        if uuid not in self._tree.nodes:
+            return
+        old_key = self._tree.parent_key(uuid)
+        new_key = node.parent_uuid if node.parent_uuid in self._tree.nodes else None
+        old_list = self._children(old_key)
+        old_row = self._rows[uuid]
+        new_list = old_list if new_key == old_key else self._children(new_key)
+        others = [u for u in new_list if u != uuid]
+        nodes = self._tree.nodes
+        pos = bisect_right(others, self._sort_key(node), key=lambda u: self._sort_key(nodes[u]))
+        if new_key == old_key and pos == old_row:
+            self._tree.replace(node)
+            self._changed(uuid)
+            return
+        dest = pos if new_key != old_key or pos < old_row else pos + 1
+        if not self.beginMoveRows(self.index_of(old_key), old_row, old_row, self.index_of(new_key), dest):
+            # Qt refused the move (cannot happen for a valid tree); fall back to a reset.
+            self.beginResetModel()
+            self._tree.replace(node)
+            self._reset_caches()
+            self.endResetModel()
+            return
+        self._tree.replace(node)
+        del old_list[old_row]
+        new_list.insert(pos, uuid)
+        self._renumber(old_list, min(old_row, pos) if new_list is old_list else old_row)
+        if new_list is not old_list:
+            self._renumber(new_list, pos)
+        self.endMoveRows()
+        self._changed(uuid)
+
+    def insert_node(self, node: Location) -> None:
+        parent_key = node.parent_uuid if node.parent_uuid in self._tree.nodes else None
+        kids = self._children(parent_key)
+        nodes = self._tree.nodes
+        pos = bisect_right(kids, self._sort_key(node), key=lambda u: self._sort_key(nodes[u]))
+        self.beginInsertRows(self.index_of(parent_key), pos, pos)
+        self._tree.add(node)
+        kids.insert(pos, node.uuid)
+        self._renumber(kids, pos)
+        self.endInsertRows()
+
+    def remove_node(self, uuid: str) -> None:
+        """Remove a leaf (a placeholder the server refused to create)."""
+        if uuid not in self._tree.nodes:
+            return
+        key = self._tree.parent_key(uuid)
+        kids = self._children(key)
+        row = self._rows[uuid]
+        self.beginRemoveRows(self.index_of(key), row, row)
+        self._tree.remove(uuid)
+        del kids[row]
+        self._rows.pop(uuid, None)
+        self._renumber(kids, row)
+        self._pending.pop(uuid, None)
+        self.endRemoveRows()
+
+    def replace_placeholder(self, placeholder_uuid: str, node: Location) -> None:
+        """The server created `node`: the placeholder row becomes it (same row,
+        same model id, so selection stays), then moves if its name sorts elsewhere."""
+        if placeholder_uuid not in self._tree.nodes:
+            self.insert_node(node)
+            return
+        ident = self._ids.get(placeholder_uuid)
+        key = self._tree.parent_key(placeholder_uuid)
+        kids = self._children(key)
+        row = self._rows.pop(placeholder_uuid)
+        self._tree.rekey(placeholder_uuid, self._tree.nodes[placeholder_uuid].model_copy(update={"uuid": node.uuid}))
+        kids[row] = node.uuid
+        self._rows[node.uuid] = row
+        if ident is not None:
+            del self._ids[placeholder_uuid]
+            self._uuids[ident] = node.uuid
+            self._ids[node.uuid] = ident
+        self._pending.pop(placeholder_uuid, None)
+        self.update_node(node)
