@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -68,6 +69,9 @@ class StoreOccupancy:
     traffic_out: int | None = None
     trend: tuple[int, ...] = ()
     updated_at: datetime | None = None  # aware UTC instant of the last good read
+    # time.monotonic() of the last good read: the data's real age, even when the
+    # world clock is frozen or shifted (simulator, NTP jumps).
+    fresh_at: float | None = None
     failed_polls: int = 0
     stale_after: int = STALE_AFTER_FAILURES
     hours: OpenState = field(default_factory=lambda: OpenState(None))
@@ -141,6 +145,7 @@ class OccupancyService:
         trend_refresh: timedelta = TREND_REFRESH,
         verify_attempts: int = 3,
         verify_delay: float = 1.0,
+        store_refresh: float | None = 900.0,
     ) -> None:
         self.client = client
         self.interval = interval
@@ -153,6 +158,7 @@ class OccupancyService:
         self.trend_refresh = trend_refresh
         self.verify_attempts = verify_attempts
         self.verify_delay = verify_delay
+        self.store_refresh = store_refresh
         self.hours = StoreHoursCache(client, now=now)
         self._stores: dict[str, StoreRef] = {}
         self._state: dict[str, StoreOccupancy] = {}
@@ -266,6 +272,7 @@ class OccupancyService:
             traffic_out=int(values.get("traffic_out", 0)),
             trend=tuple(v for _, v in history),
             updated_at=now,
+            fresh_at=time.monotonic(),
             failed_polls=0,
             error=None,
             hours=self._hours(uuid),
@@ -304,7 +311,14 @@ class OccupancyService:
         so a kiosk without network does not hammer it; it recovers by itself
         on the first good answer."""
         stop = stop or asyncio.Event()
+        stores_read = time.monotonic()
         while not stop.is_set():
+            if self.store_refresh and time.monotonic() - stores_read > self.store_refresh:
+                try:  # limits and zones change in the admin UI; a kiosk runs for weeks
+                    await self.refresh_stores()
+                    stores_read = time.monotonic()
+                except ApiError as exc:
+                    log.info("store details not re-read: %s", exc)
             on_update(await self.poll_once())
             delay = next_backoff(self.consecutive_failures, self.interval, self.max_backoff)
             try:
@@ -370,7 +384,9 @@ class OccupancyService:
     def _set_occupancy(self, store_uuid: str, occupancy: int) -> None:
         now = self.now()
         old = self._state[store_uuid]
-        self._state[store_uuid] = replace(old, occupancy=occupancy, updated_at=now, failed_polls=0, error=None)
+        self._state[store_uuid] = replace(
+            old, occupancy=occupancy, updated_at=now, fresh_at=time.monotonic(), failed_polls=0, error=None
+        )
 
     async def _verify_after_timeout(
         self, store_uuid: str, count: int, before: int | None, exc: ApiError

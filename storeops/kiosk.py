@@ -1,0 +1,129 @@
+"""`storeops kiosk --store <uuid | store id | name> [--demo]`: the entrance display.
+
+Runs unattended for weeks: if the network is down at boot the store is
+resolved as soon as it comes back; polling backs off and recovers on its own;
+store hours are re-read each store-local day. Options beyond the shell's flags
+come from kiosk.json (see storeops.ui.kiosk.config) or from optional attributes
+on `args` (lang, staff_buttons, poll_interval) when the shell provides them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from secrets import token_urlsafe
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def run_kiosk(args) -> int:
+    """Entry point called by storeops.__main__. Creates the QApplication and the
+    qasync loop unless the caller already has them."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = None
+    try:
+        existing = asyncio.get_event_loop_policy().get_event_loop()
+        if isinstance(existing, qasync.QEventLoop) and not existing.is_closed():
+            loop = existing
+    except RuntimeError:
+        pass
+    owned = loop is None
+    if owned:
+        loop = qasync.QEventLoop(qapp)
+        asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(run_kiosk_async(args))
+    finally:
+        if owned:
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+            asyncio.set_event_loop(None)
+
+
+async def run_kiosk_async(args, *, on_widget=None) -> int:
+    """The kiosk's life: connect, resolve the store, show full screen until the
+    staff exit. `on_widget(widget)` is called once shown (tests)."""
+    from storeops.api.errors import ApiError
+    from storeops.services.accounts import make_client
+    from storeops.services.stores import find_store, load_stores
+    from storeops.settings import Settings
+    from storeops.ui.kiosk import create_kiosk_widget
+
+    settings = Settings.load()
+    simulator = None
+    loop = asyncio.get_running_loop()
+    if getattr(args, "demo", False):
+        access, secret = token_urlsafe(12), token_urlsafe(24)
+        simulator = await loop.run_in_executor(None, _start_demo, access, secret)
+        client = make_client(simulator.url, access, secret)
+    else:
+        client = _profile_client(settings)
+        if client is None:
+            return EXIT_USAGE
+    try:
+        store = args.store
+        try:
+            stores = await load_stores(client)
+        except ApiError as exc:
+            # Offline at boot: keep the key; the display resolves it when the network returns.
+            log.warning("stores not loaded yet (%s); the kiosk will keep trying", exc)
+        else:
+            found = find_store(stores, args.store)
+            if found is None:
+                print(f"storeops kiosk: no store matches {args.store!r} "
+                      "(use its uuid, store id or exact name)", file=sys.stderr)
+                return EXIT_USAGE
+            store = found
+        widget = create_kiosk_widget(
+            client=client,
+            store=store,
+            settings=settings,
+            lang=getattr(args, "lang", None),
+            staff_buttons=getattr(args, "staff_buttons", None),
+            interval=getattr(args, "poll_interval", None),
+        )
+        done = asyncio.Event()
+        widget.exit_requested.connect(done.set)
+        widget.showFullScreen()
+        widget.controller.start()
+        if on_widget is not None:
+            on_widget(widget)
+        await done.wait()
+        widget.controller.stop()
+        await widget.controller.wait_stopped()
+        widget.deleteLater()
+        return EXIT_OK
+    finally:
+        try:
+            await client.aclose()
+        finally:
+            if simulator is not None:
+                await loop.run_in_executor(None, simulator.stop)
+
+
+def _profile_client(settings):
+    from storeops.secrets import SecretStore
+    from storeops.services.accounts import make_client
+
+    profile = settings.active_profile()
+    if profile is None:
+        print("storeops kiosk: no account set up; add one in StoreOps, or use --demo", file=sys.stderr)
+        return None
+    secret = SecretStore().get(profile.id)
+    if not secret:
+        print(f"storeops kiosk: no secret key stored for account {profile.name!r}", file=sys.stderr)
+        return None
+    return make_client(profile.url, profile.access_key, secret)
+
+
+def _start_demo(access: str, secret: str):
+    from storeops.simulator.server import start_simulator
+
+    return start_simulator(access_key=access, secret_key=secret, seed=1)

@@ -1,0 +1,80 @@
+"""The kiosk entrance display: `create_kiosk_widget(...)` builds it (the
+screenshot tool and `storeops kiosk` both use it), `prepare_screenshot` waits
+for live content."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from collections.abc import Callable
+
+from storeops.ui.kiosk.config import KioskConfig
+from storeops.ui.kiosk.messages import Messages
+from storeops.ui.kiosk.state import KioskState
+from storeops.ui.kiosk.widget import KioskWidget
+
+__all__ = ["KioskConfig", "KioskWidget", "Messages", "create_kiosk_widget", "prepare_screenshot"]
+
+
+def create_kiosk_widget(
+    ctx=None,
+    *,
+    client=None,
+    store=None,
+    settings=None,
+    config: KioskConfig | None = None,
+    lang: str | None = None,
+    pin_hash: str | None = None,
+    staff_buttons: bool | None = None,
+    interval: float | None = None,
+    now: Callable[[], datetime] | None = None,
+    start: bool = False,
+) -> KioskWidget:
+    """Build the display (not shown). `store`: a Location, StoreRef or a
+    uuid / store id / name; None picks ctx's current store, else the first.
+    The widget's `.controller` polls once `start=True` or `controller.start()`."""
+    from storeops.services.occupancy import OccupancyService
+    from storeops.services.store_hours import utc_now
+    from storeops.ui.kiosk.controller import KioskController
+    from storeops.ui.occupancy.pane import poll_interval, profile_name
+    from storeops.ui.occupancy.state import Thresholds
+
+    client = client if client is not None else ctx.client
+    settings = settings if settings is not None else (ctx.settings if ctx is not None else None)
+    config = config or KioskConfig.load()
+    messages = Messages.load(lang or config.lang, config.messages_file)
+    widget = KioskWidget(
+        messages,
+        pin_hash=pin_hash if pin_hash is not None else config.pin_hash,
+        staff_buttons=config.staff_buttons if staff_buttons is None else staff_buttons,
+        cursor_idle_ms=int(config.cursor_idle_s * 1000),
+    )
+    service = OccupancyService(
+        client,
+        interval=interval or poll_interval(settings),
+        now=now or utc_now,
+        profile=f"kiosk {profile_name(settings)}".strip(),
+    )
+    pick = None
+    if store is None and ctx is not None:
+        current = ctx.stores.current()
+        pick = lambda stores: next((s for s in stores if current and s.uuid == current.uuid), None)  # noqa: E731
+    widget.controller = KioskController(
+        widget, service, store, messages=messages,
+        thresholds=Thresholds.from_settings(settings), pick_store=pick,
+    )
+    if start:
+        widget.controller.start()
+    return widget
+
+
+async def prepare_screenshot(widget: KioskWidget, timeout: float = 15.0) -> None:
+    """Start polling and wait until the display shows live data (or the timeout)."""
+    widget.controller.start()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        widget.controller.refresh_view()
+        if widget.view().state is not KioskState.STARTING:
+            break
+        await asyncio.sleep(0.05)
