@@ -1,0 +1,45 @@
+"""`python -m storeops.simulator --host 127.0.0.1 --port 0 --access-key KEY --secret-key SECRET [--seed N] [--big]`
+
+Prints `storeops simulator listening on http://HOST:PORT` once it accepts
+connections, and stops cleanly (exit 0) on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from storeops.simulator.server import start_simulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m storeops.simulator",
+                                     description="RetailNext API simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--access-key", required=True)
+    parser.add_argument("--secret-key", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--big", action="store_true", help="a chain of 10,000 location nodes")
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    running = start_simulator(access_key=args.access_key, secret_key=args.secret_key, seed=args.seed,
+                              host=args.host, port=args.port, big=args.big)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"storeops simulator listening on http://{host}:{running.port}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            if not running.running:
+                return 1
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The simulator's ASGI app: routes, JSON errors, and the middleware that counts
+requests, checks credentials, injects faults and enforces concurrency limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from storeops.simulator.auth import credentials_ok
+from storeops.simulator.context import SimContext
+from storeops.simulator.errors import ApiError, error_response
+from storeops.simulator.limits import Limits
+from storeops.simulator.routes.downloads import download_routes
+from storeops.simulator.routes.hours import hours_routes
+from storeops.simulator.routes.inventory import inventory_routes
+from storeops.simulator.routes.locations import location_routes
+from storeops.simulator.routes.metrics import metric_routes
+from storeops.simulator.video.routes import video_routes
+
+log = logging.getLogger(__name__)
+
+# HLS players cannot send basic auth: those paths carry a token the video routes check.
+UNAUTHENTICATED_PREFIXES = ("/v1/hls/",)
+MALFORMED_BODY = b'{"ok": true, "nodes": [[{"uuid": "trunc'
+
+
+def build_app(ctx: SimContext) -> Starlette:
+    routes: list[BaseRoute] = [
+        *location_routes(ctx),
+        *metric_routes(ctx),
+        *hours_routes(ctx),
+        *inventory_routes(ctx),
+        *download_routes(ctx),
+        *video_routes(ctx),
+    ]
+    app = Starlette(routes=routes, exception_handlers={
+        ApiError: _api_error,
+        HTTPException: _http_error,
+        Exception: _server_error,
+    })
+    app.state.ctx = ctx
+    app.add_middleware(SimMiddleware, ctx=ctx)
+    return app
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.detail, exc.code, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = {404: "no such API path", 405: "method not allowed for this path"}.get(exc.status_code, exc.detail)
+    return error_response(exc.status_code, f"{detail}: {request.method} {request.url.path}",
+                          headers=dict(exc.headers or {}))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("simulator bug answering %s %s", request.method, request.url.path)
+    return error_response(500, "internal simulator error")
+
+
+class SimMiddleware:
+    def __init__(self, app: ASGIApp, ctx: SimContext) -> None:
+        self.app = app
+        self.ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ctx = self.ctx
+        path: str = scope["path"]
+        ctx.world.requests[path] += 1
+        if not path.startswith(UNAUTHENTICATED_PREFIXES):
+            header = dict(scope["headers"]).get(b"authorization")
+            if not credentials_ok(header, ctx.access_key, ctx.secret_key):
+                await _send(send, 401, {"error": "unauthorized", "error_detail": "missing or invalid API credentials"},
+                            {"WWW-Authenticate": 'Basic realm="RetailNext API"'})
+                return
+        fault = ctx.faults.take(path)
+        if fault is not None and fault.kind != "delay":
+            await _serve_fault(fault.kind, fault.params, receive, send)
+            return
+        family = Limits.family(path)
+        if family is not None and not ctx.limits.try_acquire(family):
+            await _send(send, 429, {"error": "too_many_requests",
+                                    "error_detail": f"too many concurrent {family.replace('_', ' ')} requests"},
+                        {"Retry-After": "1"})
+            return
+        try:
+            if fault is not None:
+                await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
+            await self.app(scope, receive, send)
+        finally:
+            if family is not None:
+                ctx.limits.release(family)
+
+
+async def _send(send: Send, status: int, payload: object | bytes, headers: dict[str, str] | None = None,
+                content_type: str = "application/json") -> None:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    raw_headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(k.lower().encode(), str(v).encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _serve_fault(kind: str, params: dict, receive: Receive, send: Send) -> None:
+    if kind == "status":
+        status = int(params.get("status", 503))
+        headers = dict(params.get("headers") or {})
+        if status == 429 or "retry_after" in params:
+            headers.setdefault("Retry-After", str(params.get("retry_after", 1)))
+        detail = params.get("detail", f"injected fault: status {status}")
+        await _send(send, status, {"error": "injected_fault", "error_detail": detail}, headers)
+    elif kind == "malformed":
+        await _send(send, int(params.get("status", 200)), params.get("body", MALFORMED_BODY))
+    elif kind == "disconnect":
+        # Close the socket without an answer. uvicorn's protocol cycle exposes its
+        # transport; marking it disconnected stops uvicorn writing a 500 afterwards.
+        cycle = getattr(receive, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is not None:
+            cycle.disconnected = True  # type: ignore[union-attr]
+            transport.close()
+            return
+        # Not under uvicorn: promise a body and stop half-way, which also drops it.
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b'{"trunc', "more_body": True})
+        raise ConnectionAbortedError("injected disconnect")

@@ -1,0 +1,25 @@
+"""Everything one simulator instance shares between its routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storeops.simulator.clock import Clock
+from storeops.simulator.faults import FaultInjector
+from storeops.simulator.limits import Limits
+from storeops.simulator.world import World
+
+
+@dataclass
+class SimContext:
+    world: World
+    clock: Clock
+    access_key: str
+    secret_key: str
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    limits: Limits = field(default_factory=Limits)
+    data_dir: Path = field(default_factory=Path)  # generated files of this instance
+
+    def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
+        return f"SimContext(world=seed {self.world.seed}, data_dir={str(self.data_dir)!r})"

@@ -1,0 +1,71 @@
+"""The two pagination styles of the v1 API.
+
+- Header pages (health alerts): `X-Page-Length` (max 100), `X-Page-Start`; 206 with
+  `X-Page-Next` while more remain, 200 on the last page. The cursor is an item UUID
+  or an integer offset, per method.
+- Inventory pages: the same request headers, but the body's `next_page` carries a
+  string cursor (the key of the next item), "end" when done; always 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+
+from storeops.simulator.errors import bad
+
+MAX_PAGE = 100
+T = TypeVar("T")
+
+
+def page_length(request: Request) -> int:
+    raw = request.headers.get("x-page-length")
+    if raw is None or not raw.strip():
+        return MAX_PAGE
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad("X-Page-Length must be an integer") from None
+    if value < 1:
+        raise bad("X-Page-Length must be at least 1")
+    return min(value, MAX_PAGE)
+
+
+def page_by_key(request: Request, items: Sequence[T], key: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """A page starting at the item whose key is X-Page-Start; returns (page, next key)."""
+    length = page_length(request)
+    start_key = request.headers.get("x-page-start")
+    start = 0
+    if start_key:
+        for i, item in enumerate(items):
+            if key(item) == start_key:
+                start = i
+                break
+        else:
+            raise bad(f"unknown X-Page-Start: {start_key}")
+    page = list(items[start:start + length])
+    following = start + length
+    return page, key(items[following]) if following < len(items) else None
+
+
+def page_by_offset(request: Request, items: Sequence[T]) -> tuple[list[T], str | None]:
+    length = page_length(request)
+    raw = request.headers.get("x-page-start") or "0"
+    try:
+        start = int(raw)
+    except ValueError:
+        raise bad("X-Page-Start must be an integer for this method") from None
+    if start < 0 or (start > len(items) and items):
+        raise bad("X-Page-Start out of range")
+    following = start + length
+    return list(items[start:following]), str(following) if following < len(items) else None
+
+
+def header_page_response(payload: dict[str, Any], next_cursor: str | None):
+    from starlette.responses import JSONResponse
+
+    if next_cursor is None:
+        return JSONResponse(payload, status_code=200)
+    return JSONResponse(payload, status_code=206, headers={"X-Page-Next": next_cursor})

@@ -1,0 +1,126 @@
+"""Run the simulator on a background thread (demo mode, tests, benchmarks).
+
+`start_simulator()` binds the socket first (port 0 picks a free one), serves with
+uvicorn on a daemon thread with its own event loop, and returns once the server
+accepts connections. `stop()` is quick: open keep-alive connections are not waited for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from storeops.simulator.app import build_app
+from storeops.simulator.clock import Clock
+from storeops.simulator.context import SimContext
+from storeops.simulator.faults import FaultInjector
+from storeops.simulator.limits import Limits
+from storeops.simulator.seed import build_world
+from storeops.simulator.world import World
+
+START_TIMEOUT_S = 10.0
+
+
+class RunningSimulator:
+    def __init__(self, ctx: SimContext, server: uvicorn.Server, thread: threading.Thread,
+                 host: str, port: int) -> None:
+        self.ctx = ctx
+        self._server = server
+        self._thread = thread
+        self.host = host
+        self.port = port
+        self.url = f"http://{host}:{port}"
+
+    @property
+    def world(self) -> World:
+        return self.ctx.world
+
+    @property
+    def clock(self) -> Clock:
+        return self.ctx.clock
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self.ctx.faults
+
+    @property
+    def limits(self) -> Limits:
+        return self.ctx.limits
+
+    @property
+    def data_dir(self) -> Path:
+        return self.ctx.data_dir
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._server.force_exit = True  # do not wait for idle keep-alive connections
+        self._thread.join(timeout=5)
+        shutil.rmtree(self.ctx.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"RunningSimulator(url={self.url!r})"
+
+
+def start_simulator(*, access_key: str, secret_key: str, seed: int = 0, host: str = "127.0.0.1",
+                    port: int = 0, big: bool = False, clock: Clock | None = None) -> RunningSimulator:
+    clock = clock or Clock()
+    world = build_world(seed, big=big, now=clock.now())
+    data_dir = Path(tempfile.mkdtemp(prefix="storeops-sim-"))
+    ctx = SimContext(world=world, clock=clock, access_key=access_key, secret_key=secret_key,
+                     data_dir=data_dir)
+    app = build_app(ctx)
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    bound_port = sock.getsockname()[1]
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            http="h11", loop="asyncio", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.serve(sockets=[sock]))
+        except BaseException as exc:  # reported to the starting thread below
+            failure.append(exc)
+            logging.getLogger(__name__).exception("simulator server stopped")
+        finally:
+            sock.close()
+            loop.close()
+
+    thread = threading.Thread(target=serve, name=f"storeops-simulator-{bound_port}", daemon=True)
+    thread.start()
+    running = RunningSimulator(ctx, server, thread, host, bound_port)
+    deadline = threading.Event()
+    waited = 0.0
+    while not server.started:
+        if not thread.is_alive() or waited > START_TIMEOUT_S:
+            running.stop()
+            raise RuntimeError(f"simulator failed to start: {failure[0] if failure else 'timeout'}")
+        deadline.wait(0.005)
+        waited += 0.005
+    return running
