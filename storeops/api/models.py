@@ -274,8 +274,19 @@ class OccupancyAdjust(ApiModel):
 # ---------------------------------------------------------------- predicted traffic
 
 class Prediction(ApiModel):
+    """One 15-minute interval. `time` is store-local wall time, like store
+    hours: a store opening at 09:00 predicts from "09:00:00Z", so the Z cannot
+    mean UTC; it is dropped and the datetime is naive."""
+
     time: datetime
     value: float
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _drop_fake_utc(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.endswith("Z"):
+            return value[:-1]
+        return value
 
 
 class PredictedTraffic(ApiModel):

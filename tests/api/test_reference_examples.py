@@ -197,7 +197,8 @@ def test_datamine_occupancy():
 def test_predicted_traffic():
     answer = PredictedTraffic.model_validate_json(PREDICTED_TRAFFIC)
     assert answer.ok and answer.error == ""
-    assert answer.predictions[0].time == datetime(2021, 3, 17, 9, 0, tzinfo=timezone.utc)
+    # Store-local wall time, as for store hours: the Z is dropped.
+    assert answer.predictions[0].time == datetime(2021, 3, 17, 9, 0)
     assert [p.value for p in answer.predictions] == [10, 10, 3]
 
 
