@@ -192,3 +192,27 @@ def test_sequence_moves_with_the_clock_and_tokens_expire_after_24_hours(fresh_si
         fresh_sim.clock.advance(timedelta(seconds=2))
         r = httpx.get(url, params={"token": token})
         assert r.status_code == 403 and "expired" in r.json()["error_detail"]
+
+
+def test_segments_are_deterministic_and_timestamps_restart_with_a_discontinuity():
+    from storeops.simulator.video.encode import PTS_EPOCH_SEGMENTS, encode_segment
+    from storeops.simulator.video.hls import playlist
+
+    boundary = 22_444 * PTS_EPOCH_SEGMENTS
+    assert encode_segment("Door", "ch-1", boundary) == encode_segment("Door", "ch-1", boundary)
+    # Two segments past a timestamp epoch: the window spans the restart.
+    now = segment_start(boundary + 2) + timedelta(seconds=0.5)
+    text = playlist("ch-1", "tok", now)
+    lines = text.splitlines()
+    assert f"#EXT-X-MEDIA-SEQUENCE:{boundary - 3}" in lines
+    assert "#EXT-X-DISCONTINUITY-SEQUENCE:22443" in lines
+    tag = lines.index("#EXT-X-DISCONTINUITY")
+    assert lines[tag + 2] == f"ch-1/{boundary}.ts?token=tok"
+    assert text.count("#EXT-X-DISCONTINUITY\n") == 1
+
+    def first_pts_seconds(seq: int) -> float:
+        with av.open(io.BytesIO(encode_segment("Door", "ch-1", seq))) as container:
+            return next(container.decode(video=0)).time
+
+    before, after = first_pts_seconds(boundary - 1), first_pts_seconds(boundary)
+    assert before > 70_000 and after < 5  # MPEG-TS time restarts, well before its 33-bit wrap
