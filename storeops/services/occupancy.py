@@ -39,7 +39,7 @@ METRICS = ("traffic_in", "traffic_out", "total_occupancy")
 DEFAULT_INTERVAL = 15.0
 STALE_AFTER_FAILURES = 2
 TREND_WINDOW = timedelta(hours=1)
-TREND_BUCKET_MINUTES = 5
+TREND_BUCKET_MINUTES = 15  # the sensors count in 15-minute intervals
 TREND_REFRESH = timedelta(minutes=5)
 TREND_MAX_POINTS = 120  # bounds memory however long the kiosk runs
 MAX_BACKOFF = 60.0
