@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
+import re
 import threading
 from types import ModuleType
 from typing import Any
+
+log = logging.getLogger("storeops.media.libvlc")
 
 # Options for every libvlc instance. No X11 (headless machines, video callbacks need
 # no display), no console chatter, no audio output (the streams carry none), and a
@@ -57,8 +63,45 @@ def shared_instance() -> Any:
                 raise LibVlcUnavailable(
                     "libvlc loaded but could not start (its plugins were not found). " + INSTALL_HINT
                 )
+            _route_logs(vlc, instance)
             _instance = instance
         return _instance
+
+
+# libvlc levels: 0 debug, 2 notice, 3 warning, 4 error. Debug and notice are dropped
+# before formatting: they are many and cost time on the decoding threads. libvlc's
+# "errors" are often benign (a converter it then replaces); FrameGrabber reports the
+# failures that matter, so these stay at debug and info.
+_LEVELS = {3: logging.DEBUG, 4: logging.INFO}
+_TOKEN = re.compile(r"(token=)[^&\s\"']+")
+_log_cb: Any = None  # the ctypes callback must outlive the instance
+
+
+def _route_logs(vlc: ModuleType, instance: Any) -> None:
+    """Send libvlc's warnings and errors to Python logging instead of stderr, with
+    HLS tokens masked (libvlc prints URLs, and ours carry a token)."""
+    global _log_cb
+    libc_name = ctypes.util.find_library("c") or ctypes.util.find_library("msvcrt")
+    if libc_name is None:
+        return
+    try:
+        vsnprintf = ctypes.CDLL(libc_name).vsnprintf
+    except (OSError, AttributeError):
+        return
+    vsnprintf.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p)
+    vsnprintf.restype = ctypes.c_int
+
+    @vlc.CallbackDecorators.LogCb
+    def on_log(_data: Any, level: int, _ctx: Any, fmt: bytes, args: Any) -> None:
+        py_level = _LEVELS.get(level)
+        if py_level is None or not log.isEnabledFor(py_level):
+            return
+        buf = ctypes.create_string_buffer(1024)
+        vsnprintf(buf, len(buf), fmt, args)
+        log.log(py_level, "%s", _TOKEN.sub(r"\1***", buf.value.decode("utf-8", "replace")))
+
+    _log_cb = on_log
+    instance.log_set(on_log, None)
 
 
 def check_libvlc() -> str:
