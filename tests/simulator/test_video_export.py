@@ -30,9 +30,11 @@ def _iso(at: datetime) -> str:
 
 
 def _by_appliance(world) -> dict[str, list[str]]:
+    """Channels by store appliance (cloud-connected cameras, with none, left out)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for ch in world.channels.values():
-        groups[ch.appliance_id].append(ch.uuid)
+        if ch.appliance_id:
+            groups[ch.appliance_id].append(ch.uuid)
     return groups
 
 
@@ -132,6 +134,28 @@ def test_long_export_reports_progress_then_lasts_the_whole_interval(sim, http, t
     assert http.delete(r.headers["location"]).status_code in (200, 204)
 
 
+def test_sixteen_channels_tile_at_the_default_resolution(sim, http, tmp_path):
+    group = max(_by_appliance(sim.world).values(), key=len)[:16]
+    assert len(group) == 16
+    end = sim.clock.now().replace(microsecond=0) - timedelta(minutes=2)
+    r = _start(http, group, end - timedelta(seconds=2), end)
+    assert r.status_code == 201, r.text
+    ready, _ = _wait(http, r.headers["location"])
+    assert ready.status_code == 302, ready.text
+    path = tmp_path / "sixteen.mp4"
+    path.write_bytes(http.get(ready.headers["location"]).content)
+    (stream,) = _probe(path)["streams"]
+    assert (stream["width"], stream["height"]) == (1024, 768)
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    # A 4x4 grid: every tile shows a picture (none left black).
+    for row in range(4):
+        for col in range(4):
+            tile = frame[row * 192 : (row + 1) * 192, col * 256 : (col + 1) * 256]
+            assert tile.std() > 20, (row, col)
+    http.delete(r.headers["location"])
+
+
 def test_an_interval_older_than_retention_fails_with_424(sim, http):
     channel = next(iter(sim.world.channels.values()))
     start = sim.clock.now() - timedelta(days=120)  # beyond every channel's retention (90 days max)
@@ -151,8 +175,8 @@ def test_bad_export_requests_are_refused_with_a_reason(sim, http):
     a, b = (g[0] for g in list(groups.values())[:2])
     now = sim.clock.now().replace(microsecond=0)
     start, end = now - timedelta(minutes=10), now - timedelta(minutes=9)
-    many = list(sim.world.channels)[:17]
-    assert len(many) == 17
+    many = group[:17]  # one appliance: refused for the count alone
+    assert len(many) == 17, "the seeded chain has an appliance with more than 16 channels"
     cases = {
         "no channel": [("start", _iso(start)), ("end", _iso(end))],
         "unknown channel": [("channel", "nope"), ("start", _iso(start)), ("end", _iso(end))],
@@ -173,6 +197,10 @@ def test_bad_export_requests_are_refused_with_a_reason(sim, http):
         assert r.json()["error"] == "bad_request" and r.json()["error_detail"], name
     assert "16" in http.post("/v1/video/export/start", params=cases["17 channels"]).json()["error_detail"]
     assert "appliance" in http.post("/v1/video/export/start", params=cases["two appliances"]).json()["error_detail"]
+    cloud = [c.uuid for c in sim.world.channels.values() if not c.appliance_id][:2]
+    assert len(cloud) == 2, "the seeded chain has cloud-connected cameras"
+    together = http.post("/v1/video/export/start", params=[("channel", c) for c in cloud] + [("start", _iso(start)), ("end", _iso(end))])
+    assert together.status_code == 400 and "appliance" in together.json()["error_detail"]
     assert http.get("/v1/video/export/task/not-an-export").status_code == 404
     assert http.get("/v1/video/export/file/not-an-export.mp4").status_code == 404
     assert httpx.post(f"{sim.url}/v1/video/export/start", params=cases["no channel"]).status_code == 401

@@ -171,8 +171,11 @@ def parse_export_request(
         raise ExportRequestError(f"unknown channel: {unknown[0]}")
     recs = [channels[c] for c in channel_ids]
     appliances = {getattr(r, "appliance_id", "") for r in recs}
-    if len(appliances) > 1:
-        raise ExportRequestError("all channels of an export must come from the same appliance")
+    if len(recs) > 1 and (len(appliances) > 1 or "" in appliances):
+        # Cloud-connected cameras have no appliance: they export one channel at a time.
+        raise ExportRequestError(
+            "all channels of an export must come from the same store appliance"
+        )
     start = _parse_time("start", single.get("start"))
     end = _parse_time("end", single.get("end"))
     if start >= end:
