@@ -7,6 +7,7 @@ a match below an archived store must not drag the archived store back in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
@@ -32,12 +33,20 @@ class LocationFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         needle = text.strip().casefold()
         if needle != self._needle:
-            self._needle = needle
-            self.invalidateRowsFilter()
+            self._change_filter(lambda: setattr(self, "_needle", needle))
 
     def set_show_archived(self, show: bool) -> None:
         if show != self._show_archived:
-            self._show_archived = show
+            self._change_filter(lambda: setattr(self, "_show_archived", show))
+
+    def _change_filter(self, change: Callable[[], None]) -> None:
+        # Qt 6.10 replaced invalidateRowsFilter() with a begin/end pair.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
             self.invalidateRowsFilter()
 
     def matches(self, uuid: str) -> bool:
