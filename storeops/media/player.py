@@ -108,6 +108,13 @@ class FrameGrabber:
         if self._player.play() != 0:
             self._fail(f"libvlc could not start {redact_url(url)}")
 
+    def reconnect(self) -> None:
+        """Play the last URL again: libvlc never reconnects by itself after an error
+        or the end of a live stream."""
+        if self._url is None:
+            raise RuntimeError("nothing played yet")
+        self.play(self._url)
+
     def stop(self) -> None:
         if not self._closed:
             self._player.stop()
@@ -144,6 +151,12 @@ class FrameGrabber:
     def error(self) -> str | None:
         """Why playback failed, if it did (no token or secret in the text)."""
         return self._error
+
+    def seconds_since_frame(self) -> float | None:
+        """Age of the latest frame (None before the first): a live view that stops
+        receiving frames has stalled and may reconnect."""
+        latest = self._latest
+        return None if latest is None else time.monotonic() - latest.monotonic
 
     def is_playing(self) -> bool:
         return bool(self._player.is_playing())

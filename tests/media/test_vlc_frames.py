@@ -93,4 +93,9 @@ def test_libvlc_reports_a_refused_stream_without_leaking_the_token(sim):
         assert grabber.frames == 0
         assert grabber.error == errors[0]
         assert "wrong-token" not in errors[0] and "wrong-token" not in repr(grabber)
-    assert redact_url(bad) in errors[0]
+        assert redact_url(bad) in errors[0]
+        # The same grabber recovers on a good URL: error cleared, frames flow.
+        grabber.play(url)
+        _wait_for(lambda: grabber.frames >= 3, timeout=20)
+        assert grabber.error is None
+        assert grabber.seconds_since_frame() < 5

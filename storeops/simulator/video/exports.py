@@ -43,6 +43,7 @@ DEFAULT_RESOLUTION = (1024, 768)
 SINGLE_WIDTH = 640
 MIN_RESOLUTION, MAX_RESOLUTION = (160, 120), (1920, 1080)
 MAX_FRAMES = 600
+MAX_ACTIVE = 32  # exports in progress per simulator before start answers 429
 _INTERVALS_MS = (100, 200, 500, 1000, 2000, 5000, 10_000)
 # Two renders at a time: the simulator shares the machine with the app and tests.
 _RENDER_SLOTS = threading.BoundedSemaphore(2)
@@ -317,6 +318,10 @@ class ExportManager:
         # A daemon thread: a long render must never hold up the simulator's shutdown.
         threading.Thread(target=self._run, args=(task,), name=f"export-{task.export_id[:8]}", daemon=True).start()
         return task
+
+    def active(self) -> int:
+        with self._lock:
+            return sum(1 for t in self._tasks.values() if t.state == "in_progress")
 
     def get(self, export_id: str) -> ExportTask | None:
         """The live task, or None when unknown, deleted or expired."""

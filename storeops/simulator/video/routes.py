@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from storeops.simulator.errors import ApiError, error_response, read_object, req_str
 from storeops.simulator.video.encode import encode_segment
-from storeops.simulator.video.exports import ExportManager, ExportRequestError, parse_export_request
+from storeops.simulator.video.exports import MAX_ACTIVE, ExportManager, ExportRequestError, parse_export_request
 from storeops.simulator.video.hls import SegmentCache, playlist, segment_available
 from storeops.simulator.video.tokens import TokenStore
 
@@ -100,6 +100,9 @@ class VideoService:
             )
         except ExportRequestError as exc:
             return _error(400, "bad_request", str(exc))
+        if self.exports.active() >= MAX_ACTIVE:
+            return error_response(429, f"more than {MAX_ACTIVE} exports in progress; retry later",
+                                  "too_many_requests", {"Retry-After": "5"})
         task = self.exports.start(spec)
         return JSONResponse(
             {"ok": True},
