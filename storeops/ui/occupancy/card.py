@@ -59,6 +59,11 @@ class Sparkline(QWidget):
             y = r.bottom() - r.height() * self._limit / top
             p.setPen(QPen(QColor(0, 0, 0, 70), 1, Qt.PenStyle.DashLine))
             p.drawLine(int(r.left()), int(y), int(r.right()), int(y))
+        p.setPen(QColor(0, 0, 0, 110))
+        small = p.font()
+        small.setPixelSize(10)
+        p.setFont(small)
+        p.drawText(r, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, "last hour")
         if len(self._values) < 2:
             p.setPen(QColor(0, 0, 0, 110))
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, "trend appears after a few updates")
@@ -204,6 +209,7 @@ class StoreCard(QFrame):
             self.traffic_label.setText(f"Today: in {snap.traffic_in} · out {snap.traffic_out}")
         self.sparkline.set_values(snap.trend, ref.limit, QColor(pal.accent))
         self.updated_label.setText(updated_text(snap))
+        self.updated_label.setToolTip(snap.error or "")
         self._block_reason = block_reason
         self._sync_controls()
 
@@ -257,7 +263,7 @@ def updated_text(snap) -> str:
         return "Not read yet" + (f" — {snap.error}" if snap.error else "")
     local = _local(snap.updated_at)
     if snap.stale:
-        return f"As of {local:%H:%M} — not updating ({snap.error or 'no answer'})"
+        return f"As of {local:%H:%M} — not updating"
     return f"Updated {local:%H:%M:%S}"
 
 

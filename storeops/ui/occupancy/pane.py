@@ -275,13 +275,15 @@ class OccupancyPane(QWidget):
     def _summarise(self, snapshots: list[StoreOccupancy]) -> None:
         levels = [card_level(s, self.thresholds) for s in snapshots]
         parts = [f"{len(snapshots)} store{'s' if len(snapshots) != 1 else ''}"]
-        for level, word in ((Level.RED, "full"), (Level.AMBER, "nearly full"), (Level.STALE, "not updating")):
+        for level, word in ((Level.RED, "full"), (Level.AMBER, "nearly full"), (Level.CLOSED, "closed"),
+                            (Level.STALE, "not updating")):
             n = levels.count(level)
             if n:
                 parts.append(f"{n} {word}")
         newest = max((s.updated_at for s in snapshots if s.updated_at), default=None)
         if newest is not None:
-            parts.append(f"updated {newest.astimezone():%H:%M:%S}")
+            word = "as of" if Level.STALE in levels else "updated"
+            parts.append(f"{word} {newest.astimezone():%H:%M:%S}")
         self.summary.setText(" · ".join(parts))
 
     def _show_banner(self, text: str) -> None:
@@ -291,6 +293,9 @@ class OccupancyPane(QWidget):
     # ------------------------------------------------------------ adjust
 
     def _on_adjust_requested(self, store_uuid: str, count: int) -> None:
+        card = self.cards.get(store_uuid)
+        if card is not None:
+            card.set_busy(True)  # at once: a second click before the task runs must not send twice
         task = asyncio.ensure_future(self.adjust(store_uuid, count))
         self._adjusts.add(task)
         task.add_done_callback(self._adjusts.discard)

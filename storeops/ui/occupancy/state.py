@@ -89,10 +89,13 @@ def card_level(snapshot, thresholds: Thresholds = Thresholds()) -> Level:
     """The card's level: stale beats everything, since its numbers are old."""
     if snapshot.stale:
         return Level.STALE
+    if getattr(snapshot.hours, "open", None) is False:
+        return Level.CLOSED
     return level_for(snapshot.occupancy, snapshot.limit, thresholds)
 
 
 def fullness_key(snapshot) -> tuple:
-    """Sort key: fullest first; stores without a limit or data after them."""
+    """Sort key: fullest first; closed stores, then stores without a limit or data, last."""
     pct = percent(snapshot.occupancy, snapshot.limit)
-    return (pct is None, -(pct or 0.0), snapshot.store.name.casefold())
+    closed = getattr(snapshot.hours, "open", None) is False
+    return (closed, pct is None, -(pct or 0.0), snapshot.store.name.casefold())
