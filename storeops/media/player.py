@@ -9,7 +9,6 @@ from inside them: libvlc waits for its own threads there and would deadlock."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 import time

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -43,7 +43,7 @@ def _clock_in(frame: VideoFrame) -> datetime:
     rgb = frame.rgb()
     x, y = clock_position(frame.height)
     text = read_text(rgb, x, y, text_scale(frame.height), 25)
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f UTC").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f UTC").replace(tzinfo=UTC)
 
 
 def test_libvlc_is_installed():
@@ -70,7 +70,7 @@ def test_libvlc_decodes_live_frames_showing_the_channel_and_a_running_clock(sim)
     assert (first.width, first.height) == (WIDTH, HEIGHT)
     assert [f.index for f in frames] == list(range(1, len(frames) + 1))
     # Each picture delivered once: consecutive frames differ (the clock runs at 10 fps).
-    assert all(a.data != b.data for a, b in zip(frames, frames[1:]))
+    assert all(a.data != b.data for a, b in zip(frames, frames[1:], strict=False))
     rgb = first.rgb()
     assert rgb.std() > 20  # a picture, not a black or uniform frame
     nx, ny = name_position(HEIGHT)

@@ -7,7 +7,7 @@ import json
 import subprocess
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
@@ -26,7 +26,7 @@ def http(sim):
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _by_appliance(world) -> dict[str, list[str]]:
@@ -177,19 +177,21 @@ def test_bad_export_requests_are_refused_with_a_reason(sim, http):
     start, end = now - timedelta(minutes=10), now - timedelta(minutes=9)
     many = group[:17]  # one appliance: refused for the count alone
     assert len(many) == 17, "the seeded chain has an appliance with more than 16 channels"
+    span = [("start", _iso(start)), ("end", _iso(end))]
     cases = {
-        "no channel": [("start", _iso(start)), ("end", _iso(end))],
-        "unknown channel": [("channel", "nope"), ("start", _iso(start)), ("end", _iso(end))],
-        "17 channels": [("channel", c) for c in many] + [("start", _iso(start)), ("end", _iso(end))],
-        "two appliances": [("channel", a), ("channel", b), ("start", _iso(start)), ("end", _iso(end))],
+        "no channel": span,
+        "unknown channel": [("channel", "nope"), *span],
+        "17 channels": [("channel", c) for c in many] + span,
+        "two appliances": [("channel", a), ("channel", b), *span],
         "no start": [("channel", one), ("end", _iso(end))],
         "bad date": [("channel", one), ("start", "17/03/2021 13:00"), ("end", _iso(end))],
         "start after end": [("channel", one), ("start", _iso(end)), ("end", _iso(start))],
         "end in the future": [("channel", one), ("start", _iso(start)), ("end", _iso(now + timedelta(hours=1)))],
-        "over an hour": [("channel", one), ("start", _iso(now - timedelta(hours=3))), ("end", _iso(now - timedelta(hours=1)))],
-        "flag not 0/1": [("channel", one), ("start", _iso(start)), ("end", _iso(end)), ("raw", "yes")],
-        "resolution for one channel": [("channel", one), ("start", _iso(start)), ("end", _iso(end)), ("resolution", "800x600")],
-        "bad resolution": [("channel", group[0]), ("channel", group[1]), ("start", _iso(start)), ("end", _iso(end)), ("resolution", "huge")],
+        "over an hour": [("channel", one), ("start", _iso(now - timedelta(hours=3))),
+                         ("end", _iso(now - timedelta(hours=1)))],
+        "flag not 0/1": [("channel", one), *span, ("raw", "yes")],
+        "resolution for one channel": [("channel", one), *span, ("resolution", "800x600")],
+        "bad resolution": [("channel", group[0]), ("channel", group[1]), *span, ("resolution", "huge")],
     }
     for name, params in cases.items():
         r = http.post("/v1/video/export/start", params=params)
@@ -199,7 +201,7 @@ def test_bad_export_requests_are_refused_with_a_reason(sim, http):
     assert "appliance" in http.post("/v1/video/export/start", params=cases["two appliances"]).json()["error_detail"]
     cloud = [c.uuid for c in sim.world.channels.values() if not c.appliance_id][:2]
     assert len(cloud) == 2, "the seeded chain has cloud-connected cameras"
-    together = http.post("/v1/video/export/start", params=[("channel", c) for c in cloud] + [("start", _iso(start)), ("end", _iso(end))])
+    together = http.post("/v1/video/export/start", params=[("channel", c) for c in cloud] + span)
     assert together.status_code == 400 and "appliance" in together.json()["error_detail"]
     assert http.get("/v1/video/export/task/not-an-export").status_code == 404
     assert http.get("/v1/video/export/file/not-an-export.mp4").status_code == 404

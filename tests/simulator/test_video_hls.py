@@ -151,9 +151,11 @@ def test_tokens_are_refused_outside_their_location(sim, http):
     # Basic auth does not replace the token on HLS paths.
     assert httpx.get(seg_url, auth=(ACCESS_KEY, SECRET_KEY)).status_code == 403
     # The foreign token opens its own channels.
-    assert httpx.get(f"{sim.url}/v1/hls/{picked['foreign_channel']}.m3u8", params={"token": foreign_token}).status_code == 200
+    foreign = httpx.get(f"{sim.url}/v1/hls/{picked['foreign_channel']}.m3u8", params={"token": foreign_token})
+    assert foreign.status_code == 200
     # Unknown channel: 404; a segment far in the future: 404.
-    assert httpx.get(f"{sim.url}/v1/hls/00000000-0000-0000-0000-000000000000.m3u8", params={"token": token}).status_code == 404
+    unknown = httpx.get(f"{sim.url}/v1/hls/00000000-0000-0000-0000-000000000000.m3u8", params={"token": token})
+    assert unknown.status_code == 404
     far = int(sim.clock.now().timestamp() // 2) + 1000
     assert httpx.get(f"{sim.url}/v1/hls/{picked['channel']}/{far}.ts", params={"token": token}).status_code == 404
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,7 +29,7 @@ PTS_EPOCH_SEGMENTS = 40_000
 
 def segment_start(seq: int) -> datetime:
     """Wall time at which segment `seq` begins: segments tile the Unix epoch."""
-    return datetime.fromtimestamp(seq * SEGMENT_SECONDS, timezone.utc)
+    return datetime.fromtimestamp(seq * SEGMENT_SECONDS, UTC)
 
 
 def _open_video_stream(container, width: int, height: int, rate: int, *, qscale: int):

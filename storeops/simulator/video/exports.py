@@ -23,7 +23,7 @@ import threading
 import uuid as uuidlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,8 @@ def _parse_time(name: str, value: str | None) -> datetime:
             f"{name} is not an ISO 8601 date/time (yyyy-mm-ddThh:mm:ssZ): {value!r}"
         ) from None
     if parsed.tzinfo is None:  # the documented form ends in Z; read a bare time as UTC
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _parse_flag(name: str, value: str | None) -> bool:
@@ -242,9 +242,11 @@ def _overlay_analytics(tile: np.ndarray, at: datetime) -> None:
     phase = (at.timestamp() % 8.0) / 8.0
     bx, by = int(phase * (w - box)), h // 3 - box // 2
     t = max(1, h // 180)
-    x0, x1, y0, y1 = max(0, bx - 2 * t), min(w, bx + box + 2 * t), max(0, by - 2 * t), min(h, by + box + 2 * t)
-    for sl in (np.s_[y0 : y0 + t, x0:x1], np.s_[y1 - t : y1, x0:x1], np.s_[y0:y1, x0 : x0 + t], np.s_[y0:y1, x1 - t : x1]):
-        tile[sl] = (255, 255, 0)
+    x0, x1 = max(0, bx - 2 * t), min(w, bx + box + 2 * t)
+    y0, y1 = max(0, by - 2 * t), min(h, by + box + 2 * t)
+    for edge in (np.s_[y0 : y0 + t, x0:x1], np.s_[y1 - t : y1, x0:x1],
+                 np.s_[y0:y1, x0 : x0 + t], np.s_[y0:y1, x1 - t : x1]):
+        tile[edge] = (255, 255, 0)
 
 
 def _overlay_info(tile: np.ndarray, name: str, at: datetime) -> None:

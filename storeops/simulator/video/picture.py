@@ -7,7 +7,7 @@ reproducible and tests can check what is drawn."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
@@ -40,7 +40,7 @@ def text_scale(height: int) -> int:
 
 def clock_text(at: datetime) -> str:
     """What the on-screen clock shows at `at`: UTC to the tenth of a second."""
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     return at.strftime("%Y-%m-%d %H:%M:%S.") + str(at.microsecond // 100_000) + " UTC"
 
 
