@@ -27,6 +27,8 @@ def run_kiosk(args) -> int:
     from PySide6.QtWidgets import QApplication
 
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    # Closing the display must not stop the loop before the cleanup has run.
+    qapp.setQuitOnLastWindowClosed(False)
     loop = None
     try:
         existing = asyncio.get_event_loop_policy().get_event_loop()

@@ -264,7 +264,7 @@ class KioskWidget(QWidget):
         w, h = float(self.width()), float(self.height())
         landscape = w >= h * 1.1
         margin = h * 0.05
-        footer_h = h * 0.08
+        footer_h = min(w, h) * 0.08
         body = QRectF(margin, margin, w - 2 * margin, h - 2 * margin - footer_h)
         if landscape:
             icon_side = min(body.width() * 0.3, body.height() * 0.62)
@@ -285,11 +285,13 @@ class KioskWidget(QWidget):
         else:
             rows = [(view.title, 0.22, True), (view.detail, 0.10, False)]
         total = sum(share for text_, share, _ in rows if text_)
-        y = text.top() + (text.height() - total * h * 0.95) / 2 if total < 1 else text.top()
+        # Shares are of the screen height, shrunk when the text area is shorter (portrait).
+        scale = min(0.95 * h, text.height() / total) if total else 0.0
+        y = text.top() + (text.height() - total * scale) / 2
         for content, share, bold in rows:
             if not content:
                 continue
-            line_h = share * h * 0.95
+            line_h = share * scale
             font = _fit(content, line_h * 0.82, text.width(), bold)
             p.setFont(font)
             p.setPen(fgc)
