@@ -85,6 +85,7 @@ def test_export_lifecycle_download_resume_and_delete(sim, http, tmp_path):
 
     whole = http.get(file_url)
     assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
+    assert 0 < whole.content.find(b"moov") < whole.content.find(b"mdat")  # playable while downloading
     # Resume: the first kilobyte, then the rest from where it stopped.
     head = http.get(file_url, headers={"Range": "bytes=0-1023"})
     assert head.status_code == 206 and len(head.content) == 1024

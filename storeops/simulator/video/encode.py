@@ -80,7 +80,8 @@ def write_mp4(
 
     Timestamps are in milliseconds so that long exports can use one frame every few
     seconds and still last exactly as long as the interval they cover."""
-    with av.open(str(path), "w", format="mp4") as container:
+    # faststart: the index at the front, so a player can start before the download ends.
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream(CODEC, rate=max(1, round(1000 / frame_interval_ms)))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import secrets
 import threading
 import uuid as uuidlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -314,7 +315,10 @@ class ExportManager:
 
     def start(self, spec: ExportSpec) -> ExportTask:
         self.purge_expired()
-        task = ExportTask(str(uuidlib.uuid1()), spec, self._clock.now())
+        # Time-based ids like the real service's, with a random node instead of this
+        # machine's MAC address (the multicast bit marks it as random).
+        export_id = str(uuidlib.uuid1(node=secrets.randbits(48) | 0x010000000000))
+        task = ExportTask(export_id, spec, self._clock.now())
         with self._lock:
             self._tasks[task.export_id] = task
         # A daemon thread: a long render must never hold up the simulator's shutdown.
