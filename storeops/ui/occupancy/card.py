@@ -53,20 +53,22 @@ class Sparkline(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        r = QRectF(self.rect()).adjusted(2, 3, -2, -3)
+        caption = QRectF(self.rect()).adjusted(0, 0, 0, 0)
+        caption.setWidth(58)
+        p.setPen(QColor(0, 0, 0, 120))
+        small = p.font()
+        small.setPixelSize(10)
+        p.setFont(small)
+        p.drawText(caption, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "last hour")
+        r = QRectF(self.rect()).adjusted(60, 3, -2, -3)
         top = max([*self._values, self._limit or 0, 1])
         if self._limit:
             y = r.bottom() - r.height() * self._limit / top
             p.setPen(QPen(QColor(0, 0, 0, 70), 1, Qt.PenStyle.DashLine))
             p.drawLine(int(r.left()), int(y), int(r.right()), int(y))
-        p.setPen(QColor(0, 0, 0, 110))
-        small = p.font()
-        small.setPixelSize(10)
-        p.setFont(small)
-        p.drawText(r, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, "last hour")
         if len(self._values) < 2:
             p.setPen(QColor(0, 0, 0, 110))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "trend appears after a few updates")
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "appears after a few updates")
             return
         step = r.width() / (len(self._values) - 1)
         path = QPainterPath()
