@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 
@@ -46,8 +47,12 @@ def _export_s(http: httpx.Client, channels: list[str], seconds: int, **extra: st
     return elapsed
 
 
-def _first_frame_ms(sim) -> float:
+def _first_frame_ms_and_delay_s(sim) -> tuple[float, float]:
+    """Time to the first decoded frame, and how far behind the wall clock the live
+    picture is a few seconds in (read from the clock drawn in the frame)."""
     from storeops.media import FrameGrabber, check_libvlc
+    from storeops.simulator.video.font import read_text
+    from storeops.simulator.video.picture import clock_position, text_scale
 
     check_libvlc()  # instance creation is not part of the latency
     channel = next(iter(sim.world.channels.values()))
@@ -62,7 +67,14 @@ def _first_frame_ms(sim) -> float:
             if grabber.error or time.perf_counter() > deadline:
                 raise RuntimeError(grabber.error or "no frame within 20 s")
             time.sleep(0.005)
-        return (time.perf_counter() - t0) * 1000
+        first_ms = (time.perf_counter() - t0) * 1000
+        time.sleep(4)
+        frame = grabber.latest
+        now = sim.clock.now()
+        x, y = clock_position(frame.height)
+        text = read_text(frame.rgb(), x, y, text_scale(frame.height), 25)
+        shown = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f UTC").replace(tzinfo=UTC)
+        return first_ms, (now - shown).total_seconds()
 
 
 def run() -> Iterator[tuple[str, float, str]]:
@@ -81,4 +93,6 @@ def run() -> Iterator[tuple[str, float, str]]:
             if len(grid) > 1:
                 yield f"video_export_5min_grid{len(grid)}_render_s", _export_s(http, grid, 300), "s"
         # A fresh stream: the first segments are generated on demand, as for a user.
-        yield "vlc_first_frame_ms", _first_frame_ms(sim), "ms"
+        first_ms, delay_s = _first_frame_ms_and_delay_s(sim)
+        yield "vlc_first_frame_ms", first_ms, "ms"
+        yield "vlc_live_delay_s", delay_s, "s"
