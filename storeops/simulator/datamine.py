@@ -287,10 +287,12 @@ def _date_json(d: date) -> dict[str, Any]:
     return {"gregorian": d.isoformat(), "year": d.year, "month": d.month, "day": d.day}
 
 
-def _time_json(minutes: int) -> dict[str, Any]:
-    prefix = "+" if minutes >= 1440 else ""
-    m = minutes % 1440 if minutes != 1440 else 1440
-    hour, minute = divmod(m, 60)
+def _time_json(minutes: int, end: bool = False) -> dict[str, Any]:
+    """hh:mm of a store day; past midnight it carries the "+" of the next day
+    (an interval ending exactly at midnight ends at "24:00")."""
+    next_day = minutes > 1440 or (minutes == 1440 and not end)
+    prefix = "+" if next_day else ""
+    hour, minute = divmod(minutes - 1440 if next_day else minutes, 60)
     return {"time": f"{prefix}{hour:02d}:{minute:02d}", "hour": hour, "minute": minute}
 
 
@@ -311,7 +313,7 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
         size = gb.value * (60 if gb.unit == "hours" else 1)
 
         def describe(key: int) -> dict[str, Any]:
-            return {"type": "time", "from": _time_json(key * size), "to": _time_json((key + 1) * size)}
+            return {"type": "time", "from": _time_json(key * size), "to": _time_json((key + 1) * size, end=True)}
         return cols["bmin"] // size, describe
 
     n = gb.value

@@ -1,0 +1,1 @@
+"""Tests of the RetailNext API simulator, over real HTTP."""
