@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter
 
-from storeops.api import downloads
+from storeops.api import downloads, parsing
 from storeops.api.datamine import DatamineRequest, gregorian_text
 from storeops.api.errors import ExportNotReady, InvalidRequest, ProtocolError, ValidationError
 from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
@@ -99,6 +99,10 @@ def _iso_utc(value: datetime, what: str) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _big_location_answer(label: str, content: bytes) -> LocationAnswer:
+    return LocationAnswer.model_construct(nodes=[parsing.location_nodes(label, content)])
+
+
 def _utc_today() -> date:
     return datetime.now(timezone.utc).date()
 
@@ -167,16 +171,17 @@ class RetailNextClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _call(self, call: Call, adapter: TypeAdapter[T]) -> T:
+    async def _call(self, call: Call, adapter: TypeAdapter[T],
+                    big: Callable[[str, bytes], T] | None = None) -> T:
         response = await self._transport.send(call)
-        return await self._transport.decode(call, response, adapter)
+        return await self._transport.decode(call, response, adapter, big)
 
     # ------------------------------------------------------------ locations
 
     async def query_locations(self, query: LocationQuery | None = None) -> list[Location]:
         body = query.to_body() if query is not None else {}
         call = Call("POST", "/v2/location", Family.LOCATION, safe=True, json=body)
-        answer = await self._call(call, _LOCATIONS)
+        answer = await self._call(call, _LOCATIONS, _big_location_answer)
         return answer.flat()
 
     async def create_location(self, new: LocationCreate) -> Location:
@@ -204,7 +209,7 @@ class RetailNextClient:
 
     async def datamine(self, request: DatamineRequest) -> DatamineResult:
         call = Call("POST", "/v2/datamine", safe=True, json=request.to_body())
-        return await self._call(call, _DATAMINE)
+        return await self._call(call, _DATAMINE, parsing.datamine_result)
 
     async def adjust_occupancy(self, store_uuid: str, count: int,
                                at: datetime | None = None) -> None:

@@ -12,7 +12,7 @@ import base64
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -206,11 +206,17 @@ class Transport:
     # ------------------------------------------------------------ decoding
 
     async def decode(self, call: Call, response: httpx.Response,
-                     adapter: pydantic.TypeAdapter[T]) -> T:
-        """Validate the JSON body into `adapter`'s type; big bodies off the loop."""
+                     adapter: pydantic.TypeAdapter[T],
+                     big: Callable[[str, bytes], T] | None = None) -> T:
+        """Validate the JSON body into `adapter`'s type. Big bodies are parsed in
+        an executor, by `big` when given: a parser that validates in chunks so
+        the GIL, and with it the loop, is not held for the whole body (see
+        storeops/api/parsing.py)."""
         content = response.content
         if len(content) > BIG_BODY_BYTES:
             loop = asyncio.get_running_loop()
+            if big is not None:
+                return await loop.run_in_executor(None, big, call.label, content)
             return await loop.run_in_executor(None, _validate, call.label, adapter, content)
         return _validate(call.label, adapter, content)
 

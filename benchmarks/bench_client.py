@@ -1,0 +1,171 @@
+"""Figures of the RetailNext client against the simulator (over real HTTP).
+
+- client_overhead_ratio: time per call through RetailNextClient ÷ a bare httpx
+  request (+ response.json()) to the same endpoint (POST v1/storehours, one store,
+  one day). Goal ≤ 1.3.
+- location_10k_parse_ms: parsing a 10,000-node v2/location answer into models the
+  way the client does for big answers (json.loads + chunked validation, see
+  storeops/api/parsing.py). Goal ≤ 60 ms. location_10k_parse_onecall_ms: the same
+  with one TypeAdapter.validate_json call, for comparison.
+- location_10k_query_ms / location_10k_loop_stall_ms: the whole query through the
+  client, and the longest the event loop went without running meanwhile. The big
+  simulator runs in its own process here so its JSON encoding does not compete
+  for this process's GIL.
+- pages_10k_items_s: items per second paging through 10,000 items at the page limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import httpx
+
+from storeops.api import parsing
+from storeops.api.client import _LOCATIONS, RetailNextClient
+from storeops.api.models import LocationQuery
+from storeops.simulator.server import start_simulator
+
+KEY, SECRET = "bench-access", "bench-secret"
+TARGET_ITEMS = 10_000
+
+
+async def _overhead(sim) -> float:
+    store = next(s for s in sim.world.stores() if s.archive_date is None)
+    day = sim.clock.now().date() - timedelta(days=7)
+    body = {"stores": [store.uuid], "start_date": f"{day}T00:00:00Z", "end_date": f"{day}T00:00:00Z"}
+    async with httpx.AsyncClient() as bare, RetailNextClient(sim.url, KEY, SECRET) as client:
+        async def bare_call():
+            response = await bare.post(sim.url + "/v1/storehours", json=body, auth=(KEY, SECRET),
+                                       headers={"Accept": "application/json"})
+            response.raise_for_status()
+            return response.json()
+
+        async def client_call():
+            return await client.store_hours([store.uuid], day, day)
+
+        for _ in range(30):  # warm both pools and code paths
+            await bare_call()
+            await client_call()
+        ratios = []
+        for _ in range(12):  # interleaved blocks: drift affects both sides alike
+            t0 = time.perf_counter()
+            for _ in range(25):
+                await bare_call()
+            t1 = time.perf_counter()
+            for _ in range(25):
+                await client_call()
+            t2 = time.perf_counter()
+            ratios.append((t2 - t1) / (t1 - t0))
+        return statistics.median(ratios)
+
+
+async def _location_query(sim) -> tuple[float, float, float]:
+    async with httpx.AsyncClient() as bare:
+        response = await bare.post(sim.url + "/v2/location", auth=(KEY, SECRET),
+                                   json={"where": {"and": [{"node_types": ["location"]}]}})
+        response.raise_for_status()
+        content = response.content
+    def timed(parse) -> float:
+        times = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            nodes = parse()
+            times.append(time.perf_counter() - t0)
+            assert len(nodes) == TARGET_ITEMS
+        return statistics.median(times) * 1000
+
+    parse_ms = timed(lambda: parsing.location_nodes("bench", content))
+    onecall_ms = timed(lambda: _LOCATIONS.validate_json(content).flat())
+
+    async with RetailNextClient(sim.url, KEY, SECRET) as client:
+        query = LocationQuery(node_types=["location"])
+        await client.query_locations(query)
+        stalls, totals = [], []
+        for _ in range(5):
+            worst = 0.0
+            done = False
+
+            async def ticker():
+                nonlocal worst
+                last = time.perf_counter()
+                while not done:
+                    await asyncio.sleep(0.002)
+                    now = time.perf_counter()
+                    worst = max(worst, now - last)
+                    last = now
+
+            tick = asyncio.create_task(ticker())
+            await asyncio.sleep(0.01)
+            t0 = time.perf_counter()
+            await client.query_locations(query)
+            totals.append(time.perf_counter() - t0)
+            done = True
+            await tick
+            stalls.append(worst)
+    return parse_ms, onecall_ms, statistics.median(totals) * 1000, statistics.median(stalls) * 1000
+
+
+@contextmanager
+def _simulator_process(*args: str):
+    """The simulator CLI in a child process; yields its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0",
+         "--access-key", KEY, "--secret-key", SECRET, *args],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"simulator did not start: {line!r}")
+        yield line.split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class _Remote:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+async def _paging(sim) -> tuple[float, str]:
+    async with RetailNextClient(sim.url, KEY, SECRET) as client:
+        lists = {
+            "cameras": lambda: client.cameras(),
+            "channels": lambda: client.channels(),
+            "appliances": lambda: client.appliances(),
+            "health alerts": lambda: client.health_alerts(),
+        }
+        sizes = {}
+        for name, make in lists.items():
+            sizes[name] = len([x async for x in make()])
+        name = max(sizes, key=sizes.get)
+        items, t0 = 0, time.perf_counter()
+        while items < TARGET_ITEMS:
+            async for _ in lists[name]():
+                items += 1
+        rate = items / (time.perf_counter() - t0)
+    note = "items/s"
+    if sizes[name] < TARGET_ITEMS:
+        note = (f"items/s (the simulator has no 10k-item list: its longest, {name}, "
+                f"has {sizes[name]} items, listed repeatedly)")
+    return rate, note
+
+
+def run():
+    with start_simulator(access_key=KEY, secret_key=SECRET, seed=1) as sim:
+        yield "client_overhead_ratio", asyncio.run(_overhead(sim)), "x (goal <= 1.3)"
+    with _simulator_process("--seed", "1", "--big") as url:
+        big = _Remote(url)
+        parse_ms, onecall_ms, query_ms, stall_ms = asyncio.run(_location_query(big))
+        yield "location_10k_parse_ms", parse_ms, "ms (goal <= 60)"
+        yield "location_10k_parse_onecall_ms", onecall_ms, "ms"
+        yield "location_10k_query_ms", query_ms, "ms"
+        yield "location_10k_loop_stall_ms", stall_ms, "ms"
+        rate, unit = asyncio.run(_paging(big))
+        yield "pages_10k_items_s", rate, unit
