@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DEMO_SEED = 1
 SAVE_DELAY_MS = 400
 FIRST_PAINT_WAIT_S = 0.5
+CLOSE_GRACE_S = 2.0
 
 
 class App(QObject):
@@ -48,6 +49,7 @@ class App(QObject):
         self.connected = asyncio.Event()
         self._connect_lock = asyncio.Lock()
         self._dialogs: list[QObject] = []
+        self._retired: list[tuple] = []  # (client, simulator, panes) being let go
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -88,8 +90,16 @@ class App(QObject):
         self.window.close()
 
     async def shutdown(self) -> None:
+        """Close the client, stop the demo server, end leftover tasks, save settings."""
+        self._closed.set()
         self._save_timer.stop()
-        await self.disconnect()
+        self.window.hide()
+        # Let zero-delay timers of the panes start their work, then end all of it
+        # while the panes still exist; only then drop them and close the client.
+        await asyncio.sleep(0.05)
+        await _cancel_other_tasks()
+        await self.disconnect(final=True)
+        await _cancel_other_tasks()
         self.window.save_geometry()
         self.settings.save()
         self._writer.shutdown(wait=True)
@@ -179,23 +189,31 @@ class App(QObject):
         access, secret = self._demo_keys
         return make_client(self.simulator.url, access, secret)
 
-    async def disconnect(self) -> None:
+    async def disconnect(self, *, final: bool = False) -> None:
+        """Drop the panes and the client. Outside the final shutdown, the old
+        client is closed and the old panes deleted a moment later: a request a
+        pane started just before must end normally, not on a closed client or a
+        deleted widget."""
         self.connected.clear()
-        self.window.panes.set_context(None)
+        panes = self.window.panes.set_context(None)
         self.ctx = None
         client, self.client = self.client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except Exception:
-                log.warning("closing the API client failed", exc_info=True)
-        if self.simulator is not None and not self.wants_demo() or self._closed.is_set():
-            await self._stop_simulator()
+        simulator = None
+        if self.simulator is not None and (final or not self.wants_demo()):
+            simulator, self.simulator = self.simulator, None
+        retired = (client, simulator, panes)
+        self._retired.append(retired)
+        if final:
+            while self._retired:
+                await _close(*self._retired.pop())
+        else:
+            _spawn(self._close_later(retired))
 
-    async def _stop_simulator(self) -> None:
-        simulator, self.simulator = self.simulator, None
-        if simulator is not None:
-            await asyncio.get_running_loop().run_in_executor(None, simulator.stop)
+    async def _close_later(self, retired: tuple) -> None:
+        await asyncio.sleep(CLOSE_GRACE_S)
+        if retired in self._retired:  # the final shutdown may have closed it already
+            self._retired.remove(retired)
+            await _close(*retired)
 
     async def reconnect(self) -> bool:
         async with self._connect_lock:
@@ -275,6 +293,32 @@ def _start_demo(access: str, secret: str, seed: int):
     from storeops.simulator.server import start_simulator
 
     return start_simulator(access_key=access, secret_key=secret, seed=seed)
+
+
+async def _close(client, simulator, panes=()) -> None:
+    for widget in panes:
+        widget.deleteLater()
+    if client is not None:
+        try:
+            await client.aclose()
+        except Exception:
+            log.warning("closing the API client failed", exc_info=True)
+    if simulator is not None:
+        await asyncio.get_running_loop().run_in_executor(None, simulator.stop)
+
+
+async def _cancel_other_tasks(grace: float = 0.15) -> None:
+    """Panes may still have requests in flight on a closed client: give them a
+    moment to end by themselves, then cancel, so nothing runs after the loop."""
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    if not pending:
+        return
+    _done, still = await asyncio.wait(pending, timeout=grace)
+    for task in still:
+        task.cancel()
+    if still:
+        await asyncio.wait(still, timeout=grace)
 
 
 def _spawn(coro) -> asyncio.Task:

@@ -95,12 +95,14 @@ class RingBuffer(logging.Handler):
 
 _ring = RingBuffer()
 _filter = RedactingFilter()
-_configured_file: Path | None = None
+_file_handler: logging.handlers.RotatingFileHandler | None = None
+_console: logging.Handler | None = None
 
 
 def setup(log_dir: Path | None = None, level: int = logging.INFO, *, console: bool = False) -> Path | None:
-    """Configure the root logger once: ring buffer always, file when a dir is given."""
-    global _configured_file
+    """Configure the root logger: ring buffer always, a rotating file when a dir is
+    given (a new dir replaces the previous file), warnings on stderr if asked."""
+    global _file_handler, _console
     root = logging.getLogger()
     root.setLevel(level)
     formatter = logging.Formatter(FORMAT)
@@ -108,30 +110,43 @@ def setup(log_dir: Path | None = None, level: int = logging.INFO, *, console: bo
         _ring.setFormatter(formatter)
         _ring.addFilter(_filter)
         root.addHandler(_ring)
-    if log_dir is not None and _configured_file is None:
-        try:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            path = log_dir / "storeops.log"
-            handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=FILE_MAX_BYTES, backupCount=FILE_BACKUPS, encoding="utf-8"
-            )
-            handler.setFormatter(formatter)
-            handler.addFilter(_filter)
-            root.addHandler(handler)
-            _configured_file = path
-        except OSError as exc:  # a read-only disk must not stop the app
-            logging.getLogger(__name__).warning("no log file: %s", exc)
-    if console:
-        stream = logging.StreamHandler()
-        stream.setFormatter(formatter)
-        stream.addFilter(_filter)
-        stream.setLevel(logging.WARNING)
-        root.addHandler(stream)
+    if log_dir is not None:
+        path = log_dir / "storeops.log"
+        if _file_handler is None or Path(_file_handler.baseFilename) != path.resolve():
+            try:
+                log_dir.mkdir(parents=True, exist_ok=True)
+                handler = logging.handlers.RotatingFileHandler(
+                    path, maxBytes=FILE_MAX_BYTES, backupCount=FILE_BACKUPS, encoding="utf-8"
+                )
+            except OSError as exc:  # a read-only disk must not stop the app
+                logging.getLogger(__name__).warning("no log file: %s", exc)
+            else:
+                handler.setFormatter(formatter)
+                handler.addFilter(_filter)
+                if _file_handler is not None:
+                    root.removeHandler(_file_handler)
+                    _file_handler.close()
+                root.addHandler(handler)
+                _file_handler = handler
+    if console and _console is None:
+        _console = logging.StreamHandler()
+        _console.setFormatter(formatter)
+        _console.addFilter(_filter)
+        _console.setLevel(logging.WARNING)
+        root.addHandler(_console)
     # httpx logs every request line at INFO; keep our file about our app.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    return _configured_file
+    return log_file()
+
+
+def shutdown_file() -> None:
+    global _file_handler
+    if _file_handler is not None:
+        logging.getLogger().removeHandler(_file_handler)
+        _file_handler.close()
+        _file_handler = None
 
 
 def recent_lines(last: int = 200) -> list[str]:
@@ -139,4 +154,4 @@ def recent_lines(last: int = 200) -> list[str]:
 
 
 def log_file() -> Path | None:
-    return _configured_file
+    return Path(_file_handler.baseFilename) if _file_handler is not None else None

@@ -36,31 +36,18 @@ def make_client(url: str, access_key: str, secret_key: str, *, timeout: float | 
     if not retries:
         kwargs["retry"] = RetryPolicy.never()
     if timeout is not None:
-        import httpx
-
-        kwargs["http"] = httpx.AsyncClient(timeout=httpx.Timeout(timeout))
-        _maybe_timeout_kw(kwargs, timeout)
+        kwargs["timeout"] = timeout
     return RetailNextClient(url, access_key, secret_key, **kwargs)
-
-
-def _maybe_timeout_kw(kwargs: dict, timeout: float) -> None:
-    """Pass `timeout=` when the client accepts it (its transport sets a per-request
-    timeout that would override the injected http client's)."""
-    import inspect
-
-    from storeops.api.client import RetailNextClient
-
-    if "timeout" in inspect.signature(RetailNextClient).parameters:
-        import httpx
-
-        kwargs["timeout"] = httpx.Timeout(timeout)
 
 
 async def test_connection(url: str, access_key: str, secret_key: str, *,
                           timeout: float = TEST_TIMEOUT_S) -> TestResult:
     """One cheap query (the store list, no extra fields) and a precise verdict."""
     host = urlsplit(url).hostname or url
-    client = make_client(url, access_key, secret_key, timeout=timeout, retries=False)
+    try:
+        client = make_client(url, access_key, secret_key, timeout=timeout, retries=False)
+    except errors.ApiError as exc:
+        return TestResult(False, f"Cannot test: {exc}", kind="other")
     try:
         stores = await asyncio.wait_for(
             client.query_locations(LocationQuery(location_types=["store"])), timeout + 1.0

@@ -46,16 +46,19 @@ class PaneHost(QStackedWidget):
         for button in self.connecting.buttons.values():
             button.setVisible(visible)
 
-    def set_context(self, ctx: PaneContext | None) -> None:
+    def set_context(self, ctx: PaneContext | None) -> list[QWidget]:
         """New connection (or none): every pane is dropped and re-created on demand,
-        so no pane keeps a closed client."""
-        for widget in self._panes.values():
+        so no pane keeps a closed client. Returns the dropped panes, hidden but
+        alive: the caller deletes them once their last requests had time to end."""
+        dropped = list(self._panes.values())
+        for widget in dropped:
             self.removeWidget(widget)
-            widget.deleteLater()
+            widget.hide()
         self._panes.clear()
         self.ctx = ctx
         if ctx is not None:
             self.show_pane(self._current)
+        return dropped
 
     # ------------------------------------------------------------ panes
     @property

@@ -1,0 +1,120 @@
+"""`storeops --demo --screenshot DIR`: every pane, and the kiosk display, saved
+as DIR/<pane>.png with demo content showing (for the README and reviews).
+
+A pane module may expose `async prepare_screenshot(widget)` that returns once
+its demo content is visible; otherwise we wait until background activity is
+over. The kiosk is rendered when `storeops.ui.kiosk` offers a factory
+(`create_kiosk(ctx, store)`, see `_kiosk_factory`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from storeops.ui.sidebar import PANES
+
+if TYPE_CHECKING:
+    from storeops.app import App
+
+log = logging.getLogger(__name__)
+
+SIZE = (1280, 800)
+CONNECT_TIMEOUT_S = 60.0
+PREPARE_TIMEOUT_S = 30.0
+SETTLE_S = 0.4
+
+
+async def take_screenshots(app: App, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    window = app.window
+    window.resize(*SIZE)
+    await asyncio.wait_for(app.connected.wait(), CONNECT_TIMEOUT_S)
+    written: list[Path] = []
+    for pane in PANES:
+        widget = window.show_pane(pane.key)
+        await _prepare(app, window.panes.module(pane.key), widget, pane.key)
+        path = out_dir / f"{pane.key}.png"
+        _save(window, path)
+        written.append(path)
+    kiosk = await _kiosk(app)
+    if kiosk is not None:
+        path = out_dir / "kiosk.png"
+        _save(kiosk, path)
+        written.append(path)
+        kiosk.close()
+        kiosk.deleteLater()
+    return written
+
+
+async def _prepare(app: App, module, widget: QWidget | None, key: str) -> None:
+    prepare = getattr(module, "prepare_screenshot", None) if module is not None else None
+    if prepare is not None and widget is not None:
+        try:
+            await asyncio.wait_for(prepare(widget), PREPARE_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            log.warning("%s: demo content not ready after %.0f s; saving what shows", key,
+                        PREPARE_TIMEOUT_S)
+    await _settle(app)
+
+
+async def _settle(app: App) -> None:
+    """Until nothing is busy for a moment, then one more beat for painting."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PREPARE_TIMEOUT_S
+    quiet_since = None
+    while loop.time() < deadline:
+        if app.reporter.activity():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = loop.time()
+        elif loop.time() - quiet_since >= SETTLE_S:
+            return
+        await asyncio.sleep(0.05)
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    if not widget.grab().save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+    log.info("screenshot: %s", path)
+
+
+def _kiosk_factory():
+    """The kiosk's factory, if the kiosk package offers one."""
+    for module_name in ("storeops.ui.kiosk.view", "storeops.ui.kiosk.window", "storeops.ui.kiosk"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        factory = getattr(module, "create_kiosk", None)
+        if factory is not None:
+            return module, factory
+    return None, None
+
+
+async def _kiosk(app: App) -> QWidget | None:
+    module, factory = _kiosk_factory()
+    if factory is None or app.ctx is None:
+        log.warning("no kiosk factory (storeops.ui.kiosk.create_kiosk); kiosk.png not written")
+        return None
+    store = app.selection.current()
+    params = inspect.signature(factory).parameters
+    widget = factory(app.ctx, store) if len(params) >= 2 else factory(app.ctx)
+    widget.resize(*SIZE)
+    widget.show()
+    prepare = getattr(module, "prepare_screenshot", None)
+    if prepare is not None:
+        try:
+            await asyncio.wait_for(prepare(widget), PREPARE_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            log.warning("kiosk: demo content not ready; saving what shows")
+    await _settle(app)
+    return widget

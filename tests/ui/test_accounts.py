@@ -1,0 +1,158 @@
+"""The accounts dialog: validation beside the fields, and "Test connection"
+against the real simulator (401, 403, unreachable, timeout, success)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from storeops.config import app_dirs
+from storeops.secrets import SecretStore
+from storeops.settings import Settings
+from storeops.ui.dialogs.accounts import AccountsDialog
+from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers import wait_until
+from tests.ui.test_shell import closed_port_url, memory_keyring  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def dialog(qtbot):
+    d = AccountsDialog(Settings.load(), SecretStore())
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def fill(d: AccountsDialog, name="Acme", target="acme", access=ACCESS_KEY, secret=SECRET_KEY):
+    for key, value in (("name", name), ("target", target), ("access_key", access), ("secret_key", secret)):
+        d.edits[key].setText(value)
+
+
+def run_test(qloop, d: AccountsDialog) -> str:
+    d.test_connection()
+
+    async def done():
+        await wait_until(lambda: d.test_button.isEnabled() and d.result.text()
+                         and "Testing" not in d.result.text(), timeout=15)
+
+    qloop.run_until_complete(done())
+    return d.result.text()
+
+
+def test_empty_form_shows_a_message_beside_each_field(dialog):
+    assert dialog.save() is None
+    assert "name" in dialog.error_text("name")
+    assert "subscription name" in dialog.error_text("target")
+    assert "access key is required" in dialog.error_text("access_key")
+    assert "secret key is required" in dialog.error_text("secret_key")
+    assert Settings.load().profiles == []  # nothing was saved
+    # Typing in a field clears its message.
+    dialog.edits["name"].textEdited.emit("A")
+    assert dialog.error_text("name") == ""
+
+
+@pytest.mark.parametrize("target, message", [
+    ("Acme Corp", "lowercase letters, digits and dashes"),
+    ("http://acme.example.com", "Use https://"),
+    ("https://ak:sk@acme.example.com", "Do not put keys in the address"),
+    ("ftp://acme.example.com", "Enter a web address"),
+    ("https://acme.example.com:99999", "port"),
+])
+def test_bad_subscription_or_url_is_refused_beside_the_field(dialog, target, message):
+    fill(dialog, target=target)
+    assert dialog.save() is None
+    assert message in dialog.error_text("target")
+    assert dialog.error_text("name") == ""
+
+
+@pytest.mark.parametrize("target", ["acme", "acme-eu-2", "https://acme.api.retailnext.net/",
+                                    "http://127.0.0.1:8080", "http://localhost:9"])
+def test_good_targets_are_accepted(dialog, target, memory_keyring):
+    fill(dialog, target=target)
+    profile = dialog.save()
+    assert profile is not None
+    assert dialog.error_text("target") == ""
+    assert profile.url.startswith(("https://", "http://127.0.0.1", "http://localhost"))
+
+
+def test_saved_profile_keeps_the_secret_in_the_keyring_only(dialog, memory_keyring):
+    fill(dialog, secret="only-in-the-keyring-99")
+    profile = dialog.save()
+    assert memory_keyring.values[("StoreOps", profile.id)] == "only-in-the-keyring-99"
+    text = app_dirs().settings_file.read_text()
+    assert "only-in-the-keyring-99" not in text
+    assert json.loads(text)["profiles"][0]["subscription"] == "acme"
+    # Editing: an empty secret keeps the stored one.
+    dialog.edits["name"].setText("Acme North")
+    dialog.edits["secret_key"].clear()
+    assert dialog.save() is not None
+    assert memory_keyring.values[("StoreOps", profile.id)] == "only-in-the-keyring-99"
+    assert Settings.load().profiles[0].name == "Acme North"
+
+
+def test_use_and_remove_profile(dialog, qtbot, memory_keyring):
+    fill(dialog)
+    with qtbot.waitSignal(dialog.active_changed) as used:
+        dialog.use_button.click()
+    profile_id = used.args[0]
+    assert Settings.load().active_profile_id == profile_id
+    assert "(in use)" in dialog.list.item(0).text()
+    with qtbot.waitSignal(dialog.active_changed) as removed:
+        dialog.remove()
+    assert removed.args == [None]  # the active account went away: back to demo data
+    assert Settings.load().profiles == []
+    assert ("StoreOps", profile_id) not in memory_keyring.values
+
+
+def test_connection_success_counts_stores(dialog, qloop, sim):
+    fill(dialog, target=sim.url)
+    text = run_test(qloop, dialog)
+    stores = [n for n in sim.world.stores() if n.archive_date is None]
+    assert text == f"✔ Connected: {len(stores)} stores found."
+    assert dialog.result.property("state") == "ok"
+
+
+def test_connection_wrong_secret_says_401(dialog, qloop, sim):
+    fill(dialog, target=sim.url, secret="wrong-secret")
+    text = run_test(qloop, dialog)
+    assert "Wrong access key or secret key" in text and "(401)" in text
+    assert dialog.result.property("state") == "fail"
+
+
+def test_connection_missing_permission_says_403(dialog, qloop, sim):
+    sim.faults.add("/v2/location", "status", count=1, status=403)
+    try:
+        fill(dialog, target=sim.url)
+        text = run_test(qloop, dialog)
+    finally:
+        sim.faults.clear()
+    assert "not allowed to read locations (403)" in text
+
+
+def test_connection_unreachable_host(dialog, qloop):
+    fill(dialog, target=closed_port_url())
+    text = run_test(qloop, dialog)
+    assert "Cannot reach 127.0.0.1 (unreachable host)" in text
+
+
+def test_connection_timeout(dialog, qloop, sim):
+    sim.faults.add("/v2/location", "delay", count=1, seconds=2.0)
+    dialog.test_timeout = 0.4
+    try:
+        fill(dialog, target=sim.url)
+        text = run_test(qloop, dialog)
+    finally:
+        sim.faults.clear()
+    assert "did not answer within 0.4 s (timeout)" in text
+
+
+def test_connection_test_validates_first(dialog, qloop):
+    fill(dialog, access="")
+    dialog.test_connection()
+    qloop.run_until_complete(asyncio.sleep(0.05))
+    assert "access key is required" in dialog.error_text("access_key")
+    assert dialog.result.text() == ""
