@@ -208,7 +208,7 @@ class RetailNextClient:
     # ------------------------------------------------------------ metrics
 
     async def datamine(self, request: DatamineRequest) -> DatamineResult:
-        call = Call("POST", "/v2/datamine", safe=True, json=request.to_body())
+        call = Call("POST", "/v2/datamine", Family.OTHER, safe=True, json=request.to_body())
         return await self._call(call, _DATAMINE, parsing.datamine_result)
 
     async def adjust_occupancy(self, store_uuid: str, count: int,
@@ -221,7 +221,7 @@ class RetailNextClient:
             raise ValidationError("choose a store")
         if at is not None:
             body["adjustment_time"] = at.isoformat(timespec="seconds")
-        call = Call("POST", "/v1/occupancy/adjust", safe=False, json=body,
+        call = Call("POST", "/v1/occupancy/adjust", Family.OTHER, safe=False, json=body,
                     expected=frozenset({200, 201, 204}))
         await self._transport.send(call)
 
@@ -234,8 +234,8 @@ class RetailNextClient:
             raise ValidationError("the end date is before the start date")
         body = {"stores": stores, "start_date": gregorian_text(start),
                 "end_date": gregorian_text(end)}
-        answer = await self._call(Call("POST", "/v1/storehours", safe=True, json=body),
-                                  _STORE_HOURS)
+        call = Call("POST", "/v1/storehours", Family.OTHER, safe=True, json=body)
+        answer = await self._call(call, _STORE_HOURS)
         return answer.by_store()
 
     async def predicted_traffic(self, store_uuid: str, first_day: date, last_day: date, *,
@@ -293,7 +293,7 @@ class RetailNextClient:
                       page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[HealthAlert]:
         """Alerts created before `start_time` (the API's name), newest first."""
         body = {"start_time": gregorian_text(start_time)} if start_time is not None else {}
-        call = Call("POST", "/v1/healthalerts", safe=True, json=body)
+        call = Call("POST", "/v1/healthalerts", Family.OTHER, safe=True, json=body)
         return header_pages(self._transport, call, _ALERTS, lambda p: p.result, page_length)
 
     # ------------------------------------------------------------ video
@@ -301,7 +301,8 @@ class RetailNextClient:
     async def hls_token(self, location_uuid: str) -> HlsToken:
         if not location_uuid:
             raise ValidationError("choose a location")
-        call = Call("POST", "/v1/hlsapitoken", safe=True, json={"location_uuid": location_uuid})
+        call = Call("POST", "/v1/hlsapitoken", Family.OTHER, safe=True,
+                    json={"location_uuid": location_uuid})
         return await self._call(call, _HLS_TOKEN)
 
     def hls_url(self, channel_uuid: str, token: HlsToken | str) -> str:
@@ -336,7 +337,7 @@ class RetailNextClient:
             if not (width.isdigit() and height.isdigit()):
                 raise ValidationError("the resolution is written like 1024x768")
             params.append(("resolution", f"{int(width)}x{int(height)}"))
-        call = Call("POST", "/v1/video/export/start", safe=False, params=params,
+        call = Call("POST", "/v1/video/export/start", Family.OTHER, safe=False, params=params,
                     expected=frozenset({200, 201, 202}))
         response = await self._transport.send(call)
         location = response.headers.get("location", "")
@@ -349,7 +350,8 @@ class RetailNextClient:
         return export_id
 
     async def export_status(self, export_id: str) -> ExportStatus:
-        call = Call("GET", EXPORT_TASK_PATH + _segment(export_id, "export"), safe=True,
+        call = Call("GET", EXPORT_TASK_PATH + _segment(export_id, "export"), Family.OTHER,
+                    safe=True,
                     expected=frozenset({200, 202, 302, 404, 424}))
         response = await self._transport.send(call)
         status = response.status_code
@@ -368,7 +370,8 @@ class RetailNextClient:
 
     async def delete_export(self, export_id: str) -> None:
         """Deleting an export that is already gone is not an error."""
-        call = Call("DELETE", EXPORT_TASK_PATH + _segment(export_id, "export"), safe=True,
+        call = Call("DELETE", EXPORT_TASK_PATH + _segment(export_id, "export"), Family.OTHER,
+                    safe=True,
                     expected=frozenset({200, 202, 204, 404}))
         await self._transport.send(call)
 
@@ -389,7 +392,8 @@ class RetailNextClient:
     # ------------------------------------------------------------ custom exports
 
     async def list_downloads(self, prefix: str = "custom_exports") -> list[str]:
-        call = Call("GET", "/v1/downloads/list", safe=True, params=[("prefix", prefix)])
+        call = Call("GET", "/v1/downloads/list", Family.OTHER, safe=True,
+                    params=[("prefix", prefix)])
         return (await self._call(call, _DOWNLOADS)).files
 
     async def download_file(self, file: str, dest: Path,

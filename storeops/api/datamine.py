@@ -78,10 +78,8 @@ class DateSpec:
             value = parts[key]
             if value is None:
                 continue
-            low = 0 if key in ("hour", "minute", "second") else 1
-            if key == "year":
-                low = 1
-            if not isinstance(value, int) or value < low:
+            low = 0 if key in ("hour", "minute", "second") else 1  # as the reference counts
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValidationError(f"absolute date: {key} must be an integer from {low}")
             body[key] = value
         return cls({"absolute": body})

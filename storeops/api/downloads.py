@@ -97,8 +97,7 @@ async def download(
             if await _io(_size, part) > before:
                 retry_number = 0  # progress was made: a flaky link gets a fresh budget
             retry_number += 1
-            probe = Call("GET", path_or_url, safe=True)
-            delay = transport._retry_delay(probe, error, retry_number)
+            delay = transport.retry_delay(True, error, retry_number)
             if delay is None:
                 raise
             log.info("download interrupted (%s); resuming in %.2f s", type(error).__name__, delay)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from storeops.api.errors import MetricError
 
@@ -251,8 +251,8 @@ class DatamineResult(ApiModel):
         for m in self.metrics:
             if m.name == name:
                 if not m.ok:
-                    raise MetricError(name, f"{name}: {m.error or 'the server could not serve this metric'}",
-                                      detail=m.error)
+                    reason = m.error or "the server could not serve this metric"
+                    raise MetricError(name, f"{name}: {reason}", detail=m.error)
                 return m
         raise MetricError(name, f"{name}: missing from the server's answer")
 

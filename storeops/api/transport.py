@@ -65,8 +65,8 @@ class Call:
 
     method: str
     path: str  # "/v2/location", or an absolute URL (export download)
-    family: Family = Family.OTHER
-    safe: bool = False
+    family: Family  # which documented concurrency limit applies (OTHER: none)
+    safe: bool = False  # may be sent again after a transient failure
     json: Any = None
     params: Iterable[tuple[str, str]] | None = None
     headers: Mapping[str, str] | None = None
@@ -141,15 +141,16 @@ class Transport:
                 raise error_for(call, response)
             except ApiError as error:
                 retry_number += 1
-                delay = self._retry_delay(call, error, retry_number)
+                delay = self.retry_delay(call.safe, error, retry_number)
                 if delay is None:
                     raise
                 log.info("%s failed (%s); retry %d in %.2f s", call.label,
                          type(error).__name__, retry_number, delay)
                 await self._sleep(delay)
 
-    def _retry_delay(self, call: Call, error: ApiError, retry_number: int) -> float | None:
-        if not call.safe:
+    def retry_delay(self, safe: bool, error: ApiError, retry_number: int) -> float | None:
+        """Seconds before retry `retry_number`, or None to give up with `error`."""
+        if not safe:
             return None
         if isinstance(error, (RateLimited, ServerError)):
             if error.status not in self.retry.statuses:

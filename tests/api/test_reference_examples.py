@@ -5,7 +5,7 @@ only edits fix the reference's own typos, each noted where it is made."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from storeops.api.datamine import metric_rows
 from storeops.api.models import (
