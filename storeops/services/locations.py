@@ -401,6 +401,13 @@ def apply_update(node: Location, change: LocationUpdate) -> Location:
     return node.model_copy(update=fields)
 
 
+def unchanged_dropped(node: Location, change: LocationUpdate) -> LocationUpdate:
+    """The change without the fields that already hold the asked value."""
+    current = node.model_dump()
+    fields = change.model_dump(exclude_none=True)
+    return LocationUpdate(**{k: v for k, v in fields.items() if current.get(k) != v})
+
+
 def is_empty(change: LocationUpdate) -> bool:
     return not change.model_dump(exclude_none=True)
 
@@ -438,7 +445,8 @@ class LocationsService:
         return self._client.create_location(checked)
 
     def update(self, tree: LocationTree, uuid: str, change: LocationUpdate) -> Awaitable[Location]:
-        checked = check_update(tree, uuid, change)
+        checked = check_update(tree, uuid, change)  # raises before .nodes[uuid] can
+        checked = unchanged_dropped(tree.nodes[uuid], checked)
         if is_empty(checked):
             return _already(tree.nodes[uuid])
         return self._client.update_location(uuid, checked)

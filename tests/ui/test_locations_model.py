@@ -1,0 +1,144 @@
+"""The lazy location tree model and its filter proxy, checked by Qt's own model
+tester while nodes are moved, renamed, inserted and removed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QAbstractItemModelTester, QSignalSpy
+
+from storeops.api.models import Location
+from storeops.services.locations import LocationTree
+from storeops.ui.locations.filter_proxy import LocationFilterProxy
+from storeops.ui.locations.tree_model import MIME_TYPE, LocationTreeModel
+
+pytestmark = pytest.mark.gui
+_ROOT = QModelIndex()
+
+
+def chain(stores_per_region: int = 12, regions: int = 5) -> list[Location]:
+    """An organization, regions (one nested), stores with four areas each; one archived store."""
+    nodes = [Location(uuid="org", name="Org", location_type="organization")]
+    for r in range(regions):
+        parent = "r0" if r == 1 else "org"
+        nodes.append(Location(uuid=f"r{r}", name=f"Region {r}", location_type="region", parent_uuid=parent))
+        for s in range(stores_per_region):
+            sid = f"r{r}s{s}"
+            nodes.append(Location(uuid=sid, name=f"Store {r}-{s:02d}", location_type="store", parent_uuid=f"r{r}",
+                                  store_id=str(1000 + r * 100 + s),
+                                  archive_date="2025-01-01T00:00:00Z" if (r, s) == (2, 3) else None))
+            for t in ("entrance", "fitting_room", "display", "other"):
+                nodes.append(Location(uuid=f"{sid}-{t}", name=t.replace("_", " ").title(), location_type=t,
+                                      parent_uuid=sid))
+    return nodes
+
+
+@pytest.fixture
+def model(qapp):
+    m = LocationTreeModel()
+    tester = QAbstractItemModelTester(m, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    m.set_tree(LocationTree.from_nodes(chain()))
+    yield m
+    del tester
+
+
+def names(model, parent=_ROOT) -> list[str]:
+    return [model.index(r, 0, parent).data(Qt.ItemDataRole.EditRole) for r in range(model.rowCount(parent))]
+
+
+def test_structure_and_sorting(model):
+    assert len(model.tree) == 1 + 5 + 5 * 12 * 5
+    assert names(model) == ["Org"]
+    org = model.index(0, 0)
+    assert names(model, org) == ["Region 0", "Region 2", "Region 3", "Region 4"]
+    r0 = model.index_of("r0")
+    assert names(model, r0)[0] == "Region 1"  # regions before stores, then by name
+    store = model.index_of("r0s0")
+    assert store.parent() == r0 and store.parent().parent() == org
+    assert names(model, store) == ["Display", "Entrance", "Fitting Room", "Other"]
+    assert model.index_of("r0s5", 1).data() == "1005"
+
+
+def test_lazy_sorting_only_touches_what_is_asked(qapp):
+    m = LocationTreeModel()
+    m.set_tree(LocationTree.from_nodes(chain()))
+    assert m.rowCount(_ROOT) == 1 and not m._sorted  # counting needs no sorting
+    m.index(0, 0)
+    assert list(m._sorted) == [None]
+
+
+def test_moves_renames_inserts_removals_keep_the_model_sound(model):
+    moved = QSignalSpy(model.rowsMoved)
+    node = model.tree.nodes["r0s1"]
+    persistent = model.index_of("r0s1")
+    model.update_node(node.model_copy(update={"parent_uuid": "r3"}))
+    assert moved.count() == 1
+    assert model.index_of("r0s1").parent() == model.index_of("r3")
+    assert model.tree.parent_key("r0s1") == "r3"
+    # Rename that re-sorts within the same parent, both directions.
+    model.update_node(model.tree.nodes["r3s0"].model_copy(update={"name": "ZZZ"}))
+    assert names(model, model.index_of("r3"))[-1] == "ZZZ"
+    model.update_node(model.tree.nodes["r3s0"].model_copy(update={"name": "AAA"}))
+    assert names(model, model.index_of("r3"))[0] == "AAA"
+    # Rename that keeps its place only changes data.
+    moves_before = moved.count()
+    model.update_node(model.tree.nodes["r3s0"].model_copy(update={"name": "AAB"}))
+    assert moved.count() == moves_before
+    # A region with its whole subtree.
+    model.update_node(model.tree.nodes["r1"].model_copy(update={"parent_uuid": "r4"}))
+    assert model.index_of("r1s0-entrance").parent().parent().parent() == model.index_of("r4")
+    # Placeholder inserted, made real, removed.
+    model.insert_node(Location(uuid="tmp", name="Kiosk", location_type="other", parent_uuid="r4s2"))
+    model.set_pending("tmp", "Creating…")
+    assert "Creating…" in model.index_of("tmp").data()
+    ident = model.index_of("tmp").internalId()
+    model.replace_placeholder("tmp", Location(uuid="real", name="Kiosk 2", location_type="other",
+                                              parent_uuid="r4s2"))
+    assert "tmp" not in model.tree and model.index_of("real").internalId() == ident
+    assert not model.is_pending("real")
+    model.remove_node("real")
+    assert "real" not in model.tree
+    assert persistent is not None
+
+
+def test_drop_only_where_the_rules_allow(model):
+    entrance = model.index_of("r0s0-entrance")
+    data = model.mimeData([entrance])
+    assert data.hasFormat(MIME_TYPE)
+    move = Qt.DropAction.MoveAction
+    assert model.canDropMimeData(data, move, -1, -1, model.index_of("r3s4"))
+    assert not model.canDropMimeData(data, move, -1, -1, model.index_of("r3"))  # a region
+    assert not model.canDropMimeData(data, move, -1, -1, model.index_of("r0s0"))  # already there
+    assert not model.canDropMimeData(data, move, -1, -1, model.index_of("r2s3"))  # archived store
+    assert not model.canDropMimeData(data, Qt.DropAction.CopyAction, -1, -1, model.index_of("r3s4"))
+    region = model.mimeData([model.index_of("r0")])
+    assert not model.canDropMimeData(region, move, -1, -1, model.index_of("r1"))  # its own child
+    assert model.canDropMimeData(region, move, -1, -1, model.index_of("r4"))
+    requests = QSignalSpy(model.move_requested)
+    # Dropped between two stores of r3: the parent, r3, is the destination.
+    assert model.dropMimeData(region, move, 2, 0, model.index_of("r3")) is False
+    assert requests.count() == 1 and requests.at(0) == ["r0", "r3"]
+    assert model.tree.parent_key("r0") == "org"  # nothing moves until the server agrees
+    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsDragEnabled  # the organization
+
+
+def test_filter_keeps_ancestors_and_hides_archived(model):
+    proxy = LocationFilterProxy()
+    proxy.setSourceModel(model)
+    tester = QAbstractItemModelTester(proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    assert not proxy.mapFromSource(model.index_of("r2s3")).isValid()
+    assert not proxy.mapFromSource(model.index_of("r2s3-entrance")).isValid()
+    proxy.set_text("STORE 1-0")
+    hits = [u for u in model.tree.nodes if proxy.mapFromSource(model.index_of(u)).isValid()]
+    assert set(hits) == {"org", "r0", "r1"} | {f"r1s{s}" for s in range(10)}
+    proxy.set_text("1203")  # store id of an archived store: hidden
+    assert not proxy.mapFromSource(model.index_of("r2s3")).isValid()
+    proxy.set_show_archived(True)
+    assert proxy.mapFromSource(model.index_of("r2s3")).isValid()
+    proxy.set_text("")
+    assert proxy.mapFromSource(model.index_of("r2s3-entrance")).isValid()
+    # Edits through the proxy keep the tester happy.
+    model.update_node(model.tree.nodes["r2s3"].model_copy(update={"parent_uuid": "r4"}))
+    proxy.set_show_archived(False)
+    assert not proxy.mapFromSource(model.index_of("r2s3")).isValid()
+    del tester
