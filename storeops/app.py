@@ -28,6 +28,7 @@ DEMO_SEED = 1
 SAVE_DELAY_MS = 400
 FIRST_PAINT_WAIT_S = 0.5
 CLOSE_GRACE_S = 2.0
+DEMO_SOURCE = "Demo data — an example store chain, not your stores"
 
 
 class App(QObject):
@@ -121,7 +122,7 @@ class App(QObject):
                 w.status.set_connection("connecting", "Starting demo data…")
                 w.panes.set_connecting("Connecting…", "Starting the demo store chain.")
                 self.client = await self._demo_client()
-                source = "Demo data"
+                source = DEMO_SOURCE
             else:
                 profile = self.settings.active_profile()
                 assert profile is not None

@@ -3,15 +3,14 @@ as DIR/<pane>.png with demo content showing (for the README and reviews).
 
 A pane module may expose `async prepare_screenshot(widget)` that returns once
 its demo content is visible; otherwise we wait until background activity is
-over. The kiosk is rendered when `storeops.ui.kiosk` offers a factory
-(`create_kiosk(ctx, store)`, see `_kiosk_factory`).
+over. The kiosk is rendered through `storeops.ui.kiosk.create_kiosk_widget(ctx)`
+(the current store) and its `prepare_screenshot`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-import inspect
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,28 +85,24 @@ def _save(widget: QWidget, path: Path) -> None:
 
 
 def _kiosk_factory():
-    """The kiosk's factory, if the kiosk package offers one."""
-    for module_name in ("storeops.ui.kiosk.view", "storeops.ui.kiosk.window", "storeops.ui.kiosk"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        factory = getattr(module, "create_kiosk", None)
-        if factory is not None:
-            return module, factory
-    return None, None
+    """The kiosk package's factory: `create_kiosk_widget(ctx)` (store: the
+    current one), or None while there is no kiosk in this build."""
+    try:
+        module = importlib.import_module("storeops.ui.kiosk")
+    except ModuleNotFoundError as exc:
+        if exc.name and "storeops.ui.kiosk".startswith(exc.name):
+            return None, None
+        raise
+    factory = getattr(module, "create_kiosk_widget", None) or getattr(module, "create_kiosk", None)
+    return (module, factory) if factory is not None else (None, None)
 
 
 async def _kiosk(app: App) -> QWidget | None:
     module, factory = _kiosk_factory()
     if factory is None or app.ctx is None:
-        log.warning("no kiosk factory (storeops.ui.kiosk.create_kiosk); kiosk.png not written")
+        log.warning("no kiosk factory in storeops.ui.kiosk; kiosk.png not written")
         return None
-    store = app.selection.current()
-    params = inspect.signature(factory).parameters
-    widget = factory(app.ctx, store) if len(params) >= 2 else factory(app.ctx)
+    widget = factory(app.ctx)
     widget.resize(*SIZE)
     widget.show()
     prepare = getattr(module, "prepare_screenshot", None)

@@ -217,6 +217,38 @@ def test_store_selector_loads_stores_and_remembers_the_choice(run_app, sim, memo
     run_app(Settings.load(), check)
 
 
+def test_f5_refreshes_the_current_pane_and_f1_ctrl_comma_open_dialogs(run_app, sim, memory_keyring):
+    async def body(app):
+        w = app.window
+        w.show_pane("locations")
+        pane = w.panes.currentWidget()
+        await wait_until(lambda: pane.loaded.is_set())
+        before = sim.world.requests["/v2/location"]
+        w.refresh_action.trigger()  # F5
+        await wait_until(lambda: sim.world.requests["/v2/location"] > before)
+        # A pane without refresh() (a placeholder): F5 re-reads the store list.
+        w.show_pane("traffic")
+        before = sim.world.requests["/v2/location"]
+        w.refresh_action.trigger()
+        await wait_until(lambda: sim.world.requests["/v2/location"] > before)
+
+        w.about_action.trigger()  # F1
+        about = app._dialogs[-1]
+        assert about.isVisible() and about.objectName() == "AboutDialog"
+        for name in ("StoreOps", "Python", "Qt", "PySide6", "httpx", "libvlc"):
+            assert about.values[name], name
+        assert about.values["StoreOps"] == "0.1.0"
+        about.close()
+
+        w.accounts_action.trigger()  # Ctrl+,
+        accounts = app._dialogs[-1]
+        assert accounts.isVisible() and accounts.objectName() == "AccountsDialog"
+        assert accounts.edits["name"].text() == "Test chain"  # the active profile is shown
+        accounts.close()
+
+    run_app(profile_settings(sim.url), body)
+
+
 def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
     async def body(app):
         w = app.window
