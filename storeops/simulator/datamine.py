@@ -300,10 +300,12 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
            covered: list[tuple[Node, list[Node]]], world: World):
     bday = cols["bday"]
     if gb.group == "location":
+        names = world.name_counts()
+
         def describe(key: int) -> dict[str, Any]:
             node = covered[key][0]
             return {"type": "location", "uuid": node.uuid, "name": node.name,
-                    "qualified_name": world.qualified_name(node)}
+                    "qualified_name": world.qualified_name(node, names)}
         return cols["loc"], describe
     if gb.group == "day_of_week":
         def describe(key: int) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 - Header pages (health alerts): `X-Page-Length` (max 100), `X-Page-Start`; 206 with
   `X-Page-Next` while more remain, 200 on the last page. The cursor is an item UUID
-  or an integer offset, per method.
+  (the reference allows an integer offset too; this simulator's only header-paged
+  method uses UUIDs).
 - Inventory pages: the same request headers, but the body's `next_page` carries a
   string cursor (the key of the next item), "end" when done; always 200.
 """
@@ -48,19 +49,6 @@ def page_by_key(request: Request, items: Sequence[T], key: Callable[[T], str]) -
     page = list(items[start:start + length])
     following = start + length
     return page, key(items[following]) if following < len(items) else None
-
-
-def page_by_offset(request: Request, items: Sequence[T]) -> tuple[list[T], str | None]:
-    length = page_length(request)
-    raw = request.headers.get("x-page-start") or "0"
-    try:
-        start = int(raw)
-    except ValueError:
-        raise bad("X-Page-Start must be an integer for this method") from None
-    if start < 0 or (start > len(items) and items):
-        raise bad("X-Page-Start out of range")
-    following = start + length
-    return list(items[start:following]), str(following) if following < len(items) else None
 
 
 def header_page_response(payload: dict[str, Any], next_cursor: str | None):

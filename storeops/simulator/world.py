@@ -341,14 +341,14 @@ class World:
     def appliance(self, appliance_id: str) -> Appliance | None:
         return next((a for a in self.appliances if a.appliance_id == appliance_id), None)
 
-    def qualified_name(self, node: Node) -> str:
-        """The name, or "Parent / Name" when another location has the same name."""
+    def name_counts(self) -> Counter[str]:
         with self.lock:
-            clash = any(
-                n.name == node.name and n.uuid != node.uuid and n.type == "location"
-                for n in self.nodes.values()
-            )
-        if not clash:
+            return Counter(n.name for n in self.nodes.values() if n.type == "location")
+
+    def qualified_name(self, node: Node, counts: Counter[str] | None = None) -> str:
+        """The name, or "Parent / Name" when another location has the same name."""
+        counts = counts if counts is not None else self.name_counts()
+        if counts[node.name] <= 1:
             return node.name
         parent = self.nodes.get(node.parent_uuid or "")
         return f"{parent.name} / {node.name}" if parent else node.name

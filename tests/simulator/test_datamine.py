@@ -304,3 +304,14 @@ def test_reference_date_examples_are_accepted(http, frozen_sim):
     month_to_date = mine(http, locations=[store], date_ranges=[ranges[-1]], time_zone=LA,
                          group_bys=[{"group": "date", "unit": "days", "value": 1}])
     assert values(month_to_date)[0]["group"]["from"]["gregorian"] == "2026-03-01"
+
+
+def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
+    world = frozen_sim.world
+    mains = [n for n in world.nodes.values() if n.name == "Main Entrance"][:2]
+    data = values(mine(http, locations=[m.uuid for m in mains], date_ranges=day_range("2026-03-02", "2026-03-03"),
+                       group_bys=[{"group": "location", "unit": "", "value": 1}]))
+    groups = [d["group"] for d in data]
+    assert [g["name"] for g in groups] == ["Main Entrance", "Main Entrance"]
+    assert groups[0]["qualified_name"] != groups[1]["qualified_name"]
+    assert groups[0]["qualified_name"] == f"{world.nodes[mains[0].parent_uuid].name} / Main Entrance"
