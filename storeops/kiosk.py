@@ -58,6 +58,10 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
     from storeops.settings import Settings
     from storeops.ui.kiosk import create_kiosk_widget
 
+    from PySide6.QtWidgets import QApplication
+
+    # Closing the display must not stop the loop before the cleanup has run.
+    QApplication.instance().setQuitOnLastWindowClosed(False)
     settings = Settings.load()
     simulator = None
     loop = asyncio.get_running_loop()
@@ -100,7 +104,7 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
         await done.wait()
         widget.controller.stop()
         await widget.controller.wait_stopped()
-        widget.deleteLater()
+        widget.hide()
         return EXIT_OK
     finally:
         try:
