@@ -88,10 +88,12 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     now_epoch = now_utc.timestamp()
     series_cache: dict[str, traffic.Series] = {}
     occ_cache: dict[str, np.ndarray] = {}
-    adjustments: dict[str, list[tuple[float, int]]] = {}
+    adjustments: dict[str, list[tuple[float, int, int]]] = {}
     with world.lock:
         for adj in world.adjustments:
-            adjustments.setdefault(adj.store_uuid, []).append((adj.at.timestamp(), adj.count))
+            if adj.store_day is not None:
+                adjustments.setdefault(adj.store_uuid, []).append(
+                    (adj.at.timestamp(), adj.store_day.toordinal(), adj.count))
 
     parts: list[dict[str, np.ndarray]] = []
     unit_id = 0

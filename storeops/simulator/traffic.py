@@ -69,11 +69,12 @@ class Series:
     def __len__(self) -> int:
         return len(self.epoch)
 
-    def occupancy(self, adjustments: list[tuple[float, int]] = ()) -> np.ndarray:
+    def occupancy(self, adjustments: list[tuple[float, int, int]] = ()) -> np.ndarray:
         """In minus out since the store day opened, plus adjustments, never below 0.
 
-        `adjustments` are (UTC epoch, count); one made after the last interval of its
-        store day counts from that interval on (the live figure)."""
+        `adjustments` are (UTC epoch, store day ordinal, count); one made after the
+        last completed interval of its store day counts from that interval on (the
+        live figure)."""
         if not len(self):
             return np.zeros(0, dtype=np.int64)
         net = np.cumsum(self.tin - self.tout)
@@ -82,22 +83,14 @@ class Series:
         before = np.r_[0, net][starts]  # running total before each day starts
         net = net - np.repeat(before, np.diff(np.r_[starts, len(net)]))
         ends = self.epoch + INTERVAL_S
-        for at, count in adjustments:
-            same_day = self.bday == self._store_day_of(at)
+        for at, day, count in adjustments:
+            same_day = self.bday == day
             later = same_day & (ends > at)
             if later.any():
                 net[later] += count
             elif same_day.any():
                 net[np.flatnonzero(same_day)[-1]] += count
         return np.maximum(net, 0)
-
-    def _store_day_of(self, at: float) -> int:
-        # The store day whose intervals surround `at`; adjustments are only
-        # accepted during store hours, so one exists.
-        idx = np.searchsorted(self.epoch, at, side="right") - 1
-        if idx < 0:
-            return -1
-        return int(self.bday[idx])
 
 
 def store_days(world: World, store: Node, first: date, last: date) -> list[tuple[int, int, int, int]]:

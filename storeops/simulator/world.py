@@ -236,6 +236,7 @@ class Adjustment:
     store_uuid: str
     at: datetime  # aware UTC
     count: int
+    store_day: date | None = None  # the (local) day the store day it falls in opened
 
 
 def _network(static: bool, ip: str) -> dict[str, Any]:

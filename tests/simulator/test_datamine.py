@@ -4,7 +4,7 @@ The clock is frozen on Wednesday 18 March 2026, 13:07 in Los Angeles."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -315,3 +315,25 @@ def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
     assert [g["name"] for g in groups] == ["Main Entrance", "Main Entrance"]
     assert groups[0]["qualified_name"] != groups[1]["qualified_name"]
     assert groups[0]["qualified_name"] == f"{world.nodes[mains[0].parent_uuid].name} / Main Entrance"
+
+
+def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone():
+    import httpx
+
+    from tests.conftest import ACCESS_KEY, SECRET_KEY
+    # 10:05 in Los Angeles: Caspar City Plaza opened five minutes ago.
+    with frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=timezone.utc)) as sim, \
+            httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:
+        store = store_named(sim.world, "Caspar City Plaza")
+        query = dict(locations=[store.uuid], metrics=["total_occupancy"], time_zone=LA,
+                     date_ranges=[{"from": {"name": "yesterday"}, "to": {"name": "today"}}])
+        before = values(mine(http, **query), "total_occupancy")
+        assert http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
+        assert values(mine(http, **query), "total_occupancy") == before
+        assert sim.world.adjustments[0].store_day == date(2026, 3, 18)
+        sim.clock.advance(timedelta(minutes=15))  # the 10:00 interval completes
+        today = dict(query, date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}])
+        [point] = values(mine(http, **today), "total_occupancy")
+        counts = mine(http, **dict(today, metrics=["traffic_in", "traffic_out"]))
+        tin, tout = values(counts)[0]["value"], values(counts, "traffic_out")[0]["value"]
+        assert point["value"] == tin - tout + 5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -37,9 +37,9 @@ def metric_routes(ctx: SimContext) -> list[Route]:
     ]
 
 
-def open_at(world: World, store: Node, at_utc: datetime) -> bool:
-    """Whether `at_utc` falls within the store's hours (including a store day
-    that began the evening before)."""
+def open_at(world: World, store: Node, at_utc: datetime) -> date | None:
+    """The store day (the local date it opened) whose hours include `at_utc`, if
+    any; a store day may have begun the evening before."""
     local = at_utc.astimezone(ZoneInfo(store.time_zone or "UTC")).replace(tzinfo=None)
     for day in (local.date(), local.date() - timedelta(days=1)):
         hours = world.hours_on(store, day)
@@ -47,8 +47,8 @@ def open_at(world: World, store: Node, at_utc: datetime) -> bool:
             continue
         midnight = datetime.combine(day, datetime.min.time())
         if midnight + timedelta(minutes=hours[0]) <= local < midnight + timedelta(minutes=hours[1]):
-            return True
-    return False
+            return day
+    return None
 
 
 def adjust_occupancy(world: World, body: dict, now_utc: datetime) -> dict:
@@ -72,9 +72,10 @@ def adjust_occupancy(world: World, body: dict, now_utc: datetime) -> dict:
         at = now_utc if raw_time is None else parse_iso_instant(raw_time, "adjustment_time", tz)
         if store.occupancy_limit is None:
             raise bad("occupancy adjustments need the store's occupancy limit to be defined")
-        if not open_at(world, store, at):
+        store_day = open_at(world, store, at)
+        if store_day is None:
             raise bad(f"occupancy adjustments are only accepted within store hours "
                       f"({at.astimezone(tz).isoformat(timespec='seconds')} is outside them)")
-        world.adjustments.append(Adjustment(store_uuid, at, count))
+        world.adjustments.append(Adjustment(store_uuid, at, count, store_day))
     return {"ok": True, "store_uuid": store_uuid, "adjustment_count": count,
             "adjustment_time": at.astimezone(tz).isoformat(timespec="seconds")}
