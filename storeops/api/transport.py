@@ -49,6 +49,24 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+class _RedactQueries(logging.Filter):
+    """httpx logs every request's full URL at INFO. A download link from the
+    cloud may be pre-signed (its query string is a credential), so queries are
+    cut from those records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(
+                (str(a.copy_with(query=None)) + ("?…" if a.query else ""))
+                if isinstance(a, httpx.URL) else a
+                for a in record.args)
+        return True
+
+
+if not any(isinstance(f, _RedactQueries) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_RedactQueries())
+
+
 def origin_of(url: httpx.URL) -> tuple[str, str, int]:
     scheme = url.scheme.lower()
     return scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme, 0)

@@ -322,3 +322,13 @@ async def test_secrets_never_in_repr_errors_or_logs(fresh_sim, caplog):
             assert secret not in text
         assert token.token not in text
     assert all("/v1/occupancy/adjust" in str(e) for e in errors)
+
+
+async def test_query_strings_are_cut_from_httpx_logs(client, sim, tmp_path, caplog):
+    # A cloud download link may be pre-signed: its query string is a credential.
+    caplog.set_level(logging.INFO, logger="httpx")
+    name = sorted(sim.world.files)[0]
+    await client.download_file(name, tmp_path / "f.csv")
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("/v1/downloads/download?…" in line for line in lines)
+    assert not any("file=" in line for line in lines)
