@@ -86,3 +86,76 @@ async def test_failed_download_leaves_dest_alone(fresh_sim, tmp_path):
         with pytest.raises(ConnectionFailed):
             await client.download_file(name, dest)
     assert dest.read_bytes() == b"old"
+
+
+class _FileHost:
+    """A plain file host on another loopback port (as a CDN behind an export's
+    download link could be), answering each request from a script of
+    (status, headers, body) and recording the request headers it got."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.requests: list[dict[str, str]] = []
+
+    async def __aenter__(self):
+        import asyncio
+
+        async def handle(reader, writer):
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")[1:]
+            self.requests.append({k.lower(): v.strip() for k, _, v in
+                                  (line.partition(":") for line in lines if line)})
+            status, headers, body = self.script.pop(0)
+            reason = {200: "OK", 206: "Partial Content"}[status]
+            out = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}",
+                   "Connection: close", *[f"{k}: {v}" for k, v in headers.items()]]
+            writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + body)
+            await writer.drain()
+            writer.close()
+
+        self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+        await self.server.wait_closed()
+
+
+def _ready(url: str):
+    from storeops.api.models import ExportState, ExportStatus
+
+    return ExportStatus(export_id="e1", state=ExportState.READY, download_url=url)
+
+
+async def test_server_ignoring_the_range_restarts_the_file(client, tmp_path):
+    body = bytes(range(256)) * 40
+    dest = tmp_path / "clip.mp4"
+    (tmp_path / "clip.mp4.part").write_bytes(b"stale" * 200)
+    async with _FileHost([(200, {}, body)]) as host:
+        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
+    assert dest.read_bytes() == body  # replaced, not appended to the stale part
+    (request,) = host.requests
+    assert request["range"] == "bytes=1000-"
+    assert "authorization" not in request  # another origin: no credentials
+
+
+async def test_range_answer_from_the_wrong_offset_restarts(client, tmp_path):
+    body = b"0123456789" * 500
+    dest = tmp_path / "clip.mp4"
+    (tmp_path / "clip.mp4.part").write_bytes(body[:1000])
+    wrong = (206, {"Content-Range": f"bytes 10-{len(body) - 1}/{len(body)}"}, body[10:])
+    async with _FileHost([wrong, (200, {}, body)]) as host:
+        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
+    assert dest.read_bytes() == body
+    assert [r.get("range") for r in host.requests] == ["bytes=1000-", None]
+
+
+async def test_range_answer_is_appended(client, tmp_path):
+    body = b"abcdefghij" * 500
+    dest = tmp_path / "clip.mp4"
+    (tmp_path / "clip.mp4.part").write_bytes(body[:1234])
+    rest = (206, {"Content-Range": f"bytes 1234-{len(body) - 1}/{len(body)}"}, body[1234:])
+    async with _FileHost([rest]) as host:
+        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
+    assert dest.read_bytes() == body
