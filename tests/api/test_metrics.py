@@ -221,3 +221,17 @@ async def test_many_predictions_at_once_never_hit_the_limit(fresh_client, fresh_
     assert sent(fresh_sim, "/v1/predictedtraffic") == 12
     assert fresh_sim.limits.peak["predicted_traffic"] <= 3
     assert fresh_sim.limits.rejected["predicted_traffic"] == 0
+
+
+async def test_overnight_store_times_carry_the_next_day_marker(client, sim):
+    night = _store(sim, "Seattle Night Market")  # 18:00 - 02:00
+    day = _local_today(sim, night) - timedelta(days=3)
+    result = await client.datamine(DatamineRequest(
+        locations=[night.uuid], metrics=["traffic_in"],
+        date_ranges=[DateRange.days(day, day + timedelta(days=1))],
+        group_bys=[GroupBy.time("hours", 1)]))
+    got = metric_rows(result, "traffic_in")
+    after_midnight = [r for r in got if r.day_offset == 1]
+    assert {r.time for r in after_midnight} == {"00:00", "01:00"}
+    assert {r.time for r in got if r.day_offset == 0} == {"18:00", "19:00", "20:00", "21:00",
+                                                          "22:00", "23:00"}
