@@ -1,6 +1,35 @@
 """A RetailNext API simulator: a real HTTP server on loopback over a seeded store chain.
 
 It is StoreOps' demo mode and the server every test talks to.
-`start_simulator()` runs it on a background thread; `python -m storeops.simulator`
-runs it as a process.
+`start_simulator()` (server.py) runs it on a background thread;
+`python -m storeops.simulator` runs it as a process.
+
+Layout: world.py (the chain's data) and seed.py (building it), traffic.py (counts
+computed on demand), dates.py + datamine.py (the metrics query), routes/ (one
+module per API area), app.py (middleware: request counting, basic auth, faults,
+concurrency limits), faults.py, limits.py, pagination.py, video/ (HLS and exports).
+
+Where the reference is silent or vague, the simulator decides, and says so here:
+- Datamine dates are store-local wall times: each store reads a range in its own
+  time zone, a gregorian date's "Z" does not shift it, and `time_zone` only says
+  what `name` dates ("now", "today", ...) mean. `to` is exclusive; weeks start on
+  Sunday (the default calendar); absolute week 1 starts on the first Sunday of the
+  enclosing period.
+- An overnight store's intervals after midnight belong to the day it opened; their
+  time groups read "+00:15" (no store opens the day before, so there is no "-").
+- Several date ranges or time ranges are a union; a response has one series per
+  metric. Group descriptions: date {from, through} with gregorian/year/month/day;
+  time {from, to} with time/hour/minute; day_of_week {value 0 = Sunday, name};
+  location {uuid, name, qualified_name}; deeper layers nest under "group".
+- total_occupancy of a group is the occupancy at the end of its last interval
+  (in minus out since opening plus adjustments, clamped at 0), summed over stores.
+- A query covering more than 250,000 store-days is refused (400): a simulator guard.
+- Store hours list closed days with null open/close. Predicted traffic accepts today
+  as its first day (the rest must be within 31 days; at most 7 per query).
+- v2/location returns video channels as nodes of type "video" under their store;
+  an unfiltered query lists them too (filter with node_types).
+- Unknown fields in the bodies of location query/create/update, occupancy adjust and
+  health alerts are refused (400) rather than ignored: they change state or filter
+  results, so a misspelt field should not pass silently.
+- The downloads endpoint honours byte ranges (206) so downloads can resume.
 """
