@@ -13,6 +13,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from secrets import token_urlsafe
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -129,7 +130,9 @@ class App(QObject):
                 w.set_source(profile.name)
                 w.status.set_connection("connecting", f"Connecting to {profile.target}…")
                 w.panes.set_connecting("Connecting…", f"Connecting to {profile.target}.")
-                secret = self.secrets.get(profile.id)
+                # Keyring backends may talk to a daemon: not on the GUI thread.
+                secret = await asyncio.get_running_loop().run_in_executor(
+                    None, self.secrets.get, profile.id)
                 if not secret:
                     return self._failed(
                         "error", "No secret key stored for this account",
@@ -161,11 +164,14 @@ class App(QObject):
         if not isinstance(exc, (ApiError, asyncio.TimeoutError, OSError)):
             # A bug, not a network problem: the crash path shows it.
             sys.excepthook(type(exc), exc, exc.__traceback__)
-        message = describe_error(exc)
+        profile = None if self.demo else self.settings.active_profile()
+        host = urlsplit(profile.url).hostname if profile else "the demo server"
+        message = describe_error(exc, host or "")
         log.warning("connection failed: %s", message)
         offline = is_offline(exc)
-        return self._failed("offline" if offline else "error", message,
-                            message + (". Check the network and try again." if offline else "."))
+        advice = (" Check this computer's network connection, then try again." if offline
+                  else " Check the account under Accounts, then try again.")
+        return self._failed("offline" if offline else "error", message, message + "." + advice)
 
     def _failed(self, state: str, short: str, text: str) -> bool:
         w = self.window

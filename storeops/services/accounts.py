@@ -88,18 +88,19 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
     return TestResult(True, f"Connected: {count} {noun} found.", store_count=count)
 
 
-def describe_error(exc: BaseException) -> str:
+def describe_error(exc: BaseException, host: str = "") -> str:
     """A short status-bar sentence for a failure while connecting."""
+    where = host or "the server"
     if isinstance(exc, errors.AuthError):
         return "Sign-in refused: wrong access key or secret key (401)"
     if isinstance(exc, errors.PermissionDenied):
         return "These keys may not read locations (403)"
     if isinstance(exc, errors.TlsError):
-        return "Secure connection failed (TLS certificate)"
+        return f"Secure connection to {where} failed (TLS certificate)"
     if isinstance(exc, (errors.RequestTimeout, asyncio.TimeoutError)):
-        return "The server did not answer in time"
+        return f"{where[0].upper() + where[1:]} did not answer in time"
     if isinstance(exc, errors.ConnectionFailed):
-        return "Cannot reach the server — offline?"
+        return f"Cannot reach {where}"
     if isinstance(exc, errors.ApiError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -140,8 +140,8 @@ class MainWindow(QMainWindow):
     def set_demo(self, demo: bool) -> None:
         self.demo_badge.setVisible(demo)
 
-    def set_source(self, text: str) -> None:
-        self.source_label.setText(text)
+    def set_source(self, account: str) -> None:
+        self.source_label.setText(f"Account: {account}" if account else "")
 
     # ------------------------------------------------------------ geometry
     def _restore_geometry(self) -> bool:

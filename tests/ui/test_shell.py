@@ -255,7 +255,8 @@ def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
         assert not app.connected.is_set()
         assert w.status.state == "offline"
         assert w.status.connection.text() == "Offline"
-        assert "Cannot reach the server" in w.status.last_error.text()
+        assert "Cannot reach 127.0.0.1" in w.status.last_error.text()
+        assert "Check this computer's network connection" in w.panes.connecting.text.text()
         assert w.panes.currentWidget() is w.panes.connecting
         assert w.panes.connecting.buttons["retry"].isVisibleTo(w)
         assert w.panes.connecting.title.text() == "Could not connect"

@@ -52,6 +52,10 @@ class AccountsDialog(QDialog):
     def _list_column(self) -> QVBoxLayout:
         column = QVBoxLayout()
         column.addWidget(QLabel("<b>Accounts</b>", self))
+        note = QLabel("Without an account, StoreOps shows demo data.", self)
+        note.setObjectName("Hint")
+        note.setWordWrap(True)
+        column.addWidget(note)
         self.list = QListWidget(self)
         self.list.setObjectName("ProfileList")
         self.list.currentItemChanged.connect(self._item_changed)
