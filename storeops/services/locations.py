@@ -20,6 +20,7 @@ Rules, from the reference (POST v2/location/create, PUT v2/location/<uuid>):
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -433,12 +434,14 @@ class LocationsService:
     async def load_tree(self) -> LocationTree:
         """The whole tree (one v2/location answer, at most 10,000 nodes).
 
-        The client parses the answer in an executor; building the index is one
-        pass over the list, cheap enough for the event loop's thread."""
+        The client parses the answer in an executor; the index is built in one
+        too."""
         query = LocationQuery(extra_fields=list(TREE_EXTRA_FIELDS), node_types=["location"])
         nodes = await self._client.query_locations(query)
-        # Video / traffic / POS nodes are not part of the location tree.
-        return LocationTree.from_nodes(n for n in nodes if n.type in ("location", "", None))
+        # Indexing 10,000 nodes is ~5 ms of pure Python: done in a worker thread
+        # so the GUI thread, which shares the GIL, keeps getting turns.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, _index_locations, nodes)
 
     def create(self, tree: LocationTree, draft: LocationCreate) -> Awaitable[Location]:
         checked = check_create(tree, draft)
@@ -461,6 +464,11 @@ class LocationsService:
         self, tree: LocationTree, uuid: str, *, area: float | None = None, occupancy_limit: int | None = None
     ) -> Awaitable[Location]:
         return self.update(tree, uuid, LocationUpdate(area=area, occupancy_limit=occupancy_limit))
+
+
+def _index_locations(nodes: list[Location]) -> LocationTree:
+    # Video / traffic / POS nodes are not part of the location tree.
+    return LocationTree.from_nodes(n for n in nodes if n.type in ("location", "", None))
 
 
 async def _already(node: Location) -> Location:

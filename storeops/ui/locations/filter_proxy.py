@@ -14,6 +14,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyM
 
 from storeops.ui.locations.tree_model import LocationTreeModel
 
+_ROOT = QModelIndex()
+
 
 class LocationFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: Any = None):
@@ -61,6 +63,24 @@ class LocationFilterProxy(QSortFilterProxyModel):
         return self._needle in node.name.casefold() or (
             node.store_id is not None and self._needle in node.store_id.casefold()
         )
+
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> bool:
+        # The view asks this for every visible row (to draw its expand arrow);
+        # Qt's answer filters all the row's children to know. Without a text
+        # filter the answer is simpler: a shown node has a shown child unless
+        # all of its children are archived themselves.
+        if self._needle or not parent.isValid():
+            return super().hasChildren(parent)
+        source = self.sourceModel()
+        assert isinstance(source, LocationTreeModel)
+        uuid = source.uuid(self.mapToSource(parent))
+        if uuid is None:
+            return False
+        kids = source.tree.children_of(uuid)
+        if self._show_archived:
+            return bool(kids)
+        nodes = source.tree.nodes
+        return any(not nodes[k].archived for k in kids)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         source = self.sourceModel()

@@ -268,9 +268,12 @@ class LocationsPane(QWidget):
         self.move_button.setEnabled(movable)
 
     def _update_summary(self) -> None:
-        nodes = self.tree.nodes.values()
-        stores = sum(1 for n in nodes if n.is_store and not n.archived)
-        archived = sum(1 for n in nodes if n.archived)
+        stores = archived = 0
+        for n in self.tree.nodes.values():
+            if n.archive_date is not None:
+                archived += 1
+            elif n.location_type == "store":
+                stores += 1
         text = f"{len(self.tree):,} locations · {stores:,} open stores"
         if archived:
             text += f" · {archived} archived" + ("" if self.proxy.show_archived else " (hidden)")
