@@ -15,6 +15,7 @@ each load the tree once. Reported: medians over the loads (and the worst stall).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import statistics
 import time
@@ -106,11 +107,11 @@ def run() -> Iterator[tuple[str, float, str]]:
         # A gap that straddles the window's edges counts too: take the first tick after the end.
         after = next((t for t in ticks if t > end), end)
         window.append(after)
-        stall = max(b - a for a, b in zip(window, window[1:], strict=False))
+        stall = max(b - a for a, b in itertools.pairwise(window))
         if os.environ.get("BENCH_TREE_DEBUG"):
             rel = {k: round((v - start) * 1000, 1) for k, v in marks.items()}
             gaps = [(round((a - start) * 1000, 1), round((b - a) * 1000, 1))
-                    for a, b in zip(window, window[1:], strict=False) if b - a > 0.008]
+                    for a, b in itertools.pairwise(window) if b - a > 0.008]
             print(f"marks {rel} gaps>8ms (at, length) {gaps}")
         nodes = len(pane.tree)
         pane.close()
