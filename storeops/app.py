@@ -29,6 +29,7 @@ DEMO_SEED = 1
 SAVE_DELAY_MS = 400
 FIRST_PAINT_WAIT_S = 0.5
 CLOSE_GRACE_S = 2.0
+OFFLINE_RETRY_S = 30.0
 DEMO_SOURCE = "Demo data — an example store chain, not your stores"
 
 
@@ -58,6 +59,12 @@ class App(QObject):
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_now)
 
+        self.offline_retry_s = OFFLINE_RETRY_S
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.setInterval(int(OFFLINE_RETRY_S * 1000))
+        self._retry_timer.timeout.connect(lambda: _spawn(self.reconnect()))
+
         w = self.window
         w.closing.connect(self._closed.set)
         w.refresh_requested.connect(self.refresh)
@@ -68,6 +75,10 @@ class App(QObject):
         self.selection.changed.connect(self._store_changed)
 
     # ------------------------------------------------------------ lifecycle
+    def set_offline_retry(self, seconds: float) -> None:
+        self.offline_retry_s = seconds
+        self._retry_timer.setInterval(int(seconds * 1000))
+
     def wants_demo(self) -> bool:
         return self.force_demo or self.settings.active_profile() is None
 
@@ -95,6 +106,7 @@ class App(QObject):
         """Close the client, stop the demo server, end leftover tasks, save settings."""
         self._closed.set()
         self._save_timer.stop()
+        self._retry_timer.stop()
         self.window.hide()
         # Let zero-delay timers of the panes start their work, then end all of it
         # while the panes still exist; only then drop them and close the client.
@@ -153,6 +165,7 @@ class App(QObject):
                                settings=self.settings, demo=demo, source=source)
         w.status.set_connection("demo" if demo else "connected", source)
         w.panes.set_context(self.ctx)
+        self._retry_timer.stop()
         self.connected.set()
         log.info("connected: %s, %d stores", source, len(stores))
         return True
@@ -169,12 +182,17 @@ class App(QObject):
         message = describe_error(exc, host or "")
         log.warning("connection failed: %s", message)
         offline = is_offline(exc)
-        advice = (" Check this computer's network connection, then try again." if offline
+        advice = (" Check this computer's network connection." if offline
                   else " Check the account under Accounts, then try again.")
         return self._failed("offline" if offline else "error", message, message + "." + advice)
 
     def _failed(self, state: str, short: str, text: str) -> bool:
         w = self.window
+        if state == "offline" and not self._closed.is_set():
+            # The network comes back by itself more often than not: try again
+            # quietly, as the "Try again" button would.
+            self._retry_timer.start()
+            text += f" StoreOps tries again every {self.offline_retry_s:g} seconds."
         w.status.set_connection(state, "Offline" if state == "offline" else "Not connected")
         self.reporter.error(short)
         w.panes.set_connecting("Could not connect", text, failed=True)

@@ -264,6 +264,31 @@ def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
     run_app(profile_settings(closed_port_url()), body)
 
 
+def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memory_keyring):
+    from storeops.simulator.server import start_simulator
+
+    url = closed_port_url()
+    port = int(url.rsplit(":", 1)[1])
+    started = []
+
+    async def body(app):
+        assert app.window.status.state == "offline"
+        assert "StoreOps tries again every 30 seconds" in app.window.panes.connecting.text.text()
+        app.set_offline_retry(0.3)  # restarts the pending retry with the new interval
+        loop = asyncio.get_running_loop()
+        started.append(await loop.run_in_executor(
+            None, lambda: start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7, port=port)))
+        await wait_until(app.connected.is_set, timeout=10)
+        assert app.window.status.state == "connected"
+        assert app.selection.stores()
+
+    try:
+        run_app(profile_settings(url), body)
+    finally:
+        for running in started:
+            running.stop()
+
+
 def test_wrong_secret_says_so_in_the_status_bar(run_app, sim, memory_keyring):
     async def body(app):
         assert app.window.status.state == "error"
