@@ -56,7 +56,8 @@ def test_structure_and_sorting(model):
     store = model.index_of("r0s0")
     assert store.parent() == r0 and store.parent().parent() == org
     assert names(model, store) == ["Display", "Entrance", "Fitting Room", "Other"]
-    assert model.index_of("r0s5", 1).data() == "1005"
+    assert model.index_of("r0s5", 2).data() == "1005"
+    assert model.index_of("r0s5", 1).data() == "Store"
 
 
 def test_lazy_sorting_only_touches_what_is_asked(qapp):

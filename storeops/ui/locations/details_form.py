@@ -42,7 +42,8 @@ _FIELDS = ("name", "location_type", "area", "occupancy_limit", "aggregate_to_par
 def _format_area(area: float | None) -> str:
     if area is None:
         return ""
-    return f"{area:g}" if abs(area) < 1e15 else str(area)
+    # Thousands separated, as a store manager reads floor areas; parsing accepts it back.
+    return f"{area:,.10g}" if abs(area) < 1e15 else str(area)
 
 
 class Banner(QFrame):
@@ -158,6 +159,14 @@ class DetailsForm(QWidget):
         buttons.addWidget(self.save_button)
         outer.addLayout(buttons)
         outer.addStretch(1)
+        self.tips = QLabel(
+            "Tips: drag a location onto a store or region to move it (or use Move to…). "
+            "F2 renames in the tree, F5 reads everything again. Areas and entrances belong to a store; "
+            "stores themselves are added by RetailNext."
+        )
+        self.tips.setWordWrap(True)
+        self.tips.setStyleSheet("color: #757575;")
+        outer.addWidget(self.tips)
 
         self.save_button.clicked.connect(self.submit)
         self.revert_button.clicked.connect(self.revert)

@@ -63,6 +63,7 @@ from storeops.ui.locations.move_dialog import MoveDialog
 from storeops.ui.locations.tree_model import (
     NAME_COLUMN,
     STORE_ID_COLUMN,
+    TYPE_COLUMN,
     LocationTreeModel,
 )
 
@@ -158,8 +159,9 @@ class LocationsPane(QWidget):
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(STORE_ID_COLUMN, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(STORE_ID_COLUMN, 80)
+        for column, width in ((TYPE_COLUMN, 100), (STORE_ID_COLUMN, 80)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, width)
 
         self.summary = QLabel("Loading locations…")
         self.summary.setStyleSheet("color: #616161;")
@@ -195,7 +197,7 @@ class LocationsPane(QWidget):
             self.addAction(act)
             return act
 
-        action("Refresh", QKeySequence.StandardKey.Refresh, self._on_refresh)
+        # F5 belongs to the main window, which calls refresh() on the current pane.
         action("Find", QKeySequence.StandardKey.Find, lambda: self.filter_edit.setFocus())
         action("New area", "Ctrl+N", lambda: self.open_create_dialog("sublocation"))
         action("Rename", "F2", self.start_rename)

@@ -44,8 +44,9 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invisible root, as a default argument
 
 NAME_COLUMN = 0
-STORE_ID_COLUMN = 1
-_HEADERS = ("Location", "Store ID")
+TYPE_COLUMN = 1
+STORE_ID_COLUMN = 2
+_HEADERS = ("Location", "Type", "Store ID")
 
 _ARCHIVED_BRUSH = QBrush(QColor("#8a8a8a"))
 _PENDING_BRUSH = QBrush(QColor("#5d4037"))
@@ -189,9 +190,13 @@ class LocationTreeModel(QAbstractItemModel):
                 if node.archived:
                     text += "  (archived)"
                 return f"{text}  — {marker}" if marker else text
+            if column == TYPE_COLUMN:
+                return type_label(self.icon_kind(node))
             return node.store_id or ""
         if role == Qt.ItemDataRole.EditRole:
-            return node.name if column == NAME_COLUMN else node.store_id or ""
+            if column == NAME_COLUMN:
+                return node.name
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.DecorationRole and column == NAME_COLUMN:
             return location_icon(self.icon_kind(node))
         if role == Qt.ItemDataRole.FontRole and uuid in self._pending:
