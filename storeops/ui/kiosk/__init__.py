@@ -58,7 +58,13 @@ def create_kiosk_widget(
     pick = None
     if store is None and ctx is not None:
         current = ctx.stores.current()
-        pick = lambda stores: next((s for s in stores if current and s.uuid == current.uuid), None)  # noqa: E731
+
+        def pick(stores):
+            # The current store, unless it has no limit: then a store the display makes sense for.
+            chosen = next((s for s in stores if current and s.uuid == current.uuid), None)
+            if chosen is None or chosen.occupancy_limit is None:
+                chosen = next((s for s in stores if s.occupancy_limit is not None), chosen)
+            return chosen
     widget.controller = KioskController(
         widget, service, store, messages=messages,
         thresholds=Thresholds.from_settings(settings), pick_store=pick,

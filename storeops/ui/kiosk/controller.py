@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QObject, QTimer
+from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
 from storeops.api.models import Location
@@ -64,13 +65,16 @@ class KioskController(QObject):
         if self._task is not None and not self._task.done():
             return
         self._stop = asyncio.Event()
+        # Whoever deletes the display (the screenshot tool does) also ends the polling.
+        self.widget.destroyed.connect(self._stop.set)
         self._task = asyncio.ensure_future(self._run(self._stop))
         self._tick.start()
 
     def stop(self) -> None:
-        self._tick.stop()
         if self._stop is not None:
             self._stop.set()
+        if isValid(self._tick):
+            self._tick.stop()
 
     async def wait_stopped(self) -> None:
         if self._task is not None:
@@ -102,12 +106,25 @@ class KioskController(QObject):
                 raise LookupError(f"no store matches {self._store_key!r}")
         else:
             chosen = self._pick_store(stores) if self._pick_store else None
-            chosen = chosen or (stores[0] if stores else None)
+            chosen = await self._prefer_open(chosen, stores) or (stores[0] if stores else None)
             if chosen is None:
                 raise LookupError("the subscription has no stores")
         self.service.set_stores([chosen])
         self.store_uuid = chosen.uuid
         self.error = None
+
+    async def _prefer_open(self, chosen: Location | None, stores: list[Location]) -> Location | None:
+        """No store named (a demo or screenshot): the picked one if open now, else
+        the first open store with a limit, so the display shows a live count."""
+        limited = [s for s in stores if s.occupancy_limit is not None]
+        candidates = ([chosen] if chosen else []) + [s for s in limited if s is not chosen]
+        if not candidates:
+            return chosen
+        try:
+            await self.service.hours.refresh({s.uuid: s.time_zone for s in candidates})
+        except ApiError:
+            return chosen
+        return next((s for s in candidates if self.service.hours.state(s.uuid, s.time_zone).open), chosen)
 
     # ------------------------------------------------------------ view
 
@@ -117,6 +134,9 @@ class KioskController(QObject):
                           now=self.service.now(), thresholds=self.thresholds)
 
     def refresh_view(self) -> None:
+        if not isValid(self.widget):  # deleted under a poll in flight
+            self.stop()
+            return
         self.widget.set_view(self.current_view())
         if self.store_uuid:
             reason = self.service.adjust_block_reason(self.store_uuid)

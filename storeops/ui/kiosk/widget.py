@@ -208,6 +208,11 @@ class KioskWidget(QWidget):
         self.exit_requested.emit()
         self.close()
 
+    def shutdown(self) -> None:
+        """Close from code (not from a user): the app is quitting."""
+        self._allow_close = True
+        self.close()
+
     @property
     def leaving(self) -> bool:
         return self._allow_close
