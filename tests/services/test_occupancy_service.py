@@ -230,3 +230,25 @@ def test_backoff_schedule():
     assert 0.85 * 30 <= next_backoff(2, 15) <= 30
     assert next_backoff(10, 15, cap=60) <= 60
     assert next_backoff(10, 120, cap=60) <= 120  # never shorter than the poll interval itself
+
+
+async def test_store_hours_are_reread_when_the_store_day_changes(fresh_sim):
+    from datetime import timedelta
+
+    put_open(fresh_sim)
+    service = await _service(fresh_sim)
+    try:
+        await service.poll_once()
+        await service.poll_once()
+        assert sent(fresh_sim, "/v1/storehours") == 1  # once, for all stores
+        fresh_sim.clock.freeze(chicago(23, 30))  # same store day everywhere west of London...
+        await service.poll_once()
+        # ...but London has passed midnight (05:30 there): its new day needs new hours.
+        assert sent(fresh_sim, "/v1/storehours") == 2
+        fresh_sim.clock.freeze(chicago(15) + timedelta(days=1))
+        await service.poll_once()
+        assert sent(fresh_sim, "/v1/storehours") == 3
+        loop_store = store(fresh_sim, LIMITED_STORE)
+        assert service.snapshot(loop_store.uuid).hours.open is True
+    finally:
+        await service.client.aclose()

@@ -47,8 +47,9 @@ def test_old_or_failed_data_asks_for_staff_never_green():
     assert view(snap(10), now_mono=100.0 + 1.9).state is KioskState.WELCOME
     v = view(snap(10, failed=2))
     assert v.state is KioskState.ASK_STAFF and v.number == ""
-    assert v.footer == "Chicago Loop · as of 15:00"  # store-local time
-    assert view(snap(None, failed=2, updated=None)).footer == "Chicago Loop"
+    assert v.detail == "The live count is not available (as of 15:00)"  # store-local time
+    assert view(snap(None, failed=2, updated=None)).detail == "The live count is not available"
+    assert view(snap(10, failed=2), lang="de").detail.endswith("(Stand 15:00)")
 
 
 def test_closed_names_the_opening():

@@ -90,8 +90,8 @@ def kiosk_view(
         if snap.updated_at is not None:
             stamp = snap.updated_at.astimezone(zone(ref.time_zone))
             as_of = messages.get("as_of", time=f"{stamp:%H:%M}")
-        return KioskView(KioskState.ASK_STAFF, messages.get("staff_title"),
-                         messages.get("staff_detail"), footer=f"{footer} · {as_of}" if as_of else footer)
+        detail = messages.get("staff_detail") + (f" ({as_of})" if as_of else "")
+        return KioskView(KioskState.ASK_STAFF, messages.get("staff_title"), detail, footer=footer)
     number = str(snap.occupancy)
     caption = messages.get("inside_of", limit=ref.limit) if ref.limit else messages.get("inside")
     level = level_for(snap.occupancy, ref.limit, thresholds)
