@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storeops.simulator.auth import credentials_ok
 from storeops.simulator.context import SimContext
@@ -44,7 +44,6 @@ def build_app(ctx: SimContext) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={
         ApiError: _api_error,
         HTTPException: _http_error,
-        Exception: _server_error,
     })
     app.state.ctx = ctx
     app.add_middleware(SimMiddleware, ctx=ctx)
@@ -61,11 +60,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = {404: "no such API path", 405: "method not allowed for this path"}.get(exc.status_code, exc.detail)
     return error_response(exc.status_code, f"{detail}: {request.method} {request.url.path}",
                           headers=dict(exc.headers or {}))
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("simulator bug answering %s %s", request.method, request.url.path)
-    return error_response(500, "internal simulator error")
 
 
 class SimMiddleware:
@@ -96,10 +90,25 @@ class SimMiddleware:
                                     "error_detail": f"too many concurrent {family.replace('_', ' ')} requests"},
                         {"Retry-After": "1"})
             return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
             if fault is not None:
                 await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # A simulator bug: answer a JSON 500 here, because re-raising (as
+            # Starlette's own handler does) makes uvicorn drop the keep-alive connection.
+            log.exception("simulator bug answering %s %s", scope.get("method"), path)
+            if started:
+                raise
+            await _send(send, 500, {"error": "internal_error", "error_detail": "internal simulator error"})
         finally:
             if family is not None:
                 ctx.limits.release(family)

@@ -264,12 +264,12 @@ def _group_bys(raw: Any) -> list[GroupBy]:
         if not isinstance(item, dict):
             raise bad("each group_by must be an object")
         group = item.get("group")
-        if group not in _UNITS:
+        if not isinstance(group, str) or group not in _UNITS:
             raise bad(f"group must be one of {', '.join(_UNITS)}")
         unit = item.get("unit", "")
         if unit is None:
             unit = ""
-        if unit not in _UNITS[group]:
+        if not isinstance(unit, str) or unit not in _UNITS[group]:
             allowed = " or ".join(repr(u) for u in _UNITS[group])
             raise bad(f"unit for group {group} must be {allowed}")
         value = item.get("value", 1)
@@ -277,6 +277,8 @@ def _group_bys(raw: Any) -> list[GroupBy]:
             raise bad("group_by value must be an integer")
         if group in ("date", "time") and value < 1:
             raise bad("group_by value must be a positive integer")
+        if abs(value) > 100_000:
+            raise bad("group_by value is out of range")
         if group == "time" and unit == "minutes" and value % 15:
             raise bad("time groups in minutes must be a multiple of 15")
         if any(g.group == group for g in out):

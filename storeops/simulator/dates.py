@@ -22,6 +22,7 @@ _ADD_KEYS = ("add_years", "add_quarters", "add_months", "add_weeks", "add_days",
 _NAMES = ("now", "today", "yesterday", "tomorrow", "this_week", "this_month", "this_year")
 _FORMS = ("name", "gregorian", "absolute", "relative")
 SUNDAY = 6  # datetime.weekday()
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 def time_zone(name: Any) -> ZoneInfo:
@@ -88,6 +89,9 @@ class DateResolver:
             to = self._relative(end["relative"], frm)
         else:
             frm, to = self.resolve(start), self.resolve(end)
+        for end in (frm, to):
+            if not MIN_YEAR <= end.year <= MAX_YEAR:
+                raise bad(f"dates must fall between {MIN_YEAR} and {MAX_YEAR}")
         if to <= frm:
             raise bad(f"empty date range: from {frm.isoformat()} is not before to {to.isoformat()}")
         return frm, to
@@ -196,7 +200,7 @@ def _absolute(value: Any) -> datetime:
         parts[key] = v
     if "year" not in parts:
         raise bad("absolute dates need a year")
-    if not 1900 <= parts["year"] <= 2200:
+    if not MIN_YEAR <= parts["year"] <= MAX_YEAR:
         raise bad("absolute.year out of range")
     dt = datetime(parts["year"], 1, 1)
     if "quarter" in parts:
@@ -222,6 +226,8 @@ def parse_iso_instant(value: Any, field: str, default_tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise bad(f"{field} is not an ISO 8601 date/time: {value!r}") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise bad(f"{field} must fall between {MIN_YEAR} and {MAX_YEAR}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
     return parsed.astimezone(timezone.utc)

@@ -80,3 +80,14 @@ def test_requests_are_counted_per_path(own_sim, own_http):
     own_http.get("/v1/inventory/appliances")
     own_http.get("/v1/inventory/appliances")
     assert own_sim.world.requests["/v1/inventory/appliances"] == before + 2
+
+
+def test_a_crashing_route_answers_json_500_and_keeps_the_connection(own_sim, own_http):
+    def broken(path):
+        raise RuntimeError("simulated bug")
+
+    own_sim.world.file_bytes = broken  # the download route now fails inside
+    crashed = own_http.get("/v1/downloads/download", params={"file": "custom_exports/x.csv"})
+    assert crashed.status_code == 500
+    assert crashed.json() == {"error": "internal_error", "error_detail": "internal simulator error"}
+    assert own_http.get("/v1/inventory/appliances").status_code == 200

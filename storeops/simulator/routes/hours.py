@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from storeops.simulator import traffic
 from storeops.simulator.context import SimContext
+from storeops.simulator.dates import MAX_YEAR, MIN_YEAR
 from storeops.simulator.errors import ApiError, bad, read_object, req_str, req_str_list
 from storeops.simulator.world import World
 
@@ -51,9 +52,12 @@ def _fake_z(dt: datetime) -> str:
 def _day(value: str, key: str) -> date:
     # The date as written: "2021-01-15T00:00:00Z" is the store day 2021-01-15.
     try:
-        return date.fromisoformat(value.strip()[:10])
+        day = date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise bad(f"{key} must be an ISO 8601 date, got {value!r}") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise bad(f"{key} must fall between {MIN_YEAR} and {MAX_YEAR}")
+    return day
 
 
 def query_store_hours(world: World, body: dict) -> dict:
