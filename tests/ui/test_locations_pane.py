@@ -533,3 +533,21 @@ def test_network_error_gives_a_clear_message_and_keeps_the_edit(env, qloop):
     assert not qloop.run_until_complete(pane.reload())
     assert "Could not load the locations" in pane.banner.text()
     assert len(pane.tree) > 0  # the tree already shown stays
+
+
+def test_follows_and_sets_the_shared_store(env):
+    pane, stores = env.pane, env.ctx.stores
+    live = [n for n in pane.tree.nodes.values() if n.is_store and not n.archived]
+    stores.set_stores(live)
+    chicago, boston = env.node_named("Chicago Loop"), env.node_named("Boston Back Bay")
+    stores.set_current(chicago.uuid)
+    assert pane.selected_uuid() == chicago.uuid and pane.form.uuid == chicago.uuid
+    pane.select(boston.uuid)
+    assert stores.current().uuid == boston.uuid
+    # Areas and regions leave the shared store alone; an archived store is not offered.
+    pane.select(pane.tree.children_of(boston.uuid)[0])
+    pane.select(env.node_named("East").uuid)
+    assert stores.current().uuid == boston.uuid
+    pane.archived_toggle.setChecked(True)
+    pane.select(env.node_named("Old Town (closed)").uuid)
+    assert stores.current().uuid == boston.uuid

@@ -215,6 +215,9 @@ class LocationsPane(QWidget):
         self.form.save_requested.connect(self._on_save_requested)
         self.model.move_requested.connect(self._on_move_requested)
         self.model.rename_requested.connect(self._on_rename_requested)
+        stores = getattr(self._ctx, "stores", None)
+        if stores is not None and hasattr(stores, "changed"):
+            stores.changed.connect(self._on_shared_store_changed)
         self._update_actions()
 
     # ------------------------------------------------------------ helpers
@@ -323,9 +326,10 @@ class LocationsPane(QWidget):
                     index = self.proxy.mapFromSource(self.model.index_of(uuid))
                     if index.isValid():
                         self.view.expand(index)
-            if selected and self.select(selected):
-                pass
-            else:
+            if not selected and first:
+                shared = self._shared_store()
+                selected = shared.uuid if shared else None
+            if not (selected and self.select(selected)):
                 self.form.clear()
         finally:
             self.view.setUpdatesEnabled(True)
@@ -397,12 +401,37 @@ class LocationsPane(QWidget):
 
     # ------------------------------------------------------------ selection and form
 
+    def _shared_store(self) -> Location | None:
+        stores = getattr(self._ctx, "stores", None)
+        return stores.current() if stores is not None else None
+
+    def _on_shared_store_changed(self, store: Location | None) -> None:
+        """The store picked in the main window's selector is shown here too."""
+        if store is None or store.uuid not in self.tree:
+            return
+        selected = self.selected_uuid()
+        owner = self.tree.store_of(selected) if selected else None
+        if owner is None or owner.uuid != store.uuid:
+            self.select(store.uuid)
+
+    def _share_store(self, uuid: str | None) -> None:
+        """A store picked here becomes the store every pane shows."""
+        stores = getattr(self._ctx, "stores", None)
+        node = self.tree.get(uuid)
+        if stores is None or node is None or not node.is_store:
+            return
+        current = stores.current()
+        if (current is None or current.uuid != uuid) and any(s.uuid == uuid for s in stores.stores()):
+            stores.set_current(uuid)
+
     def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         old = self.model.uuid(self.proxy.mapToSource(previous)) if previous.isValid() else None
         if old and old == self.form.uuid and self.form.is_dirty() and not self.form.pending:
             self._drafts[old] = self.form.raw_values()
-        self._show_in_form(self.model.uuid(self.proxy.mapToSource(current)))
+        uuid = self.model.uuid(self.proxy.mapToSource(current))
+        self._show_in_form(uuid)
         self._update_actions()
+        self._share_store(uuid)
 
     def _show_in_form(self, uuid: str | None) -> None:
         node = self.tree.get(uuid)
@@ -607,11 +636,13 @@ async def prepare_screenshot(widget: QWidget) -> None:
     assert isinstance(widget, LocationsPane)
     await asyncio.wait_for(widget.loaded.wait(), timeout=20)
     tree = widget.tree
-    stores = [n for n in tree.nodes.values() if n.is_store and not n.archived]
-    # A store with areas, preferably one whose region sits in another region.
-    stores.sort(key=lambda s: (-len(tree.children_of(s.uuid)), -len(list(tree.ancestors(s.uuid))), s.name))
-    if stores:
-        store = stores[0]
+    store = widget._shared_store()  # the store the main window's selector shows
+    if store is None or store.uuid not in tree:
+        stores = [n for n in tree.nodes.values() if n.is_store and not n.archived]
+        # A store with areas, preferably one whose region sits in another region.
+        stores.sort(key=lambda s: (-len(tree.children_of(s.uuid)), -len(list(tree.ancestors(s.uuid))), s.name))
+        store = stores[0] if stores else None
+    if store is not None:
         widget.select(store.uuid)
         widget.view.expand(widget.proxy.mapFromSource(widget.model.index_of(store.uuid)))
     await asyncio.sleep(0.05)
