@@ -194,12 +194,14 @@ class StoreCard(QFrame):
     def set_snapshot(self, snap, thresholds: Thresholds, block_reason: str | None) -> None:
         ref = snap.store
         self.name_label.setText(ref.name + (f"  ·  #{ref.store_id}" if ref.store_id else ""))
-        self.level = card_level(snap, thresholds)
-        pal = PALETTES[self.level]
-        self.setStyleSheet(
-            f"#occupancyCard {{ background: {pal.background}; border: 2px solid {pal.accent};"
-            f" border-radius: 8px; }} #occupancyCard QLabel {{ color: {pal.foreground}; }}"
-        )
+        level = card_level(snap, thresholds)
+        pal = PALETTES[level]
+        if level != self.level or not self.styleSheet():  # re-styling every poll would be costly
+            self.setStyleSheet(
+                f"#occupancyCard {{ background: {pal.background}; border: 2px solid {pal.accent};"
+                f" border-radius: 8px; }} #occupancyCard QLabel {{ color: {pal.foreground}; }}"
+            )
+        self.level = level
         self.badge.set_level(self.level)
         self.count_label.setText("—" if snap.occupancy is None else str(snap.occupancy))
         self.limit_label.setText(f"of {ref.limit}" if ref.limit is not None else "no limit set")
