@@ -108,6 +108,13 @@ def _utc_today() -> date:
 
 
 class RetailNextClient:
+    """`http`: an httpx.AsyncClient to share (left open on aclose; one is made and
+    owned otherwise). `retry`: timing of retries of safe calls. `max_in_flight`:
+    the global cap on concurrent requests; `limits` replaces the whole set (give
+    several clients of one subscription the same instance). `timeout`: seconds or
+    an httpx.Timeout. `today`: the date predictions must lie after, unless a call
+    passes its own (a store's local date)."""
+
     def __init__(
         self,
         base_url: str,
