@@ -143,3 +143,15 @@ def test_filter_keeps_ancestors_and_hides_archived(model):
     proxy.set_show_archived(False)
     assert not proxy.mapFromSource(model.index_of("r2s3")).isValid()
     del tester
+
+
+def test_placeholder_whose_node_a_refresh_already_brought(model):
+    """A refresh can read the new node before the create answer arrives: it must show once."""
+    model.insert_node(Location(uuid="tmp", name="Kiosk", location_type="other", parent_uuid="r4s2"))
+    model.set_pending("tmp", "Creating…")
+    real = Location(uuid="real", name="Kiosk", location_type="other", parent_uuid="r4s2")
+    tree = LocationTree.from_nodes([*model.tree.nodes.values(), real])
+    model.set_tree(tree)  # the refresh (the placeholder is still in our copy of the nodes)
+    model.replace_placeholder("tmp", real)
+    kids = [model.tree.nodes[u].name for u in model.tree.children_of("r4s2")]
+    assert kids.count("Kiosk") == 1 and "tmp" not in model.tree

@@ -551,3 +551,19 @@ def test_follows_and_sets_the_shared_store(env):
     pane.archived_toggle.setChecked(True)
     pane.select(env.node_named("Old Town (closed)").uuid)
     assert stores.current().uuid == boston.uuid
+
+
+def test_wrong_keys_are_reported_plainly(env, qloop):
+    from storeops.api.client import RetailNextClient
+    from storeops.services.locations import LocationsService
+
+    pane = env.pane
+    bad = RetailNextClient(env.sim.url, "test-access-key", "not-the-secret")
+    pane.service = LocationsService(bad)
+    try:
+        assert not qloop.run_until_complete(pane.reload())
+    finally:
+        qloop.run_until_complete(bad.aclose())
+    assert "access key or secret key was refused" in pane.banner.text()
+    assert "not-the-secret" not in pane.banner.text() and "not-the-secret" not in env.ctx.status.last_error
+    assert len(pane.tree) > 0

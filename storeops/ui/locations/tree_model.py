@@ -377,6 +377,11 @@ class LocationTreeModel(QAbstractItemModel):
     def replace_placeholder(self, placeholder_uuid: str, node: Location) -> None:
         """The server created `node`: the placeholder row becomes it (same row,
         same model id, so selection stays), then moves if its name sorts elsewhere."""
+        if node.uuid in self._tree.nodes:
+            # A refresh already brought the new node in: drop the placeholder.
+            self.remove_node(placeholder_uuid)
+            self.update_node(node)
+            return
         if placeholder_uuid not in self._tree.nodes:
             self.insert_node(node)
             return
