@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from storeops.simulator import traffic
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.simulator.conftest import form_post, frozen_simulator, store_named
 
 LA = "America/Los_Angeles"
@@ -268,8 +270,6 @@ def test_validity_reports_incomplete_and_imputed_days(http, frozen_sim):
 def test_overnight_store_late_intervals_belong_to_the_opening_day():
     # 01:30 in Los Angeles on Thursday: the night market opened Wednesday 18:00.
     with frozen_simulator(datetime(2026, 3, 19, 8, 30, tzinfo=timezone.utc)) as sim:
-        import httpx
-        from tests.conftest import ACCESS_KEY, SECRET_KEY
         with httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:
             store = store_named(sim.world, "Seattle Night Market")
             query = dict(locations=[store.uuid], time_zone=LA,
@@ -318,9 +318,6 @@ def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
 
 
 def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone():
-    import httpx
-
-    from tests.conftest import ACCESS_KEY, SECRET_KEY
     # 10:05 in Los Angeles: Caspar City Plaza opened five minutes ago.
     with frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=timezone.utc)) as sim, \
             httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:

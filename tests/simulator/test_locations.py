@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import time
 
 import httpx
 import pytest
@@ -238,7 +239,6 @@ def test_more_than_two_concurrent_location_requests_get_429(own_sim):
     with httpx.Client(base_url=own_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=10) as c:
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             slow = [pool.submit(c.post, "/v2/location", json={"where": {"uuids": []}}) for _ in range(2)]
-            import time
             time.sleep(0.2)  # both slow requests now hold the two slots
             extra = c.post("/v2/location", json={"where": {"uuids": []}})
             assert extra.status_code == 429

@@ -13,7 +13,6 @@ import pytest
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.simulator.conftest import form_post, store_named
 
-
 # ---------------------------------------------------------------- occupancy adjust
 
 def test_adjust_now_and_at_a_local_time(own_http, own_sim):

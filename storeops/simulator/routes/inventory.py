@@ -3,6 +3,8 @@ v1/healthalerts (206 + X-Page-Next UUID pages)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -11,8 +13,6 @@ from storeops.simulator.context import SimContext
 from storeops.simulator.dates import parse_iso_instant
 from storeops.simulator.errors import bad, read_object
 from storeops.simulator.pagination import header_page_response, page_by_key
-
-from zoneinfo import ZoneInfo
 
 
 def inventory_routes(ctx: SimContext) -> list[Route]:

@@ -12,7 +12,15 @@ from starlette.routing import Route
 
 from storeops.simulator.context import SimContext
 from storeops.simulator.errors import (
-    ApiError, bad, opt_bool, opt_int, opt_number, opt_str, read_object, req_str, str_list,
+    ApiError,
+    bad,
+    opt_bool,
+    opt_int,
+    opt_number,
+    opt_str,
+    read_object,
+    req_str,
+    str_list,
 )
 from storeops.simulator.world import EXTRA_FIELDS, SUBLOCATION_TYPES, Node, World
 
