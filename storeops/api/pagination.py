@@ -7,7 +7,8 @@ Two schemes exist in the reference:
   sent back as `X-Page-Start`, until it reads "end".
 
 A server that hands out a cursor twice would make us loop forever: that is a
-ProtocolError instead.
+ProtocolError instead. So is an integer X-Page-Next that does not move forward
+(offsets and page numbers both only grow), caught before re-reading a page.
 """
 
 from __future__ import annotations
@@ -50,10 +51,11 @@ async def header_pages(
     items: Callable[[Any], list[T]],
     page_length: int = MAX_PAGE_LENGTH,
 ) -> AsyncIterator[T]:
-    """Items of a v1 list paginated by 206 + X-Page-Next."""
+    """Items of a v1 list paginated by 206 + X-Page-Next (an integer or a UUID)."""
     check_page_length(page_length)
     cursor: str | None = None
     seen: set[str] = set()
+    last_offset = 0  # the first page starts at 0: a next page is past it
     while True:
         page_call = _page_call(call, page_length, cursor)
         response = await transport.send(page_call)
@@ -68,6 +70,14 @@ async def header_pages(
             raise ProtocolError(f"{call.label}: partial page without X-Page-Next")
         if cursor in seen:
             raise ProtocolError(f"{call.label}: the server repeated page cursor {cursor!r}")
+        if cursor.isascii() and cursor.isdigit():
+            if len(cursor) > 30:  # and int() refuses over 4,300 digits
+                raise ProtocolError(f"{call.label}: page cursor of {len(cursor)} digits")
+            offset = int(cursor)
+            if offset <= last_offset:
+                raise ProtocolError(f"{call.label}: page cursor {cursor!r} does not move forward "
+                                    f"(previous: {last_offset})")
+            last_offset = offset
         seen.add(cursor)
 
 

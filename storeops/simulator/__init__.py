@@ -32,4 +32,11 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   health alerts are refused (400) rather than ignored: they change state or filter
   results, so a misspelt field should not pass silently.
 - The downloads endpoint honours byte ranges (206) so downloads can resume.
+- v1/healthalerts pages with integer offsets by default (X-Page-Next "20" after a
+  first page of 20), the reference's default; "some methods" answer the next item's
+  UUID instead, and the simulator does too once switched at run time:
+  `running.set_alert_cursor("uuid")` (or `ctx.alert_cursor = "uuid"`, or the CLI's
+  `--alert-cursor uuid`). An X-Page-Start that is not a non-negative integer (or,
+  in UUID mode, not a listed alert's UUID) is refused (400); an offset past the end
+  is an empty last page (200).
 """

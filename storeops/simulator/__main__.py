@@ -1,4 +1,5 @@
-"""`python -m storeops.simulator --host 127.0.0.1 --port 0 --access-key KEY --secret-key SECRET [--seed N] [--big]`
+"""`python -m storeops.simulator --host 127.0.0.1 --port 0 --access-key KEY --secret-key SECRET [--seed N] [--big]
+[--alert-cursor offset|uuid]`
 
 Prints `storeops simulator listening on http://HOST:PORT` once it accepts
 connections, and stops cleanly (exit 0) on SIGTERM or SIGINT.
@@ -11,6 +12,7 @@ import signal
 import sys
 import threading
 
+from storeops.simulator.pagination import CURSOR_STYLES
 from storeops.simulator.server import start_simulator
 
 
@@ -23,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-key", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--big", action="store_true", help="a chain of 10,000 location nodes")
+    parser.add_argument("--alert-cursor", choices=CURSOR_STYLES, default="offset",
+                        help="X-Page-Next of v1/healthalerts: an integer offset or the next item's UUID")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -30,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     running = start_simulator(access_key=args.access_key, secret_key=args.secret_key, seed=args.seed,
                               host=args.host, port=args.port, big=args.big)
+    running.set_alert_cursor(args.alert_cursor)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"storeops simulator listening on http://{host}:{running.port}", flush=True)
     try:

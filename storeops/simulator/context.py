@@ -8,6 +8,7 @@ from pathlib import Path
 from storeops.simulator.clock import Clock
 from storeops.simulator.faults import FaultInjector
 from storeops.simulator.limits import Limits
+from storeops.simulator.pagination import CursorStyle
 from storeops.simulator.world import World
 
 
@@ -20,6 +21,9 @@ class SimContext:
     faults: FaultInjector = field(default_factory=FaultInjector)
     limits: Limits = field(default_factory=Limits)
     data_dir: Path = field(default_factory=Path)  # generated files of this instance
+    # X-Page-Next of v1/healthalerts: "offset" (the reference's default) or "uuid".
+    # Read per request, so tests may switch it on a running simulator.
+    alert_cursor: CursorStyle = "offset"
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return f"SimContext(world=seed {self.world.seed}, data_dir={str(self.data_dir)!r})"

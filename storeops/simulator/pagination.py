@@ -1,9 +1,10 @@
 """The two pagination styles of the v1 API.
 
 - Header pages (health alerts): `X-Page-Length` (max 100), `X-Page-Start`; 206 with
-  `X-Page-Next` while more remain, 200 on the last page. The cursor is an item UUID
-  (the reference allows an integer offset too; this simulator's only header-paged
-  method uses UUIDs).
+  `X-Page-Next` while more remain, 200 on the last page. The cursor is an integer
+  offset, the reference's default ("X-Page-Next: 20"), or the UUID of the next
+  item, which the reference says "some methods" answer instead. Health alerts use
+  offsets unless the simulator is switched to UUIDs (`SimContext.alert_cursor`).
 - Inventory pages: the same request headers, but the body's `next_page` carries a
   string cursor (the key of the next item), "end" when done; always 200.
 """
@@ -11,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from starlette.requests import Request
 
@@ -19,6 +20,9 @@ from storeops.simulator.errors import bad
 
 MAX_PAGE = 100
 T = TypeVar("T")
+
+CursorStyle = Literal["offset", "uuid"]
+CURSOR_STYLES: tuple[CursorStyle, ...] = ("offset", "uuid")
 
 
 def page_length(request: Request) -> int:
@@ -49,6 +53,25 @@ def page_by_key(request: Request, items: Sequence[T], key: Callable[[T], str]) -
     page = list(items[start:start + length])
     following = start + length
     return page, key(items[following]) if following < len(items) else None
+
+
+def page_by_offset(request: Request, items: Sequence[T]) -> tuple[list[T], str | None]:
+    """A page starting at the integer offset X-Page-Start; returns (page, next offset).
+
+    An offset at or past the end is an empty last page, not an error: the list may
+    have shrunk between two pages."""
+    length = page_length(request)
+    raw = (request.headers.get("x-page-start") or "").strip()
+    start = 0
+    if raw:
+        # Digits only: int() would also take "+5", "-0" and "1_000".
+        if not raw.isascii() or not raw.isdigit():
+            raise bad(f"X-Page-Start must be a non-negative integer offset, got {raw[:40]!r}")
+        # Past any list anyway; and int() refuses strings of over 4,300 digits.
+        start = int(raw) if len(raw) <= 18 else len(items)
+    page = list(items[start:start + length])
+    following = start + length
+    return page, str(following) if following < len(items) else None
 
 
 def header_page_response(payload: dict[str, Any], next_cursor: str | None):

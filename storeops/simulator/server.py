@@ -22,6 +22,7 @@ from storeops.simulator.clock import Clock
 from storeops.simulator.context import SimContext
 from storeops.simulator.faults import FaultInjector
 from storeops.simulator.limits import Limits
+from storeops.simulator.pagination import CURSOR_STYLES, CursorStyle
 from storeops.simulator.seed import build_world
 from storeops.simulator.world import World
 
@@ -57,6 +58,12 @@ class RunningSimulator:
     @property
     def data_dir(self) -> Path:
         return self.ctx.data_dir
+
+    def set_alert_cursor(self, style: CursorStyle) -> None:
+        """How v1/healthalerts pages from now on: "offset" (default) or "uuid"."""
+        if style not in CURSOR_STYLES:
+            raise ValueError(f"alert cursor style must be one of {CURSOR_STYLES}, not {style!r}")
+        self.ctx.alert_cursor = style
 
     @property
     def running(self) -> bool:

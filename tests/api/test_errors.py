@@ -64,14 +64,27 @@ async def test_repeated_page_cursor_is_a_protocol_error(fresh_sim, fresh_client)
     assert sent(fresh_sim, "/v1/healthalerts") == 2
 
 
-async def test_page_cursor_from_the_header_is_sent_back(fresh_sim, fresh_client):
+@pytest.mark.parametrize("style", ["offset", "uuid"])
+async def test_page_cursor_from_the_header_is_sent_back(fresh_sim, fresh_client, style):
     # A first (injected) page says where the next starts: the client asks the
     # real route for that start and gets the rest from there.
     alerts = fresh_sim.world.alerts
+    fresh_sim.set_alert_cursor(style)
     fresh_sim.faults.add("/v1/healthalerts", "status", count=1, status=206,
-                         headers={"X-Page-Next": alerts[5].uuid})
+                         headers={"X-Page-Next": "5" if style == "offset" else alerts[5].uuid})
     got = [a.uuid async for a in fresh_client.health_alerts()]
     assert got == [a.uuid for a in alerts[5:]]
+
+
+@pytest.mark.parametrize("cursors", [["20", "10"], ["0"], ["7", "7"], ["9" * 40]])
+async def test_integer_cursor_that_does_not_move_forward_is_a_protocol_error(fresh_sim, fresh_client,
+                                                                             cursors):
+    for cursor in cursors:
+        fresh_sim.faults.add("/v1/healthalerts", "status", count=1, status=206,
+                             headers={"X-Page-Next": cursor})
+    with pytest.raises(ProtocolError):
+        [a async for a in fresh_client.health_alerts()]
+    assert sent(fresh_sim, "/v1/healthalerts") == len(cursors)
 
 
 async def test_repeated_inventory_cursor_is_a_protocol_error(fresh_sim, fresh_client):

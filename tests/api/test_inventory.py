@@ -1,16 +1,17 @@
 """Cameras, channels, appliances (next_page cursor) and health alerts
-(206 + X-Page-Next) against the simulator."""
+(206 + X-Page-Next, integer offsets or UUIDs) against the simulator."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timezone
 
+import httpx
 import pytest
 
 from storeops.api.errors import ValidationError
 
-from .conftest import sent
+from .conftest import make_client, sent
 
 
 async def _all(iterator):
@@ -48,6 +49,18 @@ async def test_channels_and_appliances(client, sim):
     assert {a.appliance_id for a in appliances} == {a.appliance_id for a in sim.world.appliances}
 
 
+def _page_recorder() -> tuple[httpx.AsyncClient, list[tuple[str | None, str | None]]]:
+    """An httpx client for RetailNextClient(http=...) noting each health alert
+    page's (X-Page-Start sent, X-Page-Next answered) as they cross the wire."""
+    pages: list[tuple[str | None, str | None]] = []
+
+    async def note(response: httpx.Response) -> None:
+        if response.request.url.path == "/v1/healthalerts":
+            pages.append((response.request.headers.get("x-page-start"), response.headers.get("x-page-next")))
+
+    return httpx.AsyncClient(event_hooks={"response": [note]}), pages
+
+
 async def test_health_alerts_in_small_pages(client, sim):
     before = sent(sim, "/v1/healthalerts")
     alerts = await _all(client.health_alerts(page_length=10))
@@ -56,6 +69,23 @@ async def test_health_alerts_in_small_pages(client, sim):
     assert len({a.uuid for a in alerts}) == len(alerts)
     assert pages == -(-len(alerts) // 10)
     assert any(a.resolved for a in alerts) and any(not a.resolved for a in alerts)
+
+
+@pytest.mark.parametrize("style", ["offset", "uuid"])
+async def test_health_alerts_follow_either_cursor_style(fresh_sim, style):
+    world_alerts = fresh_sim.world.alerts
+    fresh_sim.set_alert_cursor(style)
+    http, pages = _page_recorder()
+    async with http, make_client(fresh_sim, http=http) as client:
+        alerts = await _all(client.health_alerts(page_length=10))
+    assert [a.uuid for a in alerts] == [a.uuid for a in world_alerts]
+    if style == "offset":  # the reference's default: "X-Page-Next: 20" after 20
+        expected = [str(n) for n in range(10, len(world_alerts), 10)]
+    else:  # what "some methods" answer: the next item's UUID
+        expected = [a.uuid for a in world_alerts[10::10]]
+    # Each cursor the server answered is the start of the next request, and the
+    # last page (200) has none.
+    assert pages == list(zip([None, *expected], [*expected, None], strict=True))
 
 
 async def test_health_alerts_before_a_time(client, sim):

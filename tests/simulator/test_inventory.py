@@ -1,9 +1,11 @@
-"""v1/inventory (next_page cursors) and v1/healthalerts (206 + X-Page-Next pages)."""
+"""v1/inventory (next_page cursors) and v1/healthalerts (206 + X-Page-Next pages,
+integer offsets by default, UUIDs once switched)."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
@@ -90,30 +92,107 @@ def test_more_than_three_concurrent_camera_requests_get_429(own_sim):
             assert [f.result().status_code for f in slow] == [200, 200, 200]
 
 
-def test_health_alert_pages(http, frozen_sim):
-    world = frozen_sim.world
-    seen, cursor, statuses = [], None, []
+@contextmanager
+def alert_cursor(running, style):
+    """Switch the running simulator's alert cursor style for the block."""
+    running.set_alert_cursor(style)
+    try:
+        yield
+    finally:
+        running.set_alert_cursor("offset")
+
+
+def walk_alerts(http, length, body=None):
+    """Every page of v1/healthalerts: (alerts, statuses, the X-Page-Next of each 206)."""
+    seen, cursor, statuses, cursors = [], None, [], []
     while True:
-        headers = {"X-Page-Length": "10"}
+        headers = {"X-Page-Length": str(length)}
         if cursor:
             headers["X-Page-Start"] = cursor
-        response = http.post("/v1/healthalerts", headers=headers)
+        response = http.post("/v1/healthalerts", headers=headers, json=body)
         statuses.append(response.status_code)
         page = response.json()["result"]
         seen += page
         if response.status_code == 200:
             assert "x-page-next" not in response.headers
-            break
-        assert response.status_code == 206 and len(page) == 10
+            return seen, statuses, cursors
+        assert response.status_code == 206 and len(page) == length
         cursor = response.headers["x-page-next"]
-        assert len(cursor) == 36 and cursor.count("-") == 4  # a UUID, not an offset
-    assert statuses == [206] * (len(statuses) - 1) + [200]
+        cursors.append(cursor)
+
+
+def test_health_alert_pages_use_integer_offsets_by_default(http, frozen_sim):
+    world = frozen_sim.world
+    assert frozen_sim.ctx.alert_cursor == "offset"
+    seen, statuses, cursors = walk_alerts(http, 10)
+    # The reference's example: a page of 20 answers "X-Page-Next: 20".
+    assert cursors == [str(n) for n in range(10, len(world.alerts), 10)]
+    assert statuses == [206] * len(cursors) + [200]
     assert [a["uuid"] for a in seen] == [a.uuid for a in world.alerts]
     assert any(a["resolved"] for a in seen) and any(not a["resolved"] for a in seen)
     open_alert = next(a for a in seen if not a["resolved"])
     assert open_alert["resolved_time"] is None and open_alert["severity"] != "resolved"
     created = [datetime.fromisoformat(a["alert_creation_time"]) for a in seen]
     assert created == sorted(created, reverse=True)
+
+
+def test_health_alert_pages_answer_uuids_once_switched(http, frozen_sim):
+    world = frozen_sim.world
+    with alert_cursor(frozen_sim, "uuid"):
+        seen, statuses, cursors = walk_alerts(http, 10)
+    assert cursors == [a.uuid for a in world.alerts[10::10]]
+    assert all(len(c) == 36 and c.count("-") == 4 for c in cursors)  # UUIDs, not offsets
+    assert statuses == [206] * len(cursors) + [200]
+    assert [a["uuid"] for a in seen] == [a.uuid for a in world.alerts]
+    # Switched back: offsets again, on the same running server.
+    assert http.post("/v1/healthalerts", headers={"X-Page-Length": "10"}).headers["x-page-next"] == "10"
+
+
+def test_health_alert_offset_starts_anywhere(http, frozen_sim):
+    alerts = frozen_sim.world.alerts
+    middle = http.post("/v1/healthalerts", headers={"X-Page-Length": "5", "X-Page-Start": "3"})
+    assert middle.status_code == 206 and middle.headers["x-page-next"] == "8"
+    assert [a["uuid"] for a in middle.json()["result"]] == [a.uuid for a in alerts[3:8]]
+    last = http.post("/v1/healthalerts", headers={"X-Page-Length": "5", "X-Page-Start": str(len(alerts) - 2)})
+    assert last.status_code == 200 and len(last.json()["result"]) == 2
+    for beyond in (str(len(alerts)), "999999", "9" * 60):  # the list may have shrunk: an empty last page
+        past = http.post("/v1/healthalerts", headers={"X-Page-Start": beyond})
+        assert past.status_code == 200 and past.json()["result"] == [], beyond
+
+
+def test_health_alert_offsets_follow_start_time(http, frozen_sim):
+    alerts = frozen_sim.world.alerts
+    cut = alerts[len(alerts) // 3].created
+    older = [a.uuid for a in alerts if a.created < cut]
+    seen, _, cursors = walk_alerts(http, 4, {"start_time": cut.isoformat()})
+    assert [a["uuid"] for a in seen] == older
+    assert cursors == [str(n) for n in range(4, len(older), 4)]
+
+
+# "\xb2" is "²" in Latin-1 (how header bytes decode): str.isdigit() says yes, int() says no.
+@pytest.mark.parametrize("start", [b"-1", b"-10", b"ten", b"1.5", b"+5", b"1_0", b"0x10", b"\xb2",
+                                   b"2278d300-7777-11ec-87cc-4000727ce915"])
+def test_bad_alert_offsets_are_400(http, start):
+    response = http.post("/v1/healthalerts", headers={"X-Page-Start": start})
+    assert response.status_code == 400, (start, response.text)
+    body = response.json()
+    assert body["error"] == "bad_request" and "non-negative integer" in body["error_detail"]
+
+
+def test_uuid_mode_refuses_offsets_and_unknown_uuids(http, frozen_sim):
+    alerts = frozen_sim.world.alerts
+    with alert_cursor(frozen_sim, "uuid"):
+        for start in ("10", "2278d300-7777-11ec-87cc-4000727ce915"):
+            response = http.post("/v1/healthalerts", headers={"X-Page-Start": start})
+            assert response.status_code == 400 and "X-Page-Start" in response.json()["error_detail"]
+        ok = http.post("/v1/healthalerts", headers={"X-Page-Length": "3", "X-Page-Start": alerts[4].uuid})
+        assert ok.status_code == 206 and ok.headers["x-page-next"] == alerts[7].uuid
+
+
+def test_alert_cursor_style_is_checked(frozen_sim):
+    with pytest.raises(ValueError):
+        frozen_sim.set_alert_cursor("page")
+    assert frozen_sim.ctx.alert_cursor == "offset"
 
 
 def test_health_alerts_before_start_time(http, frozen_sim):

@@ -69,10 +69,14 @@ def test_command_line_serves_and_stops_on_sigterm():
 def test_command_line_stops_on_sigint_and_requires_keys():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K",
-                             "--secret-key", "S"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+                             "--secret-key", "S", "--alert-cursor", "uuid"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        assert proc.stdout.readline().startswith("storeops simulator listening on http://")
+        line = proc.stdout.readline()
+        assert line.startswith("storeops simulator listening on http://")
+        alerts = httpx.post(line.split()[-1] + "/v1/healthalerts", auth=("K", "S"), headers={"X-Page-Length": "2"})
+        cursor = alerts.headers["x-page-next"]
+        assert alerts.status_code == 206 and len(cursor) == 36 and cursor.count("-") == 4  # --alert-cursor uuid
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
     finally:

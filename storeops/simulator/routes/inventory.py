@@ -1,8 +1,10 @@
 """v1/inventory (cameras, channels, appliances; `next_page` cursors) and
-v1/healthalerts (206 + X-Page-Next UUID pages)."""
+v1/healthalerts (206 + X-Page-Next pages: integer offsets, or UUIDs when
+`ctx.alert_cursor` is "uuid")."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -12,7 +14,8 @@ from starlette.routing import Route
 from storeops.simulator.context import SimContext
 from storeops.simulator.dates import parse_iso_instant
 from storeops.simulator.errors import bad, read_object
-from storeops.simulator.pagination import header_page_response, page_by_key
+from storeops.simulator.pagination import header_page_response, page_by_key, page_by_offset
+from storeops.simulator.world import Alert
 
 
 def inventory_routes(ctx: SimContext) -> list[Route]:
@@ -54,8 +57,11 @@ def inventory_routes(ctx: SimContext) -> list[Route]:
         if body.get("start_time") is not None:
             before = parse_iso_instant(body["start_time"], "start_time", ZoneInfo("UTC"))
         with world.lock:
-            items = [a for a in world.alerts if a.created < before]
-        page, following = page_by_key(request, items, lambda a: a.uuid)
+            items = world.alerts[_first_created_before(world.alerts, before):]
+        if ctx.alert_cursor == "uuid":
+            page, following = page_by_key(request, items, lambda a: a.uuid)
+        else:
+            page, following = page_by_offset(request, items)
         return header_page_response({"result": [a.to_json() for a in page]}, following)
 
     return [
@@ -64,3 +70,16 @@ def inventory_routes(ctx: SimContext) -> list[Route]:
         Route("/v1/inventory/appliances", appliances, methods=["GET"]),
         Route("/v1/healthalerts", health_alerts, methods=["POST"]),
     ]
+
+
+def _first_created_before(alerts: list[Alert], before: datetime) -> int:
+    """Index of the first alert created before `before` in a newest-first list (a
+    binary search: the big chain has 10,000 alerts and every page asks again)."""
+    lo, hi = 0, len(alerts)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if alerts[mid].created < before:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
