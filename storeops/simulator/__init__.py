@@ -24,8 +24,9 @@ Where the reference is silent or vague, the simulator decides, and says so here:
 - total_occupancy of a group is the occupancy at the end of its last interval
   (in minus out since opening plus adjustments, clamped at 0), summed over stores.
 - A query covering more than 250,000 store-days is refused (400): a simulator guard.
-- Store hours list closed days with null open/close. Predicted traffic accepts today
-  as its first day (the rest must be within 31 days; at most 7 per query).
+- Store hours list closed days with null open/close. Predicted traffic days "must
+  be in the future": first_day must come after the store-local today (today itself
+  is refused, 400), last_day within 31 days of it; at most 7 days per query.
 - v2/location returns video channels as nodes of type "video" under their store;
   an unfiltered query lists them too (filter with node_types).
 - Unknown fields in the bodies of location query/create/update, occupancy adjust and

@@ -211,6 +211,18 @@ async def test_predicted_traffic_refusals_are_not_sent(fresh_client, fresh_sim):
     assert got and sent(fresh_sim, "/v1/predictedtraffic") == 5
 
 
+async def test_predicted_traffic_for_the_store_today_is_refused_by_the_server(fresh_client, fresh_sim):
+    # A client whose idea of today lags the store's (a store ahead of the user's
+    # time zone) sends today: the server's 400 arrives as InvalidRequest with its reason.
+    store = _store(fresh_sim, "Fifth Avenue")
+    today = _sim_today(fresh_sim, store)
+    with pytest.raises(InvalidRequest) as info:
+        await fresh_client.predicted_traffic(store.uuid, today, today + timedelta(days=1),
+                                             today=today - timedelta(days=1))
+    assert info.value.status == 400 and "future" in info.value.detail
+    assert sent(fresh_sim, "/v1/predictedtraffic") == 1
+
+
 async def test_many_predictions_at_once_never_hit_the_limit(fresh_client, fresh_sim):
     stores = [s for s in fresh_sim.world.stores() if s.archive_date is None][:4]
     today = max(_sim_today(fresh_sim, s) for s in stores)

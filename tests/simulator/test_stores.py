@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -128,18 +129,46 @@ def test_predicted_traffic_week(http, frozen_sim):
     assert sum(p["value"] for p in result["predictions"]) > 0
 
 
-def test_predicted_traffic_today_and_horizon(http, frozen_sim):
+def test_predicted_traffic_from_tomorrow_to_the_horizon(http, frozen_sim):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
-    today = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-18",
-                                                    "last_day": "2026-03-18"})
-    assert today.status_code == 200
+    tomorrow = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-19",
+                                                       "last_day": "2026-03-19"})
+    assert tomorrow.status_code == 200 and tomorrow.json()["predictions"]
     last = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-04-12",
                                                    "last_day": "2026-04-18"})
     assert last.status_code == 200 and last.json()["predictions"]
 
 
+def test_predicted_traffic_refuses_today(http, frozen_sim):
+    # "Must be in the future": the store's today is not, even before it opens.
+    store = store_named(frozen_sim.world, "Caspar City Plaza")
+    response = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-18",
+                                                       "last_day": "2026-03-19"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["ok"] is False and body["predictions"] == []
+    assert "future" in body["error"] and "2026-03-18" in body["error_detail"]
+
+
+def test_predicted_traffic_today_is_the_store_local_day(own_sim, own_http):
+    # 02:30 UTC on Thursday 19 March: already the 19th in London, still the 18th in
+    # Los Angeles, so the 19th is "the future" only for the Los Angeles store.
+    own_sim.clock.freeze(datetime(2026, 3, 19, 2, 30, tzinfo=timezone.utc))
+    body = {"first_day": "2026-03-19", "last_day": "2026-03-20"}
+    london = store_named(own_sim.world, "London Covent Garden")
+    refused = own_http.post("/v1/predictedtraffic", json={**body, "store_uuid": london.uuid})
+    assert refused.status_code == 400 and "2026-03-19" in refused.json()["error_detail"]
+    la = store_named(own_sim.world, "Caspar City Plaza")
+    accepted = own_http.post("/v1/predictedtraffic", json={**body, "store_uuid": la.uuid})
+    assert accepted.status_code == 200 and accepted.json()["predictions"]
+    tomorrow = own_http.post("/v1/predictedtraffic", json={"store_uuid": london.uuid, "first_day": "2026-03-20",
+                                                           "last_day": "2026-03-20"})
+    assert tomorrow.status_code == 200
+
+
 @pytest.mark.parametrize("first, last, fragment", [
     ("2026-03-17", "2026-03-19", "future"),
+    ("2026-03-18", "2026-03-18", "future"),
     ("2026-03-19", "2026-03-26", "7 days"),
     ("2026-04-15", "2026-04-19", "31 days"),
     ("2026-03-22", "2026-03-20", "before"),

@@ -110,8 +110,9 @@ def predicted_traffic(world: World, body: dict, now_utc: datetime) -> dict:
         if store is None or not store.is_store:
             raise ApiError(404, f"no store with uuid {store_uuid}")
     today = now_utc.astimezone(ZoneInfo(store.time_zone or "UTC")).date()
-    if first < today:
-        raise bad("first_day must be in the future")
+    # "Must be in the future": today, the store's own, is not.
+    if first <= today:
+        raise bad(f"first_day must be in the future: after {today.isoformat()}, the store's today")
     if last < first:
         raise bad("last_day is before first_day")
     if (last - first).days + 1 > PREDICT_DAYS_PER_QUERY:
