@@ -40,4 +40,7 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   `--alert-cursor uuid`). An X-Page-Start that is not a non-negative integer (or,
   in UUID mode, not a listed alert's UUID) is refused (400); an offset past the end
   is an empty last page (200).
+- `world.requests` counts requests per exact path, except HLS segments: each has
+  its own path (about 43,000 a day per stream), so a channel's segments count
+  together under `/v1/hls/<channel>/segments`.
 """

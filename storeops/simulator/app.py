@@ -73,7 +73,7 @@ class SimMiddleware:
             return
         ctx = self.ctx
         path: str = scope["path"]
-        ctx.world.requests[path] += 1
+        ctx.world.count_request(path)
         if not path.startswith(UNAUTHENTICATED_PREFIXES):
             header = dict(scope["headers"]).get(b"authorization")
             if not credentials_ok(header, ctx.access_key, ctx.secret_key):

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 SUBLOCATION_TYPES = ("entrance", "fitting_room", "display", "other")
+HLS_PREFIX = "/v1/hls/"
 EXTRA_FIELDS = {
     "store.time_zone": "time_zone",
     "store.store_id": "store_id",
@@ -239,6 +240,17 @@ class Adjustment:
     store_day: date | None = None  # the (local) day the store day it falls in opened
 
 
+def request_key(path: str) -> str:
+    """The `World.requests` key of a path: the path itself, except that every HLS
+    segment (`/v1/hls/<channel>/<seq>.ts`, a new path every few seconds of a
+    stream) counts under `/v1/hls/<channel>/segments`, so the counter stays bounded."""
+    if path.startswith(HLS_PREFIX):
+        channel, slash, _ = path[len(HLS_PREFIX):].partition("/")
+        if slash:
+            return f"{HLS_PREFIX}{channel}/segments"
+    return path
+
+
 def _network(static: bool, ip: str) -> dict[str, Any]:
     if not static:
         return {"mode": 0, "ip": "", "gateway": "", "dns": "", "ntp": ""}
@@ -263,6 +275,7 @@ class World:
         # Traffic exists from here on: two years of history before the world was made.
         self.history_start: date = today - timedelta(days=730)
         self.holidays: frozenset[tuple[int, int]] = frozenset({(1, 1), (12, 25)})
+        # path -> requests received (see request_key); written by the server thread only
         self.requests: Counter[str] = Counter()
         self.lock = threading.RLock()
 
@@ -364,6 +377,10 @@ class World:
         if store.archive_date is not None and day.isoformat() >= store.archive_date[:10]:
             return None
         return store.hours.get(day.weekday())
+
+    # ------------------------------------------------------------ requests
+    def count_request(self, path: str) -> None:
+        self.requests[request_key(path)] += 1
 
     # ------------------------------------------------------------ files
     def file_bytes(self, path: str) -> bytes | None:

@@ -82,6 +82,27 @@ def test_requests_are_counted_per_path(own_sim, own_http):
     assert own_sim.world.requests["/v1/inventory/appliances"] == before + 2
 
 
+def test_hls_segments_are_counted_per_channel_not_per_path(own_sim, own_http):
+    channel = next(iter(own_sim.world.channels.values()))
+    token = own_http.post("/v1/hlsapitoken", json={"location_uuid": channel.store_uuid}).json()["token"]
+    playlist = httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}.m3u8", params={"token": token})
+    assert playlist.status_code == 200
+    newest = [line for line in playlist.text.splitlines() if ".ts?" in line][-1]  # "<channel>/<seq>.ts?token=..."
+    segment = httpx.get(f"{own_sim.url}/v1/hls/{newest}")
+    assert segment.status_code == 200 and segment.content
+    # Segments long gone or not yet made, and refused tokens: still requests of the stream.
+    for seq in (0, 1, 2, 10**9):
+        assert httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}/{seq}.ts",
+                         params={"token": token}).status_code == 404
+    assert httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}/5.ts", params={"token": "bad"}).status_code == 403
+    with own_sim.world.lock:
+        counted = dict(own_sim.world.requests)
+    assert counted[f"/v1/hls/{channel.uuid}/segments"] == 6
+    assert counted[f"/v1/hls/{channel.uuid}.m3u8"] == 1  # playlists keep their exact path
+    assert counted["/v1/hlsapitoken"] == 1
+    assert not [path for path in counted if path.endswith(".ts")]
+
+
 def test_a_crashing_route_answers_json_500_and_keeps_the_connection(own_sim, own_http):
     def broken(path):
         raise RuntimeError("simulated bug")
