@@ -4,6 +4,7 @@ and a qasync loop for GUI tests."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 import pytest
@@ -60,3 +61,9 @@ def qloop(qapp):
             loop.run_until_complete(asyncio.sleep(0))
             loop.close()
         asyncio.set_event_loop(None)
+        # Collect the loop's Qt objects (its timer object still holds pending
+        # timers) here, on the GUI thread: left to the cyclic GC they may die on
+        # a simulator thread, where Qt cannot unregister their timers, and a
+        # later test segfaults when such a timer fires.
+        del loop
+        gc.collect()
