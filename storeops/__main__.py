@@ -80,6 +80,9 @@ def run_app(args: argparse.Namespace) -> int:
     qapp.setWindowIcon(icons.app_icon())
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
+    from storeops.ui.gc_guard import GuiThreadGc
+
+    gc_guard = GuiThreadGc(qapp)
 
     from storeops.app import App
     from storeops.settings import Settings
@@ -113,6 +116,7 @@ def run_app(args: argparse.Namespace) -> int:
             loop.run_until_complete(app.run())
             return 0
     finally:
+        gc_guard.stop()
         asyncio.set_event_loop(None)
 
 

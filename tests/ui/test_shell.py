@@ -92,9 +92,8 @@ def run_app(qloop):
                 return await body(app)
             finally:
                 await app.shutdown()
-                # Hidden, not deleted: the app's window lives as long as the
-                # process, and deleting it mid-session is not a path the app has.
                 app.window.hide()
+                app.window.deleteLater()
 
         return qloop.run_until_complete(main())
 
