@@ -88,7 +88,7 @@ def run_app(args: argparse.Namespace) -> int:
     from storeops.settings import Settings
 
     settings = Settings.load()
-    app = App(settings, force_demo=args.demo or bool(args.screenshot))
+    app = App(settings, force_demo=args.demo)
     if os.environ.get(FIRST_PAINT_ENV):
         def painted(at: float) -> None:
             print(f"{FIRST_PAINT_MARK} {at:.6f}", flush=True)

@@ -286,7 +286,13 @@ class App(QObject):
 
         dialog = AccountsDialog(self.settings, self.secrets, self.window)
         dialog.active_changed.connect(self.use_profile)
+        dialog.profile_saved.connect(self._profile_saved)
         return self._open(dialog)
+
+    def _profile_saved(self, profile_id: str) -> None:
+        """The account in use was edited (new secret, new address): use the new values."""
+        if profile_id == self.settings.active_profile_id and not self.force_demo:
+            _spawn(self.reconnect())
 
     def open_about(self):
         from storeops.ui.dialogs.about import AboutDialog

@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
 
     def set_demo(self, demo: bool) -> None:
         self.demo_badge.setVisible(demo)
+        self.setWindowTitle("StoreOps — Demo data" if demo else "StoreOps")
 
     def set_source(self, account: str) -> None:
         self.source_label.setText(f"Account: {account}" if account else "")

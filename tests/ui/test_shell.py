@@ -296,6 +296,21 @@ def test_wrong_secret_says_so_in_the_status_bar(run_app, sim, memory_keyring):
     run_app(profile_settings(sim.url, secret="not-the-secret"), body)
 
 
+def test_fixing_the_secret_in_accounts_reconnects(run_app, sim, memory_keyring):
+    async def body(app):
+        assert app.window.status.state == "error"
+        app.window.accounts_action.trigger()
+        dialog = app._dialogs[-1]
+        dialog.edits["secret_key"].setText(SECRET_KEY)
+        dialog.save_button.click()
+        await wait_until(app.connected.is_set, timeout=10)
+        assert app.window.status.state == "connected"
+        assert app.selection.stores()
+        dialog.close()
+
+    run_app(profile_settings(sim.url, secret="not-the-secret"), body)
+
+
 def test_switching_to_demo_reconnects(run_app, sim, memory_keyring):
     async def body(app):
         first_client = app.client

@@ -25,6 +25,7 @@ class AccountsDialog(QDialog):
     """Emits `active_changed(object)` with the profile id to use, or None for demo data."""
 
     active_changed = Signal(object)
+    profile_saved = Signal(str)  # a saved profile's id: the app reconnects if it is in use
 
     def __init__(self, settings: Settings, secrets: SecretStore, parent: QWidget | None = None):
         super().__init__(parent)
@@ -240,6 +241,7 @@ class AccountsDialog(QDialog):
         self._fill_list()
         self.select(profile.id)
         log.info("account saved: %r", profile)
+        self.profile_saved.emit(profile.id)
         return profile
 
     def _use_selected(self) -> None:
