@@ -64,3 +64,14 @@ def test_screenshot_command_writes_every_pane(tmp_path):
         assert len(colours) > (3 if name == "kiosk" else 20), name
     # The run used its own dirs and wrote a log there.
     assert (tmp_path / "home" / "log" / "storeops.log").exists()
+
+
+def test_kiosk_subcommand_delegates_to_the_kiosk(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    no_account = run("-m", "storeops", "--dev-dir", str(tmp_path / "a"), "kiosk", "--store", "101", env=env)
+    assert no_account.returncode == 2
+    assert "no account set up" in no_account.stderr
+    unknown = run("-m", "storeops", "--dev-dir", str(tmp_path / "b"), "kiosk", "--store", "No Such Store",
+                  "--demo", env=env)
+    assert unknown.returncode == 2
+    assert "no store matches 'No Such Store'" in unknown.stderr
