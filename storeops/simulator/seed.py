@@ -4,7 +4,8 @@ The chain is small enough to read in a demo (5 regions, 15 stores) but covers ev
 documented case: nested regions, stores in four time zones, one store without an
 occupancy limit, one open overnight, stores closed on Sundays and holidays, every
 sublocation type, archived nodes, every camera type and vendor, an appliance with
-more than 16 channels, open and resolved health alerts, custom export files.
+more than 16 channels, one channel with recording disabled (its exports fail, 424),
+open and resolved health alerts, custom export files.
 `big=True` pads the chain to exactly 10,000 location nodes for benchmarks.
 """
 
@@ -182,6 +183,23 @@ def _add_hardware(world: World, ids: _Ids, rng: random.Random, now: datetime) ->
             _add_camera(world, ids, store, appliance.appliance_id, 2, "Brickstream", "3D Gen2",
                         "Side Door", heard, summary={"device_name": "Side Door", "site_name": store.name},
                         serial=f"BS{rng.randrange(10**7, 10**8)}", lines=1)
+    _stop_one_recording(world, live)
+
+
+def _stop_one_recording(world: World, live: list[Node]) -> None:
+    """Disable recording on one channel: the first of the last store (not the
+    flagship, whose channels tests export) with an appliance recording several, so
+    a grid export can include it. Set after the fact: the random stream, and so
+    every UUID, stays as it was."""
+    by_appliance: dict[str, list[ChannelRec]] = {}
+    for channel in world.channels.values():
+        if channel.appliance_id:
+            by_appliance.setdefault(channel.appliance_id, []).append(channel)
+    appliances = {a.store_uuid: a.appliance_id for a in world.appliances}
+    stores = [s for s in live[1:] if len(by_appliance.get(appliances.get(s.uuid, ""), ())) >= 2] or live[-1:]
+    channels = by_appliance.get(appliances.get(stores[-1].uuid, ""), [])
+    if channels:
+        channels[0].recording_enabled = False
 
 
 def _add_camera(world: World, ids: _Ids, store: Node, appliance_id: str, kind: int, vendor: str,

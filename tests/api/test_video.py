@@ -104,6 +104,14 @@ async def test_failed_export_reports_its_reason(fresh_client, fresh_sim):
     assert status.state is ExportState.FAILED and "recordings" in status.reason
 
 
+async def test_export_of_a_channel_that_does_not_record_reports_why(client, sim):
+    (off,) = [c for c in sim.world.channels.values() if not c.recording_enabled]
+    start, end = _recent(2)  # recent enough: only the disabled recording is in the way
+    export_id = await client.start_export(ExportRequest(channels=[off.uuid], start=start, end=end))
+    status = await _wait_ready(client, export_id)
+    assert status.state is ExportState.FAILED and "recording is disabled" in status.reason
+
+
 async def test_export_refusals(fresh_client, fresh_sim):
     channels = _flagship_channels(fresh_sim)
     assert len(channels) > 16
