@@ -567,3 +567,15 @@ def test_wrong_keys_are_reported_plainly(env, qloop):
     assert "access key or secret key was refused" in pane.banner.text()
     assert "not-the-secret" not in pane.banner.text() and "not-the-secret" not in env.ctx.status.last_error
     assert len(pane.tree) > 0
+
+
+def test_malformed_answer_keeps_the_tree_and_says_so(env, qloop):
+    pane = env.pane
+    shown = len(pane.tree)
+    env.sim.faults.add("/v2/location", "malformed", count=5)
+    assert not qloop.run_until_complete(pane.reload())
+    assert "Could not load the locations" in pane.banner.text()
+    assert len(pane.tree) == shown and pane.proxy.rowCount() == 1
+    env.sim.faults.clear()
+    assert qloop.run_until_complete(pane.reload())
+    assert not pane.banner.isVisible()

@@ -587,14 +587,14 @@ class LocationsPane(QWidget):
             self._report("Select a store (for a new area) or a region (for a new region) first.")
             return None
         dialog = CreateLocationDialog(self.tree, parent, draft=self._create_draft, parent=self)
-        dialog.accepted.connect(lambda: self._on_create_accepted(dialog))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Read the dialog now: it is deleted once closed.
+        dialog.accepted.connect(lambda: self._on_create_accepted(dialog.draft()))
         dialog.open()
         return dialog
 
     @asyncSlot()
-    async def _on_create_accepted(self, dialog: CreateLocationDialog) -> None:
-        draft = dialog.draft()
-        dialog.deleteLater()
+    async def _on_create_accepted(self, draft: LocationCreate | None) -> None:
         if draft is not None:
             await self.create_node(draft)
 
@@ -603,14 +603,13 @@ class LocationsPane(QWidget):
         if uuid is None or uuid not in self.tree:
             return None
         dialog = MoveDialog(self.tree, uuid, parent=self)
-        dialog.accepted.connect(lambda: self._on_move_accepted(dialog, uuid))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._on_move_accepted(uuid, dialog.selected_target()))
         dialog.open()
         return dialog
 
     @asyncSlot()
-    async def _on_move_accepted(self, dialog: MoveDialog, uuid: str) -> None:
-        target = dialog.selected_target()
-        dialog.deleteLater()
+    async def _on_move_accepted(self, uuid: str, target: str | None) -> None:
         if target is not None:
             await self.move_node(uuid, target)
 
@@ -627,7 +626,8 @@ class LocationsPane(QWidget):
 def create_pane(ctx: Any) -> QWidget:
     """The Locations pane; starts reading the tree as soon as the event loop runs."""
     pane = LocationsPane(ctx)
-    QTimer.singleShot(0, pane._on_refresh)
+    # With the pane as context: a pane dropped before the loop runs is not called.
+    QTimer.singleShot(0, pane, pane._on_refresh)
     return pane
 
 
