@@ -115,8 +115,8 @@ class App(QObject):
         await self.disconnect(final=True)
         await _cancel_other_tasks()
         self.window.save_geometry()
+        self._writer.shutdown(wait=True)  # an older queued write must not land after the last one
         self.settings.save()
-        self._writer.shutdown(wait=True)
 
     # ------------------------------------------------------------ connection
     async def connect(self) -> bool:

@@ -28,12 +28,16 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 PANES = ("locations", "occupancy", "traffic", "cameras", "video")
 
 
+def new_profile_id() -> str:
+    return uuid.uuid4().hex
+
+
 class Profile(BaseModel):
     """One RetailNext connection. Exactly one of `subscription` / `base_url`."""
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = Field(default_factory=new_profile_id)
     name: str
     subscription: str | None = None
     base_url: str | None = None

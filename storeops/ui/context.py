@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -120,4 +120,3 @@ class PaneContext:
     # Where the data comes from, for panes that want to say it: "Demo data" or the
     # subscription / server URL.
     source: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)

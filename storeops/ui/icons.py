@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from storeops import resources
 
@@ -60,8 +60,6 @@ def dot(color: str, size: int = 10) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    from PySide6.QtGui import QColor
-
     painter.setBrush(QColor(color))
     painter.drawEllipse(0, 0, size, size)
     painter.end()

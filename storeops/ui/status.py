@@ -3,7 +3,7 @@ background."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from storeops.ui import icons
@@ -63,7 +63,6 @@ class StatusBar(QStatusBar):
         reporter.error_reported.connect(self.show_error)
         reporter.info_reported.connect(lambda msg: self.showMessage(msg, INFO_MS))
         reporter.activity_changed.connect(self.show_activity)
-        self._info_timer = QTimer(self)
 
     def set_connection(self, state: str, text: str) -> None:
         self.state = state

@@ -14,7 +14,7 @@ from qasync import asyncSlot
 
 from storeops.secrets import SecretStore
 from storeops.services import accounts
-from storeops.settings import Profile, Settings
+from storeops.settings import Profile, Settings, new_profile_id
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ class AccountsDialog(QDialog):
             return None
         form = self.form()
         profile = Profile(
-            id=self.editing.id if self.editing else Profile.model_fields["id"].default_factory(),
+            id=self.editing.id if self.editing else new_profile_id(),
             name=form.name.strip(), subscription=subscription, base_url=base_url,
             access_key=form.access_key.strip())
         if form.secret_key:

@@ -10,6 +10,12 @@ import sys
 import traceback
 from types import TracebackType
 
+import PySide6
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
+                               QPushButton, QVBoxLayout)
+
 from storeops import __version__
 from storeops import log as applog
 
@@ -26,9 +32,7 @@ def build_report(exc_type: type[BaseException], exc: BaseException,
         f"Python {platform.python_version()} ({sys.executable})",
         f"OS {platform.platform()}",
     ]
-    qt = sys.modules.get("PySide6.QtCore")
-    if qt is not None:
-        lines.append(f"Qt {qt.qVersion()}, PySide6 {sys.modules['PySide6'].__version__}")
+    lines.append(f"Qt {qVersion()}, PySide6 {PySide6.__version__}")
     lines.append("")
     lines.append("".join(traceback.format_exception(exc_type, exc, tb)).rstrip())
     recent = applog.recent_lines(60)
@@ -38,8 +42,8 @@ def build_report(exc_type: type[BaseException], exc: BaseException,
 
 
 class CrashHandler:
-    """sys.excepthook. Installed before the QApplication exists; shows a dialog
-    once there is one, else prints to stderr."""
+    """sys.excepthook. Installed before the QApplication exists (importing Qt
+    does not need one); shows a dialog once there is one, else prints to stderr."""
 
     def __init__(self) -> None:
         self.open_dialogs: list = []
@@ -70,8 +74,7 @@ class CrashHandler:
             sys.stderr.write(report + "\n")
 
     def _show(self, exc: BaseException, report: str) -> bool:
-        qtwidgets = sys.modules.get("PySide6.QtWidgets")
-        if qtwidgets is None or qtwidgets.QApplication.instance() is None:
+        if QApplication.instance() is None:  # before the app exists: stderr only
             return False
         self.open_dialogs = [d for d in self.open_dialogs if d.isVisible()]
         if len(self.open_dialogs) >= MAX_OPEN_DIALOGS:
@@ -86,57 +89,39 @@ class CrashHandler:
         return True
 
 
-def CrashDialog(summary: str, report: str):  # noqa: N802 - a class built on first use
-    """Built lazily so installing the hook does not import Qt."""
-    return _dialog_class()(summary, report)
+class CrashDialog(QDialog):
+    """The report, selectable and copyable; closing it returns to the app."""
 
+    def __init__(self, summary: str, report: str):
+        super().__init__(None)
+        self.setObjectName("CrashDialog")
+        self.setWindowTitle("StoreOps — something went wrong")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(720, 480)
+        self.report = report
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "<b>StoreOps hit an unexpected error.</b> It keeps running; your unsaved "
+            "changes are still there. Please copy the report below and send it to "
+            "your support contact.", self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.summary = QLabel(summary, self)
+        self.summary.setObjectName("CrashSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary)
+        self.text = QPlainTextEdit(report, self)
+        self.text.setObjectName("CrashReport")
+        self.text.setReadOnly(True)
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.copy_button = QPushButton("Copy report", self)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.clicked.connect(self.copy)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)
 
-_DIALOG = None
-
-
-def _dialog_class():
-    global _DIALOG
-    if _DIALOG is not None:
-        return _DIALOG
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
-                                   QPushButton, QVBoxLayout)
-
-    class _CrashDialog(QDialog):
-        def __init__(self, summary: str, report: str):
-            super().__init__(None)
-            self.setObjectName("CrashDialog")
-            self.setWindowTitle("StoreOps — something went wrong")
-            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            self.resize(720, 480)
-            self.report = report
-            layout = QVBoxLayout(self)
-            intro = QLabel(
-                "<b>StoreOps hit an unexpected error.</b> It keeps running; your unsaved "
-                "changes are still there. Please copy the report below and send it to "
-                "your support contact.", self)
-            intro.setWordWrap(True)
-            layout.addWidget(intro)
-            self.summary = QLabel(summary, self)
-            self.summary.setObjectName("CrashSummary")
-            self.summary.setWordWrap(True)
-            self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(self.summary)
-            self.text = QPlainTextEdit(report, self)
-            self.text.setObjectName("CrashReport")
-            self.text.setReadOnly(True)
-            layout.addWidget(self.text, 1)
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-            self.copy_button = QPushButton("Copy report", self)
-            buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-            self.copy_button.clicked.connect(self.copy)
-            buttons.rejected.connect(self.close)
-            layout.addWidget(buttons)
-
-        def copy(self) -> None:
-            QGuiApplication.clipboard().setText(self.report)
-            self.copy_button.setText("Copied")
-
-    _DIALOG = _CrashDialog
-    return _DIALOG
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.report)
+        self.copy_button.setText("Copied")
