@@ -360,6 +360,17 @@ def test_crash_in_async_slot_opens_dialog_and_app_keeps_running(run_app, sim, me
             await app.reload_stores()
             assert app.selection.stores()
             dialog.close()
+            # A plain (not async) slot goes the same way.
+            from PySide6.QtCore import QTimer
+
+            def sync_slot():
+                raise ValueError("sync slot failed")
+
+            QTimer.singleShot(0, sync_slot)
+            await wait_until(lambda: handler.count == 2 and handler.open_dialogs)
+            second = handler.open_dialogs[-1]
+            assert second.isVisible() and "ValueError: sync slot failed" in second.summary.text()
+            second.close()
         finally:
             handler.uninstall()
 

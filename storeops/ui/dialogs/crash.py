@@ -11,6 +11,7 @@ import traceback
 from types import TracebackType
 
 import PySide6
+import shiboken6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
@@ -76,7 +77,8 @@ class CrashHandler:
     def _show(self, exc: BaseException, report: str) -> bool:
         if QApplication.instance() is None:  # before the app exists: stderr only
             return False
-        self.open_dialogs = [d for d in self.open_dialogs if d.isVisible()]
+        # Closed dialogs delete themselves (WA_DeleteOnClose): forget those.
+        self.open_dialogs = [d for d in self.open_dialogs if shiboken6.isValid(d) and d.isVisible()]
         if len(self.open_dialogs) >= MAX_OPEN_DIALOGS:
             return True  # logged; a storm of errors must not bury the window in dialogs
         try:
