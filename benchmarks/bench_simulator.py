@@ -1,4 +1,5 @@
-"""Simulator figures: chain creation, a 10,000-node location answer, datamine."""
+"""Simulator figures: chain creation, a 10,000-node location answer, datamine, and
+the last page of the big chain's 10,000 health alerts (offset 9,900)."""
 
 from __future__ import annotations
 
@@ -41,4 +42,8 @@ def run() -> Iterator[tuple[str, float, str]]:
                  "date_ranges": [{"from": {"relative": {"base": {"name": "today"}, "add_days": -7}},
                                   "to": {"name": "today"}}]}
         yield "sim_datamine_10k_chain_week_ms", _best(lambda: http.post("/v2/datamine", json=chain), 2) * 1000, "ms"
+        last_page = {"X-Page-Length": "100", "X-Page-Start": "9900"}
+        assert len(http.post("/v1/healthalerts", headers=last_page).json()["result"]) == 100
+        yield "sim_healthalerts_last_page_ms", _best(lambda: http.post("/v1/healthalerts", headers=last_page),
+                                                     20) * 1000, "ms"
         yield "sim_request_roundtrip_ms", _best(lambda: http.get("/v1/inventory/appliances"), 20) * 1000, "ms"

@@ -10,6 +10,9 @@ import httpx
 import pytest
 
 from storeops.api.errors import ValidationError
+from storeops.simulator.seed import BIG_HEALTH_ALERTS
+from storeops.simulator.server import start_simulator
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 from .conftest import make_client, sent
 
@@ -86,6 +89,18 @@ async def test_health_alerts_follow_either_cursor_style(fresh_sim, style):
     # Each cursor the server answered is the start of the next request, and the
     # last page (200) has none.
     assert pages == list(zip([None, *expected], [*expected, None], strict=True))
+
+
+async def test_ten_thousand_health_alerts_in_pages_of_one_hundred():
+    # The big chain: what the paging benchmark walks, page by page at the limit.
+    with start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=1, big=True) as big:
+        http, pages = _page_recorder()
+        async with http, make_client(big, http=http) as client:
+            alerts = await _all(client.health_alerts())
+        expected = [a.uuid for a in big.world.alerts]
+    assert len(expected) == BIG_HEALTH_ALERTS
+    assert [a.uuid for a in alerts] == expected
+    assert [start for start, _ in pages] == [None, *(str(n) for n in range(100, BIG_HEALTH_ALERTS, 100))]
 
 
 async def test_health_alerts_before_a_time(client, sim):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timezone
 
-from storeops.simulator.seed import BIG_LOCATION_NODES, build_world
+from storeops.simulator.seed import BIG_HEALTH_ALERTS, BIG_LOCATION_NODES, build_world
 from storeops.simulator.world import SUBLOCATION_TYPES
 
 NOW = datetime(2026, 3, 18, 20, 7, tzinfo=timezone.utc)
@@ -61,10 +61,23 @@ def test_hardware_and_alerts():
     assert world.file_bytes(first).startswith(b"store_id,")
 
 
-def test_big_chain_has_exactly_ten_thousand_location_nodes():
-    world = build_world(1, big=True, now=NOW)
+def test_big_chain_has_exactly_ten_thousand_location_nodes_and_health_alerts():
+    world, again = build_world(1, big=True, now=NOW), build_world(1, big=True, now=NOW)
     assert world.location_count() == BIG_LOCATION_NODES
     assert len(world.nodes) > BIG_LOCATION_NODES  # plus the video nodes
+    alerts = world.alerts
+    assert len(alerts) == BIG_HEALTH_ALERTS and len({a.uuid for a in alerts}) == BIG_HEALTH_ALERTS
+    assert [a.uuid for a in again.alerts] == [a.uuid for a in alerts]
+    created = [a.created for a in alerts]
+    assert created == sorted(created, reverse=True) and created[0] < NOW
+    assert all(a.resolved_time is None or a.created <= a.resolved_time <= NOW for a in alerts)
+    # Spread over the outlets too, each alert in its own store's time zone.
+    stores = {s.uuid: s for s in world.stores()}
+    assert len({a.store_uuid for a in alerts}) > 1000
+    assert all(str(a.created.tzinfo) == stores[a.store_uuid].time_zone for a in alerts[::97])
+    assert {a.resolved_time is None for a in alerts[:100]} == {True, False}
+    # The normal chain keeps its few dozen.
+    assert len(build_world(1, now=NOW).alerts) < 100
 
 
 def test_tree_operations():
