@@ -136,6 +136,39 @@ def test_demo_mode_shows_badge_and_demo_stores(run_app):
     run_app(Settings.load(), body)  # no account configured: demo by default
 
 
+def test_window_paints_before_the_demo_server_is_up(qloop):
+    """Start-up never waits for the simulator: the first paint shows "Connecting…"."""
+    app = App(Settings.load())
+    seen = []
+    app.window.first_painted.connect(
+        lambda _t: seen.append((app.simulator is None, app.window.panes.currentWidget()
+                                is app.window.panes.connecting, app.window.demo_badge.isVisible())))
+
+    async def main():
+        try:
+            await app.start()
+            assert app.connected.is_set() and app.simulator is not None
+        finally:
+            await app.shutdown()
+            app.window.deleteLater()
+
+    qloop.run_until_complete(main())
+    assert seen == [(True, True, True)]
+
+
+def test_missing_secret_sends_the_user_to_accounts(run_app, sim, memory_keyring):
+    async def body(app):
+        w = app.window
+        assert w.status.state == "error"
+        assert "No secret key stored" in w.status.last_error.text()
+        assert "Enter it again under Accounts" in w.panes.connecting.text.text()
+        w.panes.connecting.buttons["accounts"].click()
+        assert app._dialogs[-1].objectName() == "AccountsDialog"
+        app._dialogs[-1].close()
+
+    run_app(profile_settings(sim.url, secret=None), body)
+
+
 def test_sidebar_and_shortcuts_switch_panes(run_app, sim, memory_keyring):
     from storeops.ui.placeholder import Placeholder
 
