@@ -275,7 +275,7 @@ class World:
         # Traffic exists from here on: two years of history before the world was made.
         self.history_start: date = today - timedelta(days=730)
         self.holidays: frozenset[tuple[int, int]] = frozenset({(1, 1), (12, 25)})
-        # path -> requests received (see request_key); written by the server thread only
+        # request_key(path) -> requests received; read and written under `lock`
         self.requests: Counter[str] = Counter()
         self.lock = threading.RLock()
 
@@ -380,7 +380,11 @@ class World:
 
     # ------------------------------------------------------------ requests
     def count_request(self, path: str) -> None:
-        self.requests[request_key(path)] += 1
+        # Under the lock: tests sum over requests.items() from their own threads,
+        # and a new key mid-iteration would raise there.
+        key = request_key(path)
+        with self.lock:
+            self.requests[key] += 1
 
     # ------------------------------------------------------------ files
     def file_bytes(self, path: str) -> bytes | None:
