@@ -123,7 +123,7 @@ def test_drop_only_where_the_rules_allow(model):
     assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsDragEnabled  # the organization
 
 
-def test_filter_keeps_ancestors_and_hides_archived(model):
+def test_filter_keeps_ancestors_and_hides_archived(model, qtbot):
     proxy = LocationFilterProxy()
     proxy.setSourceModel(model)
     tester = QAbstractItemModelTester(proxy, QAbstractItemModelTester.FailureReportingMode.Fatal)
@@ -142,6 +142,24 @@ def test_filter_keeps_ancestors_and_hides_archived(model):
     model.update_node(model.tree.nodes["r2s3"].model_copy(update={"parent_uuid": "r4"}))
     proxy.set_show_archived(False)
     assert not proxy.mapFromSource(model.index_of("r2s3")).isValid()
+    # While a text filter is on, edits are filtered as they happen.
+    proxy.set_text("kiosk")
+    assert proxy.rowCount() == 0
+    model.insert_node(Location(uuid="k1", name="Kiosk", location_type="other", parent_uuid="r4s1"))
+    qtbot.waitUntil(lambda: proxy.mapFromSource(model.index_of("k1")).isValid(), timeout=2000)
+    assert proxy.mapFromSource(model.index_of("k1")).isValid()
+    assert proxy.mapFromSource(model.index_of("r4s1")).isValid()  # its ancestors came along
+    model.update_node(model.tree.nodes["k1"].model_copy(update={"name": "Till"}))
+    qtbot.waitUntil(lambda: not proxy.mapFromSource(model.index_of("k1")).isValid(), timeout=2000)
+    assert not proxy.mapFromSource(model.index_of("k1")).isValid()
+    model.update_node(model.tree.nodes["r3s2"].model_copy(update={"name": "Kiosk Corner"}))
+    qtbot.waitUntil(lambda: proxy.mapFromSource(model.index_of("r3s2")).isValid(), timeout=2000)
+    assert proxy.mapFromSource(model.index_of("r3s2")).isValid()
+    assert proxy.hasChildren(proxy.mapFromSource(model.index_of("r3")))
+    assert not proxy.hasChildren(proxy.mapFromSource(model.index_of("r3s2")))  # its areas do not match
+    for text in ("", "store", "x", "1-1", ""):
+        proxy.set_text(text)
+    assert proxy.hasChildren(proxy.mapFromSource(model.index_of("r3s2")))
     del tester
 
 

@@ -73,7 +73,8 @@ SAVING = "Saving…"
 MOVING = "Moving…"
 CREATING = "Creating…"
 _FILTER_DELAY_MS = 150
-_EXPAND_MATCHES_MAX = 300
+_EXPAND_MATCHES_MAX = 100
+_EXPAND_ALL_MAX = 2000
 
 
 def describe_error(error: ApiError) -> str:
@@ -379,21 +380,25 @@ class LocationsPane(QWidget):
             self.view.scrollTo(self.view.currentIndex())
 
     def _expand_matches(self) -> None:
-        """Open the branches down to the first matches so they are seen at once."""
-        shown = 0
-        for uuid in self.tree.nodes:
-            if shown >= _EXPAND_MATCHES_MAX:
-                break
-            if not self.proxy.matches(uuid):
-                continue
-            index = self.proxy.mapFromSource(self.model.index_of(uuid))
-            if not index.isValid():
-                continue
-            shown += 1
-            parent = index.parent()
-            while parent.isValid() and not self.view.isExpanded(parent):
-                self.view.expand(parent)
-                parent = parent.parent()
+        """Open the branches down to the matches so they are seen at once."""
+        count = self.proxy.visible_count() or 0
+        self.view.setUpdatesEnabled(False)
+        try:
+            if count <= _EXPAND_ALL_MAX:
+                self.view.expandAll()  # one layout pass; fine for what the filter leaves
+                return
+            opened: set[str] = set()
+            for uuid in self.proxy.matched()[:_EXPAND_MATCHES_MAX]:
+                for ancestor in self.tree.ancestors(uuid):
+                    if ancestor in opened:
+                        break
+                    opened.add(ancestor)
+            for uuid in opened:
+                index = self.proxy.mapFromSource(self.model.index_of(uuid))
+                if index.isValid():
+                    self.view.expand(index)
+        finally:
+            self.view.setUpdatesEnabled(True)
 
     def _on_archived_toggled(self, show: bool) -> None:
         self.proxy.set_show_archived(show)

@@ -61,6 +61,9 @@ class LocationTreeModel(QAbstractItemModel):
         self._tree = LocationTree()
         self._reset_caches()
         self._pending: dict[str, str] = {}  # uuid -> marker shown beside its name
+        # Bumped by every edit, right after the tree changes and before Qt's
+        # end-of-change signal: lets the filter proxy know its sets are stale.
+        self.revision = 0
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -81,6 +84,7 @@ class LocationTreeModel(QAbstractItemModel):
         self._tree = tree
         self._reset_caches()
         self._pending = {k: v for k, v in self._pending.items() if k in tree}
+        self.revision += 1
         self.endResetModel()
 
     def node(self, index: ModelIndex) -> Location | None:
@@ -329,6 +333,7 @@ class LocationTreeModel(QAbstractItemModel):
         pos = bisect_right(others, self._sort_key(node), key=lambda u: self._sort_key(nodes[u]))
         if new_key == old_key and pos == old_row:
             self._tree.replace(node)
+            self.revision += 1
             self._changed(uuid)
             return
         dest = pos if new_key != old_key or pos < old_row else pos + 1
@@ -337,9 +342,11 @@ class LocationTreeModel(QAbstractItemModel):
             self.beginResetModel()
             self._tree.replace(node)
             self._reset_caches()
+            self.revision += 1
             self.endResetModel()
             return
         self._tree.replace(node)
+        self.revision += 1
         del old_list[old_row]
         new_list.insert(pos, uuid)
         self._renumber(old_list, min(old_row, pos) if new_list is old_list else old_row)
@@ -355,6 +362,7 @@ class LocationTreeModel(QAbstractItemModel):
         pos = bisect_right(kids, self._sort_key(node), key=lambda u: self._sort_key(nodes[u]))
         self.beginInsertRows(self.index_of(parent_key), pos, pos)
         self._tree.add(node)
+        self.revision += 1
         kids.insert(pos, node.uuid)
         self._renumber(kids, pos)
         self.endInsertRows()
@@ -368,6 +376,7 @@ class LocationTreeModel(QAbstractItemModel):
         row = self._rows[uuid]
         self.beginRemoveRows(self.index_of(key), row, row)
         self._tree.remove(uuid)
+        self.revision += 1
         del kids[row]
         self._rows.pop(uuid, None)
         self._renumber(kids, row)
@@ -392,6 +401,7 @@ class LocationTreeModel(QAbstractItemModel):
         self._tree.rekey(placeholder_uuid, self._tree.nodes[placeholder_uuid].model_copy(update={"uuid": node.uuid}))
         kids[row] = node.uuid
         self._rows[node.uuid] = row
+        self.revision += 1
         if ident is not None:
             del self._ids[placeholder_uuid]
             self._uuids[ident] = node.uuid
