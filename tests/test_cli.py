@@ -75,3 +75,28 @@ def test_kiosk_subcommand_delegates_to_the_kiosk(tmp_path):
                   "--demo", env=env)
     assert unknown.returncode == 2
     assert "no store matches 'No Such Store'" in unknown.stderr
+
+
+def test_sigterm_closes_the_demo_app_cleanly(tmp_path):
+    """The app runs until told to stop, then closes its client and the demo server."""
+    import time
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-m", "storeops", "--demo", "--dev-dir", str(home)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        log = home / "log" / "storeops.log"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if log.exists() and "connected: Demo data" in log.read_text():
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the demo never connected")
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (home / "config" / "settings.json").exists()  # saved on the way out
