@@ -360,7 +360,7 @@ class DetailsForm(QWidget):
     def show_field_error(self, field: str | None, message: str) -> None:
         """Show `message` beside `field` (or in the banner when it belongs to no field)."""
         label = self._errors.get(field or "")
-        if label is None or not self._rows[field].isVisible():  # type: ignore[index]
+        if label is None or not self.form.isRowVisible(self._rows[field]):  # type: ignore[index]
             self.banner.show_message(message)
             return
         label.setText(message)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
@@ -66,8 +65,6 @@ from storeops.ui.locations.tree_model import (
     TYPE_COLUMN,
     LocationTreeModel,
 )
-
-log = logging.getLogger(__name__)
 
 SAVING = "Saving…"
 MOVING = "Moving…"
@@ -316,7 +313,8 @@ class LocationsPane(QWidget):
         return True
 
     def _show_tree(self, tree: LocationTree, expanded: set[str], selected: str | None, first: bool) -> None:
-        # Keep pending placeholders and edits visible: they are still in flight.
+        # Pending markers of nodes still in the tree survive the reset; a pending
+        # creation's placeholder does not, and comes back as the real node.
         self.view.setUpdatesEnabled(False)
         try:
             self.model.set_tree(tree)
