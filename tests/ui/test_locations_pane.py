@@ -375,15 +375,15 @@ def test_refused_edit_rolls_back_and_keeps_the_input(env, qloop):
     form.occupancy_edit.setText("900")
     seen = record_states(pane, store.uuid)
     form.save_button.click()
-    qloop.run_until_complete(wait_until(lambda: "fire code" in pane.banner.text()))
+    qloop.run_until_complete(wait_until(lambda: "fire code" in form.banner.text()))
     # Applied at once, shown as pending...
     assert (True, "Brooklyn Heights Flagship", True) in seen
     # ...rolled back when refused, with the server's reason shown twice.
     assert pane.tree.nodes[store.uuid].name == "Brooklyn Heights"
     assert pane.tree.nodes[store.uuid].occupancy_limit == 30
     assert env.sim_node(store.uuid).name == "Brooklyn Heights"
-    assert "fire code maximum" in pane.banner.text()
-    assert "fire code maximum" in form.banner.text()
+    assert "fire code maximum" in form.banner.text() and "still here" in form.banner.text()
+    assert not pane.banner.isVisible()  # said once, above the form that holds the edit
     assert "fire code maximum" in env.ctx.status.last_error
     # The user's input is still in the form, ready for another try.
     assert form.name_edit.text() == "Brooklyn Heights Flagship" and form.occupancy_edit.text() == "900"
@@ -525,7 +525,7 @@ def test_network_error_gives_a_clear_message_and_keeps_the_edit(env, qloop):
     env.sim.stop()
     form.occupancy_edit.setText("66")
     form.save_button.click()
-    qloop.run_until_complete(wait_until(lambda: "could not be reached" in pane.banner.text(), timeout=20))
+    qloop.run_until_complete(wait_until(lambda: "could not be reached" in form.banner.text(), timeout=20))
     assert not pane.model.is_pending(store.uuid)
     assert "could not be reached" in env.ctx.status.last_error
     assert pane.tree.nodes[store.uuid].occupancy_limit == 55

@@ -450,7 +450,7 @@ class LocationsPane(QWidget):
 
     @asyncSlot(str, object)
     async def _on_save_requested(self, uuid: str, change: LocationUpdate) -> None:
-        await self.save_node(uuid, change)
+        await self.save_node(uuid, change, from_form=True)
 
     @asyncSlot(str, str)
     async def _on_move_requested(self, uuid: str, new_parent: str) -> None:
@@ -477,7 +477,8 @@ class LocationsPane(QWidget):
             return False
         return await self.save_node(uuid, LocationUpdate(parent_uuid=new_parent), marker=MOVING)
 
-    async def save_node(self, uuid: str, change: LocationUpdate, *, marker: str = SAVING) -> bool:
+    async def save_node(self, uuid: str, change: LocationUpdate, *, marker: str = SAVING,
+                        from_form: bool = False) -> bool:
         """Send one change; show it at once; roll it back if the server refuses."""
         tree = self.tree
         original = tree.get(uuid)
@@ -508,14 +509,23 @@ class LocationsPane(QWidget):
             self.model.set_pending(uuid, None)
             if uuid in self.tree:
                 self.model.update_node(original)
-            self._report(f"“{original.name}” was not changed — {describe_error(error)}.")
-            if self.form.uuid == uuid:
-                # Their edit stays in the form so they can fix it and Save again.
+            message = f"“{original.name}” was not changed — {describe_error(error)}."
+            if from_form and self.form.uuid == uuid:
+                # Their edit stays in the form so they can fix it and Save again;
+                # the message stands above it (and in the status bar).
                 self.form.set_pending(False)
                 self.form.banner.show_message(
                     f"Not saved — {describe_error(error)}. Your changes are still here: "
                     "correct them and press Save, or Revert."
                 )
+                self.last_error = message
+                self._ctx.status.error(message)
+            else:
+                self._report(message)
+                if self.form.uuid == uuid:
+                    self.form.set_pending(False)
+                    if not self.form.is_dirty():
+                        self.form.load(original, self.tree)
             self._update_actions()
             return False
         except BaseException:
