@@ -514,6 +514,7 @@ class LocationsPane(QWidget):
                 # Their edit stays in the form so they can fix it and Save again;
                 # the message stands above it (and in the status bar).
                 self.form.set_pending(False)
+                self.form.state_label.setText("Not saved")
                 self.form.banner.show_message(
                     f"Not saved — {describe_error(error)}. Your changes are still here: "
                     "correct them and press Save, or Revert."
