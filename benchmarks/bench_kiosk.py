@@ -79,6 +79,7 @@ def _child_main(mode: str, url: str, amount: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     from storeops.api.client import RetailNextClient
+    from storeops.kiosk import KIOSK_TIMEOUT_S
     from storeops.ui.kiosk import KioskConfig, create_kiosk_widget
     from storeops.ui.kiosk.state import KioskState
 
@@ -88,7 +89,7 @@ def _child_main(mode: str, url: str, amount: str) -> None:
     asyncio.set_event_loop(loop)
 
     async def main() -> dict:
-        client = RetailNextClient(url, ACCESS, SECRET)
+        client = RetailNextClient(url, ACCESS, SECRET, timeout=KIOSK_TIMEOUT_S)  # as `storeops kiosk`
         interval = 1.0 if mode == "cpu" else 0.001
         widget = create_kiosk_widget(client=client, store=STORE, interval=interval, config=KioskConfig())
         widget.resize(1920, 1080)
@@ -113,14 +114,17 @@ def _child_main(mode: str, url: str, amount: str) -> None:
             stop = asyncio.Event()
             count = 0
             marks: dict[str, float] = {}
+            curve: list[float] = []
 
             def on_update(_snaps) -> None:
                 nonlocal count
                 count += 1
-                controller.refresh_view()
+                controller.polled()  # what the controller does after each poll
                 if count == warmup:
                     gc.collect()
                     marks["start"] = _rss_mb()
+                if count % 1000 == 0:
+                    curve.append(round(_rss_mb(), 2))
                 if count >= warmup + target:
                     stop.set()
 
@@ -131,7 +135,7 @@ def _child_main(mode: str, url: str, amount: str) -> None:
             await asyncio.sleep(0.2)
             end = _rss_mb()
             return {"growth_mb": end - marks["start"], "polls": target,
-                    "rss_start_mb": marks["start"], "rss_end_mb": end}
+                    "rss_start_mb": marks["start"], "rss_end_mb": end, "curve": curve}
         finally:
             controller.stop()
             await controller.wait_stopped()

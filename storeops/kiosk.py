@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+# One store's occupancy answers in well under a second; waiting the app's default
+# 30 s would leave the entrance showing old data for longer than two polls, and
+# qasync keeps each cancelled timeout's timer until it would have fired.
+KIOSK_TIMEOUT_S = 10.0
 
 
 def run_kiosk(args) -> int:
@@ -68,7 +72,7 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
     if getattr(args, "demo", False):
         access, secret = token_urlsafe(12), token_urlsafe(24)
         simulator = await loop.run_in_executor(None, _start_demo, access, secret)
-        client = make_client(simulator.url, access, secret)
+        client = make_client(simulator.url, access, secret, timeout=KIOSK_TIMEOUT_S)
     else:
         client = _profile_client(settings)
         if client is None:
@@ -126,7 +130,7 @@ def _profile_client(settings):
     if not secret:
         print(f"storeops kiosk: no secret key stored for account {profile.name!r}", file=sys.stderr)
         return None
-    return make_client(profile.url, profile.access_key, secret)
+    return make_client(profile.url, profile.access_key, secret, timeout=KIOSK_TIMEOUT_S)
 
 
 def _start_demo(access: str, secret: str):

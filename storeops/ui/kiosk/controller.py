@@ -16,6 +16,7 @@ from shiboken6 import isValid
 from storeops.api.errors import ApiError
 from storeops.api.models import Location
 from storeops.services.occupancy import AdjustBlocked, AdjustResult, OccupancyService, StoreRef
+from storeops.ui.kiosk.memory import HeapTrimmer
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.state import KioskView, kiosk_view
 from storeops.ui.kiosk.widget import KioskWidget
@@ -50,6 +51,7 @@ class KioskController(QObject):
         self._stop: asyncio.Event | None = None
         self._adjusting = False
         self.error: str | None = None
+        self.trimmer = HeapTrimmer()
         if isinstance(store, (Location, StoreRef)):
             self.service.set_stores([store])
             self.store_uuid = store.uuid
@@ -94,7 +96,7 @@ class KioskController(QObject):
                 except TimeoutError:
                     pass
         if not stop.is_set():
-            await self.service.run(lambda _snaps: self.refresh_view(), stop=stop)
+            await self.service.run(self.polled, stop=stop)
 
     async def _resolve_store(self) -> None:
         from storeops.services.stores import find_store
@@ -125,6 +127,11 @@ class KioskController(QObject):
         except ApiError:
             return chosen
         return next((s for s in candidates if self.service.hours.state(s.uuid, s.time_zone).open), chosen)
+
+    def polled(self, _snapshots=None) -> None:
+        """After each poll: show it, and now and then hand freed memory back."""
+        self.refresh_view()
+        self.trimmer.polled()
 
     # ------------------------------------------------------------ view
 
