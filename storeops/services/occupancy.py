@@ -342,17 +342,23 @@ class OccupancyService:
             return "Enter a non-zero number"
         return None
 
-    async def adjust(self, store_uuid: str, count: int) -> AdjustOutcome:
+    async def adjust(
+        self, store_uuid: str, count: int, *, progress: Callable[[str], None] | None = None
+    ) -> AdjustOutcome:
         """Send one adjust; never retried. Raises AdjustBlocked before sending
-        when a documented rule forbids it."""
+        when a documented rule forbids it. `progress(text)` hears what is going on."""
         reason = self.adjust_block_reason(store_uuid, count)
         if reason:
             raise AdjustBlocked(reason)
+        say = progress or (lambda _text: None)
         ref = self._stores[store_uuid]
+        say("Reading the current count…")
         before = await self._read_occupancy(store_uuid)
+        say(f"Sending {count:+d}…")
         try:
             await self.client.adjust_occupancy(store_uuid, count)
         except ConnectionFailed as exc:
+            say("No answer from the server — checking whether the adjust took effect…")
             outcome = await self._verify_after_timeout(store_uuid, count, before, exc)
         except ApiError as exc:
             outcome = AdjustOutcome(AdjustResult.REFUSED, f"Not adjusted: {exc}")

@@ -178,6 +178,7 @@ def test_timeout_rereads_and_reports_the_outcome(open_pane, fresh_sim, qloop, qt
     fresh_sim.faults.add("/v1/occupancy/adjust", "delay", seconds=1.0)
     qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
     assert not card.plus_button.isEnabled()  # no double send while waiting
+    qloop.run_until_complete(wait_until(lambda: "checking whether" in card.reason_label.text()))
     qloop.run_until_complete(wait_until(lambda: "take effect" in card.message_label.text()))
     assert "did not take effect" in card.message_label.text()
     assert f"still {before}" in card.message_label.text()

@@ -119,6 +119,7 @@ class StoreCard(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.level = Level.UNKNOWN
         self._busy = False
+        self._progress = ""
         self._block_reason: str | None = None
 
         self.name_label = QLabel()
@@ -219,7 +220,14 @@ class StoreCard(QFrame):
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
+        self._progress = "Sending…"
         self._sync_controls()
+
+    def set_progress(self, text: str) -> None:
+        """What an adjust in flight is doing (shown while busy)."""
+        self._progress = text
+        if self._busy:
+            self.reason_label.setText(text)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.message_label.setText(text)
@@ -250,7 +258,7 @@ class StoreCard(QFrame):
             self.apply_button.setToolTip(reason or "Send this correction once")
         for w in (self.minus_button, self.plus_button, self.amount):
             w.setToolTip(reason if reason else _default_tip(w, self))
-        self.reason_label.setText(f"Adjust unavailable: {reason}" if reason else ("Sending…" if self._busy else ""))
+        self.reason_label.setText(f"Adjust unavailable: {reason}" if reason else (self._progress if self._busy else ""))
         self.reason_label.setVisible(bool(reason) or self._busy)
 
 

@@ -309,7 +309,7 @@ class OccupancyPane(QWidget):
         card.show_message("")
         try:
             async with self.ctx.status.busy("Adjusting occupancy"):
-                outcome = await self.service.adjust(store_uuid, count)
+                outcome = await self.service.adjust(store_uuid, count, progress=card.set_progress)
         except AdjustBlocked as exc:
             card.show_message(f"Not sent: {exc}", error=True)
             return None
