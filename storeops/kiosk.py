@@ -101,12 +101,14 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
         )
         done = asyncio.Event()
         widget.exit_requested.connect(done.set)
+        _stop_on_signals(done)
         widget.showFullScreen()
         widget.controller.start()
         if on_widget is not None:
             on_widget(widget)
         await done.wait()
         widget.controller.stop()
+        widget.shutdown()
         await widget.controller.wait_stopped()
         widget.hide()
         return EXIT_OK
@@ -116,6 +118,21 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
         finally:
             if simulator is not None:
                 await loop.run_in_executor(None, simulator.stop)
+
+
+def _stop_on_signals(done: asyncio.Event) -> None:
+    """SIGTERM / SIGINT (service manager, Ctrl+C on a console) end the kiosk cleanly.
+    The display's 1 s timer gives Python the chance to run the handler."""
+    import signal
+
+    def handler(_signum, _frame) -> None:
+        done.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread (tests), or unsupported
+            pass
 
 
 def _profile_client(settings):
