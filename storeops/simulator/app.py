@@ -81,7 +81,7 @@ class SimMiddleware:
                             {"WWW-Authenticate": 'Basic realm="RetailNext API"'})
                 return
         fault = ctx.faults.take(path)
-        if fault is not None and fault.kind != "delay":
+        if fault is not None and fault.kind not in ("delay", "delay_answer"):
             await _serve_fault(fault.kind, fault.params, receive, send)
             return
         family = Limits.family(path)
@@ -96,10 +96,12 @@ class SimMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if fault is not None and fault.kind == "delay_answer":
+                    await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
             await send(message)
 
         try:
-            if fault is not None:
+            if fault is not None and fault.kind == "delay":
                 await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
             await self.app(scope, receive, tracking_send)
         except Exception:

@@ -7,7 +7,10 @@ requests answer 503. Kinds and their parameters:
 - malformed: `status` (default 200), `body` (bytes; default a truncated JSON);
 - delay: `seconds` (default 1.0), then the request is served normally (holding its
   concurrency slot, so delays make limits observable);
-- disconnect: the connection is dropped before any answer.
+- disconnect: the connection is dropped before any answer;
+- delay_answer: `seconds` (default 1.0): the request is served (its effect is
+  applied), then the answer is held back: a client that times out meanwhile
+  sees a lost answer to a request that did take effect.
 `fired` counts faults served per kind.
 """
 
@@ -18,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("status", "malformed", "delay", "disconnect")
+KINDS = ("status", "malformed", "delay", "disconnect", "delay_answer")
 
 
 @dataclass

@@ -44,6 +44,35 @@ def test_delay(own_sim, own_http):
     assert time.perf_counter() - started >= 0.3
 
 
+def test_delay_answer_applies_the_request_before_the_answer_is_lost(own_sim, own_http):
+    store = next(s for s in own_sim.world.stores() if s.occupancy_limit and not s.archive_date)
+    before = len(own_sim.world.adjustments)
+    own_sim.faults.add("/v1/occupancy/adjust", "delay_answer", seconds=1.0)
+    own_sim.clock.freeze(_open_moment(own_sim, store))
+    with pytest.raises(httpx.ReadTimeout):
+        own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2},
+                      timeout=0.3)
+    # The client saw no answer, but the adjustment was recorded.
+    assert len(own_sim.world.adjustments) == before + 1
+    assert own_sim.world.adjustments[-1].count == 2
+
+
+def _open_moment(sim, store):
+    """An aware UTC moment when `store` is open (its hours on a recent day)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(store.time_zone)
+    day = sim.clock.now().astimezone(tz).date()
+    for offset in range(8):
+        hours = sim.world.hours_on(store, day - dt.timedelta(days=offset))
+        if hours is not None:
+            opens, closes = hours  # minutes after the store day's local midnight
+            midnight = dt.datetime.combine(day - dt.timedelta(days=offset), dt.time(), tzinfo=tz)
+            return (midnight + dt.timedelta(minutes=(opens + closes) // 2)).astimezone(dt.timezone.utc)
+    raise AssertionError("store never open")
+
+
 def test_disconnect_drops_the_connection_and_the_server_keeps_serving(own_sim, own_http):
     own_sim.faults.add("/v1/inventory/appliances", "disconnect")
     with pytest.raises(httpx.TransportError):
