@@ -13,7 +13,7 @@ from storeops.secrets import SecretStore
 from storeops.settings import Settings
 from storeops.ui.dialogs.accounts import AccountsDialog
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers import wait_until
+from tests.helpers import self_signed_cert, wait_until
 from tests.ui.test_shell import closed_port_url, memory_keyring  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.gui
@@ -158,36 +158,10 @@ def test_connection_test_validates_first(dialog, qloop):
     assert dialog.result.text() == ""
 
 
-def _self_signed(tmp_path):
-    """A certificate for 127.0.0.1 that no trust store knows."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 def test_connection_untrusted_certificate_says_tls(dialog, qloop, tmp_path):
     import ssl
 
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed_cert(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
