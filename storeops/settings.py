@@ -26,6 +26,11 @@ SUBSCRIPTION_RE = re.compile(r"^[a-z0-9-]+$")
 SUBSCRIPTION_URL = "https://{name}.api.retailnext.net"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 PANES = ("locations", "occupancy", "traffic", "cameras", "video")
+# Occupancy pane and kiosk: one read every 15 s unless configured (issue 4). Faster
+# than 1 s would only load the API; the data itself changes by the minute.
+DEFAULT_POLL_INTERVAL_S = 15.0
+MIN_POLL_INTERVAL_S = 1.0
+MAX_POLL_INTERVAL_S = 3600.0
 
 
 def new_profile_id() -> str:
@@ -78,7 +83,8 @@ class Settings(BaseModel):
     last_store_uuid: str | None = None
     last_pane: str = "locations"
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
-    poll_interval_s: float = Field(default=5.0, ge=1.0, le=3600.0)
+    poll_interval_s: float = Field(default=DEFAULT_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S,
+                                   le=MAX_POLL_INTERVAL_S)
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     _path: Path | None = PrivateAttr(default=None)

@@ -84,6 +84,24 @@ def test_green_amber_red_follow_occupancy(kiosk, fresh_sim, qloop):
         qloop.run_until_complete(other.aclose())
 
 
+def test_poll_interval_comes_from_settings_unless_given(qloop, sim):
+    from storeops.settings import Settings
+
+    client = make_client(sim)
+
+    def interval(**kw) -> float:
+        widget = create_kiosk_widget(client=client, store=LIMITED_STORE, config=KioskConfig(), **kw)
+        value = widget.controller.service.interval
+        widget.shutdown()
+        widget.deleteLater()
+        return value
+
+    assert interval(settings=Settings()) == 15.0
+    assert interval(settings=Settings(poll_interval_s=3)) == 3.0
+    assert interval(settings=Settings(poll_interval_s=3), interval=1.5) == 1.5  # --poll-interval wins
+    qloop.run_until_complete(client.aclose())
+
+
 def test_closed_outside_store_hours_with_opening_time(kiosk, fresh_sim):
     put_closed(fresh_sim)
     widget = kiosk()

@@ -89,6 +89,21 @@ def test_a_card_per_store_sorted_by_fullness_with_state_colours(open_pane, fresh
     assert card_of(pane, fresh_sim, NO_LIMIT_STORE).limit_label.text() == "no limit set"
 
 
+def test_poll_interval_comes_from_settings(qtbot, qloop, sim):
+    from storeops.settings import Settings
+
+    client = make_client(sim)
+    ctx = make_ctx(client)
+    default = create_pane(ctx)
+    ctx.settings = Settings(poll_interval_s=2)
+    configured = create_pane(ctx)
+    for pane in (default, configured):
+        qtbot.addWidget(pane)
+    assert default.service.interval == 15.0 and configured.service.interval == 2.0
+    assert not default.running  # a pane polls only once shown
+    qloop.run_until_complete(client.aclose())
+
+
 def test_thresholds_come_from_settings(open_pane, fresh_sim):
     from storeops.settings import Settings, Thresholds
 

@@ -461,4 +461,16 @@ def test_settings_with_wrong_types_fall_back_to_defaults(caplog):
     path.write_text(json.dumps({"profiles": "nope", "poll_interval_s": -3}))
     with caplog.at_level(logging.WARNING):
         settings = Settings.load()
-    assert settings.profiles == [] and settings.poll_interval_s == 5.0
+    assert settings.profiles == [] and settings.poll_interval_s == 15.0
+
+
+def test_poll_interval_defaults_to_15_s_and_is_at_least_1_s():
+    from pydantic import ValidationError
+
+    assert Settings().poll_interval_s == 15.0  # issue 4: "every 15 s by default"
+    with pytest.raises(ValidationError):
+        Settings(poll_interval_s=0.5)
+    settings = Settings.load()
+    settings.poll_interval_s = 1
+    assert settings.save()
+    assert Settings.load().poll_interval_s == 1.0

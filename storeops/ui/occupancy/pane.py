@@ -27,6 +27,7 @@ from storeops.api.errors import ApiError
 from storeops.api.models import Location, LocationQuery
 from storeops.services.occupancy import AdjustBlocked, AdjustOutcome, AdjustResult, OccupancyService, StoreOccupancy
 from storeops.services.store_hours import utc_now
+from storeops.settings import DEFAULT_POLL_INTERVAL_S
 from storeops.ui.occupancy.card import StoreCard
 from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key
 
@@ -37,7 +38,7 @@ ALL_STORES = "__all__"
 SELECTED_STORE = "__selected__"
 
 
-def poll_interval(settings, default: float = 15.0) -> float:
+def poll_interval(settings, default: float = DEFAULT_POLL_INTERVAL_S) -> float:
     value = getattr(settings, "poll_interval_s", None)
     return float(value) if value else default
 
