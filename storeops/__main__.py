@@ -1,5 +1,6 @@
 """Entry point: `storeops [--demo] [--screenshot DIR] [--dev-dir DIR]`,
-`storeops kiosk --store STORE [--demo]`, `storeops --version`.
+`storeops kiosk --store STORE [--demo] [--lang LANG] [--[no-]staff-buttons]
+[--poll-interval SECONDS]`, `storeops --version`.
 
 Order matters: arguments (no Qt for --version), app dirs, logging, the crash
 hook, then the QApplication and the qasync loop.
@@ -8,8 +9,10 @@ hook, then the QApplication and the qasync loop.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from collections.abc import Sequence
 
 from storeops import __version__
 
@@ -17,6 +20,40 @@ from storeops import __version__
 #: paint of the main window and exit at once.
 FIRST_PAINT_ENV = "STOREOPS_EXIT_AT_FIRST_PAINT"
 FIRST_PAINT_MARK = "storeops-first-paint"
+
+
+class _KioskLanguages(Sequence):
+    """The shipped kiosk languages, looked up only when argparse needs them (a
+    --lang to check, or --help): building the parser must stay cheap for --version."""
+
+    def _codes(self) -> list[str]:
+        from storeops.ui.kiosk.messages import languages
+
+        return languages()
+
+    def __getitem__(self, index):
+        return self._codes()[index]
+
+    def __len__(self) -> int:
+        return len(self._codes())
+
+
+def _language(text: str) -> str:
+    """"ES", "es-MX" and "es_ES" all mean the shipped Spanish."""
+    return text.strip().replace("_", "-").split("-")[0].lower()
+
+
+def _poll_interval(text: str) -> float:
+    from storeops.settings import MAX_POLL_INTERVAL_S, MIN_POLL_INTERVAL_S
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not MIN_POLL_INTERVAL_S <= value <= MAX_POLL_INTERVAL_S:
+        raise argparse.ArgumentTypeError(
+            f"{text} s is out of range: use {MIN_POLL_INTERVAL_S:g} to {MAX_POLL_INTERVAL_S:g} seconds")
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,6 +66,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     kiosk = sub.add_parser("kiosk", help="full-screen occupancy display for one store")
     kiosk.add_argument("--store", required=True, help="store uuid, store id or name")
     kiosk.add_argument("--demo", action="store_true", dest="kiosk_demo", help="use demo data")
+    # Defaults of None: kiosk.json (lang, staff_buttons) and the app settings
+    # (poll_interval_s) decide unless the flag is given.
+    kiosk.add_argument("--lang", type=_language, choices=_KioskLanguages(), metavar="LANG",
+                       help="language of the display: %(choices)s (default: kiosk.json's, else en)")
+    kiosk.add_argument("--staff-buttons", action=argparse.BooleanOptionalAction, default=None,
+                       help="show (or hide) the staff +/- buttons for a touch screen "
+                            "(default: kiosk.json's setting, else hidden)")
+    kiosk.add_argument("--poll-interval", type=_poll_interval, metavar="SECONDS",
+                       help="seconds between occupancy reads, at least 1 "
+                            "(default: the app's setting, 15)")
     args = parser.parse_args(argv)
     if args.command == "kiosk":
         args.demo = args.demo or args.kiosk_demo

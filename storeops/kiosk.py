@@ -2,9 +2,9 @@
 
 Runs unattended for weeks: if the network is down at boot the store is
 resolved as soon as it comes back; polling backs off and recovers on its own;
-store hours are re-read each store-local day. Options beyond the shell's flags
-come from kiosk.json (see storeops.ui.kiosk.config) or from optional attributes
-on `args` (lang, staff_buttons, poll_interval) when the shell provides them.
+store hours are re-read each store-local day. `--lang`, `--[no-]staff-buttons`
+and `--poll-interval` (args.lang / staff_buttons / poll_interval) win over
+kiosk.json (see storeops.ui.kiosk.config) and the app settings; None defers to them.
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
             staff_buttons=getattr(args, "staff_buttons", None),
             interval=getattr(args, "poll_interval", None),
         )
+        # What the display actually runs with, for whoever looks after it remotely.
+        log.info("kiosk: store %s, language %s, a read every %g s, staff buttons %s",
+                 getattr(store, "name", store), widget.messages.lang, widget.controller.service.interval,
+                 "on" if widget.minus_button is not None else "off")
         done = asyncio.Event()
         widget.exit_requested.connect(done.set)
         _stop_on_signals(done)

@@ -42,6 +42,37 @@ def test_arguments():
         parse_args(["kiosk"])  # --store is required
 
 
+def test_kiosk_options():
+    plain = parse_args(["kiosk", "--store", "101"])
+    # Not given: kiosk.json and the app settings decide.
+    assert (plain.lang, plain.staff_buttons, plain.poll_interval) == (None, None, None)
+    given = parse_args(["kiosk", "--store", "101", "--lang", "es", "--staff-buttons", "--poll-interval", "2.5"])
+    assert (given.lang, given.staff_buttons, given.poll_interval) == ("es", True, 2.5)
+    assert parse_args(["kiosk", "--store", "1", "--no-staff-buttons"]).staff_buttons is False
+    assert parse_args(["kiosk", "--store", "1", "--lang", "DE-at"]).lang == "de"
+    assert parse_args(["kiosk", "--store", "1", "--poll-interval", "1"]).poll_interval == 1.0
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--lang", "xx"], "invalid choice: 'xx' (choose from 'de', 'en', 'es', 'fr')"),
+    (["--poll-interval", "0.5"], "use 1 to 3600 seconds"),
+    (["--poll-interval", "0"], "use 1 to 3600 seconds"),
+    (["--poll-interval", "nan"], "out of range"),
+    (["--poll-interval", "soon"], "'soon' is not a number of seconds"),
+])
+def test_bad_kiosk_options_are_usage_errors(bad, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["kiosk", "--store", "101", *bad])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_kiosk_help_lists_the_shipped_languages():
+    done = run("-m", "storeops", "kiosk", "--help")
+    assert done.returncode == 0
+    assert "de, en, es, fr" in " ".join(done.stdout.split())
+
+
 def test_screenshot_command_writes_every_pane(tmp_path):
     from PySide6.QtGui import QImage
 
@@ -75,6 +106,34 @@ def test_kiosk_subcommand_delegates_to_the_kiosk(tmp_path):
                   "--demo", env=env)
     assert unknown.returncode == 2
     assert "no store matches 'No Such Store'" in unknown.stderr
+
+
+def test_kiosk_flags_reach_the_display_and_sigterm_ends_it(tmp_path):
+    """`storeops kiosk ... --lang --staff-buttons --poll-interval` through main()
+    and run_kiosk to the display (which logs what it runs with); SIGTERM ends it."""
+    import time
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-m", "storeops", "--dev-dir", str(home), "kiosk", "--store", "201",
+                             "--demo", "--lang", "de", "--staff-buttons", "--poll-interval", "2"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = home / "log" / "storeops.log"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            if log.exists() and "kiosk: store" in log.read_text():
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the kiosk never showed: {proc.poll()}")
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert "kiosk: store Chicago Loop, language de, a read every 2 s, staff buttons on" in log.read_text()
 
 
 def test_sigterm_closes_the_demo_app_cleanly(tmp_path):

@@ -1,19 +1,34 @@
 """The kiosk entrance display: `create_kiosk_widget(...)` builds it (the
 screenshot tool and `storeops kiosk` both use it), `prepare_screenshot` waits
-for live content."""
+for live content.
+
+Qt is imported only when the widget is needed, so `storeops --help` and the
+command line's language check (storeops.ui.kiosk.messages) stay fast and Qt-free.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from storeops.ui.kiosk.config import KioskConfig
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.state import KioskState
-from storeops.ui.kiosk.widget import KioskWidget
+
+if TYPE_CHECKING:
+    from storeops.ui.kiosk.widget import KioskWidget
 
 __all__ = ["KioskConfig", "KioskWidget", "Messages", "create_kiosk_widget", "prepare_screenshot"]
+
+
+def __getattr__(name: str):
+    if name == "KioskWidget":
+        from storeops.ui.kiosk.widget import KioskWidget
+
+        return KioskWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def create_kiosk_widget(
@@ -36,6 +51,7 @@ def create_kiosk_widget(
     from storeops.services.occupancy import OccupancyService
     from storeops.services.store_hours import utc_now
     from storeops.ui.kiosk.controller import KioskController
+    from storeops.ui.kiosk.widget import KioskWidget
     from storeops.ui.occupancy.pane import poll_interval, profile_name
     from storeops.ui.occupancy.state import Thresholds
 
