@@ -42,14 +42,34 @@ async def take_screenshots(app: App, out_dir: Path) -> list[Path]:
         path = out_dir / f"{pane.key}.png"
         _save(window, path)
         written.append(path)
+    path = await save_kiosk(app, out_dir)
+    if path is not None:
+        written.append(path)
+    return written
+
+
+async def save_kiosk(app: App, out_dir: Path) -> Path | None:
+    """DIR/kiosk.png (None without a kiosk in this build); the display is shut
+    down afterwards, its polling ended before the app closes the client."""
     kiosk = await _kiosk(app)
-    if kiosk is not None:
+    if kiosk is None:
+        return None
+    try:
         path = out_dir / "kiosk.png"
         _save(kiosk, path)
-        written.append(path)
-        kiosk.close()
-        kiosk.deleteLater()
-    return written
+    finally:
+        await _shut_down_kiosk(kiosk)
+    return path
+
+
+async def _shut_down_kiosk(widget: QWidget) -> None:
+    # close() is refused by design (visitors must not close the display);
+    # shutdown() is the app's own way out. Stop polling first, as `storeops kiosk` does.
+    controller = widget.controller
+    controller.stop()
+    widget.shutdown()
+    await controller.wait_stopped()
+    widget.deleteLater()
 
 
 async def _prepare(app: App, module, widget: QWidget | None, key: str) -> None:

@@ -136,6 +136,28 @@ def test_demo_mode_shows_badge_and_demo_stores(run_app):
     run_app(Settings.load(), body)  # no account configured: demo by default
 
 
+def test_screenshot_shuts_the_kiosk_down_and_stops_its_polling(run_app, tmp_path):
+    """The kiosk refuses close() by design; the screenshot tool must use its
+    shutdown, so no display stays up and no poll outlives the app's client."""
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from storeops.ui.kiosk import KioskWidget
+    from storeops.ui.screenshot import save_kiosk
+
+    def kiosk_polls() -> list[asyncio.Task]:
+        return [t for t in asyncio.all_tasks() if not t.done()
+                and t.get_coro().__qualname__ == "KioskController._run"]
+
+    async def body(app):
+        path = await save_kiosk(app, tmp_path)
+        assert path == tmp_path / "kiosk.png" and not QImage(str(path)).isNull()
+        assert not kiosk_polls()
+        assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWidget) and w.isVisible()]
+
+    run_app(Settings.load(), body)
+
+
 def test_window_paints_before_the_demo_server_is_up(qloop):
     """Start-up never waits for the simulator: the first paint shows "Connecting…"."""
     app = App(Settings.load())
