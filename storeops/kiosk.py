@@ -30,7 +30,13 @@ def run_kiosk(args) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from storeops.ui.gc_guard import GuiThreadGc
+
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    # --demo runs the simulator's threads in this process; as in the app, cyclic
+    # garbage is collected on the GUI thread only, or a Qt object may die on a
+    # simulator thread and crash the display later (see storeops.ui.gc_guard).
+    gc_guard = GuiThreadGc(qapp)
     # Closing the display must not stop the loop before the cleanup has run.
     qapp.setQuitOnLastWindowClosed(False)
     loop = None
@@ -47,10 +53,14 @@ def run_kiosk(args) -> int:
     try:
         return loop.run_until_complete(run_kiosk_async(args))
     finally:
-        if owned:
-            loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
-            asyncio.set_event_loop(None)
+        try:
+            if owned:
+                loop.run_until_complete(asyncio.sleep(0))
+                loop.close()
+                asyncio.set_event_loop(None)
+        finally:
+            gc_guard.stop()
+            gc_guard.deleteLater()
 
 
 async def run_kiosk_async(args, *, on_widget=None) -> int:

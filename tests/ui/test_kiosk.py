@@ -263,6 +263,42 @@ def test_run_kiosk_demo_resolves_store_and_leaves_on_combo(qapp, qtbot, qloop):
     assert widget.view().footer.startswith("Chicago Loop")
 
 
+def test_run_kiosk_collects_garbage_on_the_gui_thread_only(qapp, qtbot, qloop):
+    """--demo runs the simulator's threads in-process: like the app, the kiosk keeps
+    the cyclic collector off them (storeops.ui.gc_guard) while it runs, and gives it
+    back on the way out."""
+    import gc
+
+    from storeops.kiosk import run_kiosk
+    from storeops.ui.gc_guard import GuiThreadGc
+    from storeops.ui.kiosk import KioskWidget
+
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    seen = []
+
+    def leave_once_shown():
+        shown = [w for w in qapp.topLevelWidgets() if isinstance(w, KioskWidget) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(50, leave_once_shown)
+            return
+        guards = [g for g in qapp.findChildren(GuiThreadGc) if g.timer.isActive()]
+        seen.append((gc.isenabled(), len(guards)))
+        qtbot.keyClick(shown[0], Qt.Key.Key_Q,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+    assert gc.isenabled()
+    QTimer.singleShot(0, leave_once_shown)
+    try:
+        code = run_kiosk(argparse.Namespace(store="201", demo=True))
+        enabled_after = gc.isenabled()
+    finally:
+        gc.enable()  # whatever happened, the rest of the session keeps its collector
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    assert code == 0
+    assert seen == [(False, 1)]  # automatic collection off, the GUI-thread collector on
+    assert enabled_after and not [g for g in qapp.findChildren(GuiThreadGc) if g.timer.isActive()]
+
+
 def test_run_kiosk_unknown_store_is_an_error(qloop, capsys):
     from storeops.kiosk import run_kiosk_async
 
