@@ -6,6 +6,13 @@
 - tree_10k_max_stall_ms: the longest gap between ticks of a 2 ms QTimer on the
   GUI thread over that same window (how long the window could not repaint or
   take input).
+
+The process is set up as `storeops` sets itself up: in particular the cyclic
+garbage collector runs from a GUI-thread timer (storeops.ui.gc_guard), not
+automatically. With the automatic collector a full collection (50-80 ms here:
+pydantic's validators, Qt wrappers and the in-process simulator's big world make
+a large heap) falls at random inside the parsing thread and holds the GIL, a
+pause the app does not have there.
 - tree_10k_filter_to_paint_ms: a filter text applied to the loaded tree until
   the tree is painted again (all on the GUI thread, so also its stall).
 
@@ -43,12 +50,14 @@ def run() -> Iterator[tuple[str, float, str]]:
     from storeops.settings import Settings
     from storeops.simulator.server import start_simulator
     from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
+    from storeops.ui.gc_guard import GuiThreadGc
     from storeops.ui.locations.pane import LocationsPane
 
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing one measured pane must not stop the loop
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    gc_guard = GuiThreadGc(app)  # as storeops.__main__ does
 
     marks: dict[str, float] = {}
 
@@ -167,6 +176,7 @@ def run() -> Iterator[tuple[str, float, str]]:
         loop.run_until_complete(asyncio.sleep(0))
         loop.close()
         asyncio.set_event_loop(None)
+        gc_guard.stop()
 
     nodes = results[0][2]
     yield "tree_10k_nodes", float(nodes), "nodes"
