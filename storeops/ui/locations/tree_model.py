@@ -51,6 +51,39 @@ _HEADERS = ("Location", "Type", "Store ID")
 _ARCHIVED_BRUSH = QBrush(QColor("#8a8a8a"))
 _PENDING_BRUSH = QBrush(QColor("#5d4037"))
 
+# The view asks index(), parent(), data() and flags() thousands of times per
+# paint (through the filter proxy, each proxy call costs a source index() too):
+# a repaint of 40 rows is ~2,500 calls into Python. So the hot methods compare
+# plain ints and return prebuilt values: enum attribute lookups and flag `|`
+# cost more than the answer itself.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_EDIT = int(Qt.ItemDataRole.EditRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_UUID = int(UuidRole)
+_LOCATION = int(LocationRole)
+_KIND = int(KindRole)
+_PENDING = int(PendingRole)
+_ANSWERED_ROLES = frozenset({_DISPLAY, _EDIT, _DECORATION, _FONT, _FOREGROUND, _TOOLTIP,
+                             _UUID, _LOCATION, _KIND, _PENDING})
+_COLUMNS = len(_HEADERS)
+
+_F = Qt.ItemFlag
+_NO_FLAGS = _F.NoItemFlags
+_BASE_FLAGS = _F.ItemIsEnabled | _F.ItemIsSelectable
+# (draggable, editable, droppable) -> flags
+_FLAGS = {
+    (drag, edit, drop): _BASE_FLAGS
+    | (_F.ItemIsDragEnabled if drag else _NO_FLAGS)
+    | (_F.ItemIsEditable if edit else _NO_FLAGS)
+    | (_F.ItemIsDropEnabled if drop else _NO_FLAGS)
+    for drag in (False, True) for edit in (False, True) for drop in (False, True)
+}
+_MOVABLE_KINDS = (NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION)
+_PARENT_KINDS = (NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE)
+
 
 class LocationTreeModel(QAbstractItemModel):
     move_requested = Signal(str, str)  # node uuid, new parent uuid
@@ -142,26 +175,46 @@ class LocationTreeModel(QAbstractItemModel):
     # ------------------------------------------------------------ Qt model API
 
     def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
-        if column < 0 or column >= len(_HEADERS) or (parent.isValid() and parent.column() != 0):
-            return QModelIndex()
-        kids = self._children(self.uuid(parent))
-        if not 0 <= row < len(kids):
-            return QModelIndex()
-        return self.createIndex(row, column, self._id_of(kids[row]))
+        # _children() and _id_of() inlined for their cached case: see _DISPLAY.
+        if parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            key: str | None = self._uuids[parent.internalId()]
+        else:
+            key = None
+        kids = self._sorted.get(key)
+        if kids is None:
+            kids = self._children(key)
+        if 0 <= row < len(kids) and 0 <= column < _COLUMNS:
+            uuid = kids[row]
+            ident = self._ids.get(uuid)
+            if ident is None:
+                ident = self._id_of(uuid)
+            return self.createIndex(row, column, ident)
+        return QModelIndex()
 
     def parent(self, index: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
             return QModelIndex()
-        key = self._tree.parent_key(self._uuids[index.internalId()])
-        if key is None:
+        nodes = self._tree.nodes
+        key = nodes[self._uuids[index.internalId()]].parent_uuid
+        if key is None or key not in nodes:
             return QModelIndex()
-        return self.createIndex(self._row_of(key), 0, self._id_of(key))
+        row = self._rows.get(key)
+        if row is None:
+            row = self._row_of(key)
+        ident = self._ids.get(key)
+        if ident is None:
+            ident = self._id_of(key)
+        return self.createIndex(row, 0, ident)
 
     def rowCount(self, parent: ModelIndex = _ROOT) -> int:
-        if parent.isValid() and parent.column() != 0:
+        if not parent.isValid():
+            return len(self._tree.children.get(None, ()))
+        if parent.column() != 0:
             return 0
         # Counting needs no sorting: the tree's lists are as long as the sorted ones.
-        return len(self._tree.children_of(self.uuid(parent)))
+        return len(self._tree.children.get(self._uuids[parent.internalId()], ()))
 
     def columnCount(self, parent: ModelIndex = _ROOT) -> int:
         return len(_HEADERS)
@@ -180,38 +233,41 @@ class LocationTreeModel(QAbstractItemModel):
         return node.location_type or "other"
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        role = int(role)
+        # The delegate asks 7 roles per cell; alignment, check state and
+        # background are never ours: answered before any lookup.
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         uuid = self._uuids[index.internalId()]
         node = self._tree.nodes.get(uuid)
         if node is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if column == NAME_COLUMN:
                 marker = self._pending.get(uuid)
                 text = node.name or "(no name)"
-                if node.archived:
+                if node.archive_date is not None:
                     text += "  (archived)"
                 return f"{text}  — {marker}" if marker else text
             if column == TYPE_COLUMN:
                 return type_label(self.icon_kind(node))
             return node.store_id or ""
-        if role == Qt.ItemDataRole.EditRole:
-            if column == NAME_COLUMN:
-                return node.name
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
-        if role == Qt.ItemDataRole.DecorationRole and column == NAME_COLUMN:
-            return location_icon(self.icon_kind(node))
-        if role == Qt.ItemDataRole.FontRole and uuid in self._pending:
-            return self._italic
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _DECORATION:
+            return location_icon(self.icon_kind(node)) if column == NAME_COLUMN else None
+        if role == _FOREGROUND:
             if uuid in self._pending:
                 return _PENDING_BRUSH
-            if node.archived:
+            if node.archive_date is not None:
                 return _ARCHIVED_BRUSH
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FONT:
+            return self._italic if uuid in self._pending else None
+        if role == _EDIT:
+            if column == NAME_COLUMN:
+                return node.name
+            return self.data(index, _DISPLAY)
+        if role == _TOOLTIP:
             parts = [type_label(self.icon_kind(node))]
             if node.store_id:
                 parts.append(f"store ID {node.store_id}")
@@ -220,32 +276,24 @@ class LocationTreeModel(QAbstractItemModel):
             if uuid in self._pending:
                 parts.append(self._pending[uuid])
             return " · ".join(parts)
-        if role == UuidRole:
+        if role == _UUID:
             return uuid
-        if role == LocationRole:
+        if role == _LOCATION:
             return node
-        if role == KindRole:
+        if role == _KIND:
             return int(self._tree.kind(node))
-        if role == PendingRole:
-            return uuid in self._pending
-        return None
+        return uuid in self._pending  # _PENDING
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return _NO_FLAGS
         node = self._tree.nodes.get(self._uuids[index.internalId()])
         if node is None:
-            return flags
+            return _BASE_FLAGS
         kind = self._tree.kind(node)
-        pending = node.uuid in self._pending
-        if kind in (NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION) and not pending:
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-            if index.column() == NAME_COLUMN:
-                flags |= Qt.ItemFlag.ItemIsEditable
-        if kind in (NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE) and not node.archived:
-            flags |= Qt.ItemFlag.ItemIsDropEnabled
-        return flags
+        drag = kind in _MOVABLE_KINDS and node.uuid not in self._pending
+        return _FLAGS[drag, drag and index.column() == NAME_COLUMN,
+                      kind in _PARENT_KINDS and node.archive_date is None]
 
     def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         # An inline rename is a request: the pane validates, sends, and updates us.
