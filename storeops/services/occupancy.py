@@ -110,10 +110,20 @@ class AdjustOutcome:
     result: AdjustResult
     message: str
     occupancy: int | None = None
+    answered: bool = True  # False: the answer was lost; `result` is what a re-read showed
 
     @property
     def ok(self) -> bool:
         return self.result is AdjustResult.APPLIED
+
+    @property
+    def audit_result(self) -> str:
+        """The audit log's word for it. An adjust whose answer was lost is told
+        apart from a confirmed one ("timeout-applied": it took effect, but nobody
+        saw the server say so), as storeops.services.audit documents."""
+        if not self.answered and self.result in (AdjustResult.APPLIED, AdjustResult.NOT_APPLIED):
+            return f"timeout-{self.result}"
+        return str(self.result)
 
 
 class AdjustBlocked(Exception):
@@ -360,6 +370,7 @@ class OccupancyService:
         except ConnectionFailed as exc:
             say("No answer from the server — checking whether the adjust took effect…")
             outcome = await self._verify_after_timeout(store_uuid, count, before, exc)
+            outcome = replace(outcome, answered=False)
         except ApiError as exc:
             outcome = AdjustOutcome(AdjustResult.REFUSED, f"Not adjusted: {exc}")
         else:
@@ -372,7 +383,7 @@ class OccupancyService:
                 store_uuid=store_uuid,
                 store_name=ref.name,
                 count=count,
-                result=str(outcome.result),
+                result=outcome.audit_result,
                 detail=outcome.message,
                 profile=self.profile,
                 **({"user": self.user} if self.user else {}),

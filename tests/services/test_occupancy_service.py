@@ -164,29 +164,32 @@ async def test_timeout_then_reread_says_it_did_not_take_effect(fresh_sim):
         await service.client.aclose()
 
 
-async def test_timeout_then_reread_says_it_took_effect(fresh_sim):
-    """The verification compares the re-read with before + count: when the server
-    shows the expected count (here another till made the same +2 meanwhile, as a
-    lost answer would look), the user is told it took effect and nothing is resent."""
+async def test_timeout_then_reread_says_it_took_effect(fresh_sim, tmp_path):
+    """The server applies the adjust but its answer is held back past the client's
+    timeout (a lost answer): the re-read shows before + count, so the user is told
+    it took effect, the audit log says so, and nothing is resent."""
     put_open(fresh_sim)
-    service = await _service(fresh_sim, timeout=0.4, verify_delay=0.5, verify_attempts=4)
-    other = make_client(fresh_sim)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    service = await _service(fresh_sim, timeout=0.4, verify_delay=0.1, audit=audit)
     try:
         await service.poll_once()
         s = store(fresh_sim, LIMITED_STORE)
         before = await occupancy_now(service.client, s.uuid, s.time_zone)
-        fresh_sim.faults.add("/v1/occupancy/adjust", "delay", seconds=1.0)
-
-        async def lands_meanwhile():
-            await asyncio.sleep(0.6)  # after the timeout, before the last re-read
-            await other.adjust_occupancy(s.uuid, 2)
-
-        outcome, _ = await asyncio.gather(service.adjust(s.uuid, 2), lands_meanwhile())
-        assert outcome.result is AdjustResult.APPLIED, outcome.message
-        assert "took effect" in outcome.message and outcome.occupancy == before + 2
-        assert sent(fresh_sim, "/v1/occupancy/adjust") == 2  # ours once, the other till once
+        recorded = len(fresh_sim.world.adjustments)
+        fresh_sim.faults.add("/v1/occupancy/adjust", "delay_answer", seconds=1.0)
+        outcome = await service.adjust(s.uuid, 2)
+        assert fresh_sim.faults.fired["delay_answer"] == 1
+        assert outcome.result is AdjustResult.APPLIED and not outcome.answered, outcome.message
+        assert "slow to answer" in outcome.message and "took effect" in outcome.message
+        assert outcome.occupancy == before + 2 and service.snapshot(s.uuid).occupancy == before + 2
+        await asyncio.sleep(0.8)  # past the held-back answer: applied once, never resent
+        assert await occupancy_now(service.client, s.uuid, s.time_zone) == before + 2
+        assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
+        assert len(fresh_sim.world.adjustments) == recorded + 1
+        [entry] = audit.entries()
+        assert (entry["count"], entry["result"]) == (2, "timeout-applied")
+        assert "took effect" in entry["detail"]
     finally:
-        await other.aclose()
         await service.client.aclose()
 
 
@@ -203,7 +206,7 @@ async def test_dropped_adjust_is_reported_as_not_applied(fresh_sim):
         assert "did not take effect" in outcome.message
         assert await occupancy_now(service.client, s.uuid, s.time_zone) == before
         assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
-        assert service.audit.entries()[-1]["result"] == "not-applied"
+        assert service.audit.entries()[-1]["result"] == "timeout-not-applied"
     finally:
         await service.client.aclose()
 

@@ -3,6 +3,7 @@ manual adjust (sent once), refusals, the timeout path and the stale state."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -183,22 +184,67 @@ def test_server_refusal_is_shown_when_the_local_check_passes(open_pane, fresh_si
     assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
 
 
+# The timeout tests run each scenario in one run_until_complete: between two runs
+# qasync processes pending Qt events with no running asyncio loop, and an adjust
+# caught mid-request there fails inside httpx ("no running event loop").
+
+
 def test_timeout_rereads_and_reports_the_outcome(open_pane, fresh_sim, qloop, qtbot):
     put_open(fresh_sim)
     pane = open_pane(client=make_client(fresh_sim, timeout=0.4))
     pane.service.verify_delay = 0.1
     s = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[s.uuid]
-    before = qloop.run_until_complete(occupancy_now(pane.service.client, s.uuid, s.time_zone))
-    fresh_sim.faults.add("/v1/occupancy/adjust", "delay", seconds=1.0)
-    qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
-    assert not card.plus_button.isEnabled()  # no double send while waiting
-    qloop.run_until_complete(wait_until(lambda: "checking whether" in card.reason_label.text()))
-    qloop.run_until_complete(wait_until(lambda: "take effect" in card.message_label.text()))
-    assert "did not take effect" in card.message_label.text()
-    assert f"still {before}" in card.message_label.text()
-    assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
-    assert card.plus_button.isEnabled()
+
+    async def scenario():
+        before = await occupancy_now(pane.service.client, s.uuid, s.time_zone)
+        fresh_sim.faults.add("/v1/occupancy/adjust", "delay", seconds=1.0)
+        qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
+        assert not card.plus_button.isEnabled()  # no double send while waiting
+        await wait_until(lambda: "checking whether" in card.reason_label.text())
+        await wait_until(lambda: "take effect" in card.message_label.text())
+        assert "did not take effect" in card.message_label.text()
+        assert f"still {before}" in card.message_label.text()
+        assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
+        assert card.plus_button.isEnabled()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_timeout_but_it_took_effect_says_so_and_is_audited(open_pane, fresh_sim, qloop, qtbot):
+    """The server applies the +1 but its answer never reaches the pane in time:
+    the pane re-reads, tells the user the adjustment DID take effect, records that
+    in the audit log, and does not send it again."""
+    put_open(fresh_sim)
+    pane = open_pane(client=make_client(fresh_sim, timeout=0.4))
+    pane.service.verify_delay = 0.1
+    s = store(fresh_sim, LIMITED_STORE)
+    card = pane.cards[s.uuid]
+    steps = []  # the card's progress line changes too fast to catch by polling it
+    shown = card.set_progress
+    card.set_progress = lambda text: (steps.append(text), shown(text))
+
+    async def scenario():
+        before = await occupancy_now(pane.service.client, s.uuid, s.time_zone)
+        fresh_sim.faults.add("/v1/occupancy/adjust", "delay_answer", seconds=1.0)
+        qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
+        assert not card.plus_button.isEnabled()  # no double send while waiting
+        await wait_until(lambda: "effect" in card.message_label.text())
+        assert any("checking whether the adjust took effect" in step for step in steps), steps
+        message = card.message_label.text()
+        assert "slow to answer" in message and "took effect" in message and f"now {before + 1}" in message
+        assert "8c1d18" not in card.message_label.styleSheet()  # told as a success, not an error
+        assert card.count_label.text() == str(before + 1)
+        assert pane.ctx.status.last_error is None
+        entry = json.loads((app_dirs().data / AUDIT_FILE).read_text().splitlines()[-1])
+        assert (entry["store_uuid"], entry["count"], entry["result"]) == (s.uuid, 1, "timeout-applied")
+        assert "took effect" in entry["detail"]
+        await asyncio.sleep(0.8)  # past the held-back answer: applied once, never resent
+        assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
+        assert await occupancy_now(pane.service.client, s.uuid, s.time_zone) == before + 1
+        assert card.plus_button.isEnabled()
+
+    qloop.run_until_complete(scenario())
 
 
 def test_stale_after_two_failed_polls_and_recovery(open_pane, fresh_sim, qloop):
