@@ -4,8 +4,8 @@
   request (+ response.json()) to the same endpoint (POST v1/storehours, one store,
   one day). Goal ≤ 1.3.
 - location_10k_parse_ms: parsing a 10,000-node v2/location answer into models the
-  way the client does for big answers (json.loads + chunked validation, see
-  storeops/api/parsing.py). Goal ≤ 60 ms. location_10k_parse_onecall_ms: the same
+  way the client does for big answers (decoded and validated ~100 nodes at a
+  time, see storeops/api/parsing.py). Goal ≤ 60 ms. location_10k_parse_onecall_ms: the same
   with one TypeAdapter.validate_json call, for comparison.
 - location_10k_query_ms / location_10k_loop_stall_ms: the whole query through the
   client, and the longest the event loop went without running meanwhile. The big
