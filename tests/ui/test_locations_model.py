@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtTest import QAbstractItemModelTester, QSignalSpy
 
 from storeops.api.models import Location
-from storeops.services.locations import LocationTree
+from storeops.services.locations import LocationTree, NodeKind
 from storeops.ui.locations.filter_proxy import LocationFilterProxy
-from storeops.ui.locations.tree_model import MIME_TYPE, LocationTreeModel
+from storeops.ui.locations.tree_model import (
+    MIME_TYPE,
+    KindRole,
+    LocationRole,
+    LocationTreeModel,
+    PendingRole,
+    UuidRole,
+)
 
 pytestmark = pytest.mark.gui
 _ROOT = QModelIndex()
@@ -173,3 +181,57 @@ def test_placeholder_whose_node_a_refresh_already_brought(model):
     model.replace_placeholder("tmp", real)
     kids = [model.tree.nodes[u].name for u in model.tree.children_of("r4s2")]
     assert kids.count("Kiosk") == 1 and "tmp" not in model.tree
+
+
+def test_what_each_role_and_flag_says(model):
+    """The values the view paints from, per kind of node, archived and pending."""
+    F = Qt.ItemFlag
+    R = Qt.ItemDataRole
+    base = F.ItemIsEnabled | F.ItemIsSelectable
+
+    def cell(uuid, column=0):
+        return model.index_of(uuid, column)
+
+    org, region, store = cell("org"), cell("r0"), cell("r0s5")
+    assert [org.data(), cell("org", 1).data(), cell("org", 2).data()] == ["Org", "Organization", ""]
+    assert [store.data(), cell("r0s5", 1).data(), cell("r0s5", 2).data()] == ["Store 0-05", "Store", "1005"]
+    assert cell("r0s5", 2).data(R.EditRole) == "1005"
+    assert store.data(R.ToolTipRole) == "Store · store ID 1005"
+    assert isinstance(store.data(R.DecorationRole), QIcon) and cell("r0s5", 1).data(R.DecorationRole) is None
+    assert store.data(R.ForegroundRole) is None and store.data(R.FontRole) is None
+    for role in (R.TextAlignmentRole, R.BackgroundRole, R.CheckStateRole, R.SizeHintRole):
+        assert store.data(role) is None
+    assert store.data(UuidRole) == "r0s5" and store.data(LocationRole) is model.tree.nodes["r0s5"]
+    assert store.data(KindRole) == int(NodeKind.STORE) and store.data(PendingRole) is False
+
+    drag_edit_drop = base | F.ItemIsDragEnabled | F.ItemIsEditable | F.ItemIsDropEnabled
+    assert model.flags(org) == base | F.ItemIsDropEnabled
+    assert model.flags(region) == drag_edit_drop and model.flags(store) == drag_edit_drop
+    assert model.flags(cell("r0s5", 1)) == base | F.ItemIsDragEnabled | F.ItemIsDropEnabled
+    assert model.flags(cell("r0s0-entrance")) == base | F.ItemIsDragEnabled | F.ItemIsEditable
+    assert model.flags(QModelIndex()) == F.NoItemFlags
+
+    archived = cell("r2s3")
+    assert archived.data() == "Store 2-03  (archived)" and archived.data(R.EditRole) == "Store 2-03"
+    assert archived.data(R.ForegroundRole).color().name() == "#8a8a8a"
+    assert "archived 2025-01-01" in archived.data(R.ToolTipRole)
+    assert model.flags(archived) == base | F.ItemIsDragEnabled | F.ItemIsEditable  # nothing dropped on it
+
+    model.set_pending("r0s5", "saving…")
+    store = cell("r0s5")
+    assert store.data() == "Store 0-05  — saving…" and store.data(R.EditRole) == "Store 0-05"
+    assert store.data(R.FontRole).italic() and store.data(R.ForegroundRole).color().name() == "#5d4037"
+    assert store.data(PendingRole) is True and store.data(R.ToolTipRole).endswith("saving…")
+    assert model.flags(store) == base | F.ItemIsDropEnabled  # not dragged or renamed while pending
+    model.set_pending("r0s5", None)
+    assert cell("r0s5").data() == "Store 0-05" and model.flags(cell("r0s5")) == drag_edit_drop
+
+
+def test_indexes_outside_the_model_are_invalid(model):
+    assert not model.index(1, 0).isValid()  # one root only
+    assert not model.index(0, 3).isValid() and not model.index(-1, 0).isValid()
+    org = model.index(0, 0)
+    assert not model.index(0, 0, model.index(0, 1)).isValid()  # children hang off column 0
+    assert model.rowCount(model.index(0, 1)) == 0 and model.rowCount(org) == 4
+    assert not model.parent(org).isValid() and not model.parent(QModelIndex()).isValid()
+    assert model.parent(model.index_of("r0s0-entrance", 2)) == model.index_of("r0s0")
