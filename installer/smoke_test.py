@@ -17,8 +17,9 @@ Windows and macOS equivalents. Checks, in order:
 4. video    the frozen app's python-vlc, storeops.media and runtime hook (read out
             of the frozen executable's archive, not from the source tree), with
             the bundle's libvlc and plugins and the library path the bootloader
-            gives the app, decode frames of a simulator HLS stream; the frames show
-            the channel's name; every libvlc file mapped came from the bundle.
+            gives the app, decode frames of a simulator HLS stream and of an MP4
+            file as exports are; the frames show the channel's name; every libvlc
+            file mapped came from the bundle.
             The app has no flag to play a stream headless, so this runs in the
             build's interpreter rather than the bundled one (see README).
 """
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +44,7 @@ PANES = ("locations", "occupancy", "traffic", "cameras", "video", "kiosk")
 SCREENSHOT_TIMEOUT_S = 180
 VIDEO_TIMEOUT_S = 60
 MIN_FRAMES = 10
+MP4_FRAMES = 10  # 2 s at 5 fps
 FRAMES_WITHIN_S = 30  # the first frame normally comes within 0.3 s
 VLC_FILES = ("libvlc.so.5", "libvlccore.so.9")
 # Libraries the plugins need that a machine without VLC lacks: if mapped, they must come
@@ -196,7 +199,8 @@ def check_video(dist: Path, tmp: Path) -> dict:
     check(done.returncode == 0, f"video check failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     step("video", f"libvlc {result['libvlc']}: {result['frames']} frames of {result['channel']!r}, "
-                  f"first after {result['first_frame_ms']:.0f} ms; {result['mapped_from_bundle']} "
+                  f"first after {result['first_frame_ms']:.0f} ms; {result['mp4_frames']} frames of an MP4 "
+                  f"export; {result['mapped_from_bundle']} "
                   "libvlc files mapped, all from the bundle")
     return result
 
@@ -249,24 +253,22 @@ def video_child(dist: Path) -> int:
 
     from storeops.media import FrameGrabber, check_libvlc
     from storeops.simulator.server import start_simulator
+    from storeops.simulator.video.encode import write_mp4
     from storeops.simulator.video.font import read_text
-    from storeops.simulator.video.picture import name_position, text_scale
+    from storeops.simulator.video.picture import name_position, render_frame, text_scale
 
     check(vlc.__spec__.loader is frozen, "vlc was not imported from the frozen app")
     libvlc = check_libvlc()
     width, height = 640, 360  # the simulator's picture size: no scaling, the name reads back
-    with start_simulator(access_key="smoke", secret_key="smoke-secret", seed=1) as sim:
-        channel = next(iter(sim.world.channels.values()))
-        answer = httpx.post(f"{sim.url}/v1/hlsapitoken", json={"location_uuid": channel.store_uuid},
-                            auth=("smoke", "smoke-secret"), timeout=10)
-        check(answer.status_code == 200, f"hlsapitoken answered {answer.status_code}")
-        url = f"{sim.url}/v1/hls/{channel.uuid}.m3u8?token={answer.json()['token']}"
+
+    def decode(url: str, wanted: int) -> tuple[list, float]:
+        """Frames FrameGrabber delivers for `url` (at least `wanted`), and ms to the first."""
         got_enough = threading.Event()
         frames, errors = [], []
 
         def on_frame(frame):
             frames.append(frame)
-            if len(frames) >= MIN_FRAMES:
+            if len(frames) >= wanted:
                 got_enough.set()
 
         def on_error(message):
@@ -278,24 +280,47 @@ def video_child(dist: Path) -> int:
             grabber.play(url)
             got_enough.wait(FRAMES_WITHIN_S)
         check(not errors, f"libvlc reported: {errors}")
-        check(len(frames) >= MIN_FRAMES, f"{len(frames)} frames decoded in {FRAMES_WITHIN_S} s")
-        first_ms = (frames[0].monotonic - started) * 1000
-    check(all(a.data != b.data for a, b in itertools.pairwise(frames)), "repeated frames: the stream is not moving")
-    rgb = frames[0].rgb()
-    check(rgb.std() > 20, "a blank frame")
-    name = channel.name.upper()[:8]
-    x, y = name_position(height)
-    shown = read_text(rgb, x, y, text_scale(height), len(name))
-    check(shown == name, f"the frame shows {shown!r}, not the channel name {name!r}")
+        check(len(frames) >= wanted, f"{len(frames)} frames of {url.split('?')[0]} in {FRAMES_WITHIN_S} s")
+        check(all(a.data != b.data for a, b in itertools.pairwise(frames)), "repeated frames: not moving")
+        return frames, (frames[0].monotonic - started) * 1000
+
+    def check_name(frame, name: str) -> None:
+        rgb = frame.rgb()
+        check(rgb.std() > 20, "a blank frame")
+        x, y = name_position(height)
+        shown = read_text(rgb, x, y, text_scale(height), len(name[:8]))
+        check(shown == name.upper()[:8], f"the frame shows {shown!r}, not {name.upper()[:8]!r}")
+
+    # A live HLS stream over HTTP, as the Cameras pane plays it.
+    with start_simulator(access_key="smoke", secret_key="smoke-secret", seed=1) as sim:
+        channel = next(iter(sim.world.channels.values()))
+        answer = httpx.post(f"{sim.url}/v1/hlsapitoken", json={"location_uuid": channel.store_uuid},
+                            auth=("smoke", "smoke-secret"), timeout=10)
+        check(answer.status_code == 200, f"hlsapitoken answered {answer.status_code}")
+        live, first_ms = decode(f"{sim.url}/v1/hls/{channel.uuid}.m3u8?token={answer.json()['token']}",
+                                MIN_FRAMES)
+    check_name(live[0], channel.name)
+
+    # A downloaded export: an MP4 on disk, written by the simulator's encoder.
+    with tempfile.TemporaryDirectory(prefix="storeops-smoke-mp4-") as tmp:
+        mp4 = Path(tmp) / "export.mp4"
+        start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        pictures = (render_frame("Export", "smoke", start + timedelta(seconds=i), width, height)
+                    for i in range(MP4_FRAMES))
+        write_mp4(mp4, pictures, width=width, height=height, frame_interval_ms=200)
+        exported, _ = decode(mp4.as_uri(), MP4_FRAMES // 2)
+    check_name(exported[0], "Export")
 
     mapped = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()
               if line.count("/") and ("vlc" in line or any(d in line for d in VLC_DEPENDENCIES))}
     outside = sorted(p for p in mapped if not Path(p).resolve().is_relative_to(internal))
     check(not outside, "loaded from outside the bundle: " + ", ".join(outside))
-    for wanted in (*VLC_FILES, "libavcodec_plugin.so", "libadaptive_plugin.so", *DECODING_DEPENDENCIES):
+    for wanted in (*VLC_FILES, "libavcodec_plugin.so", "libadaptive_plugin.so", "libmp4_plugin.so",
+                   *DECODING_DEPENDENCIES):
         check(any(Path(p).name.startswith(wanted) for p in mapped), f"{wanted} was never loaded")
-    print(json.dumps({"libvlc": libvlc, "frames": len(frames), "channel": channel.name,
-                      "first_frame_ms": first_ms, "mapped_from_bundle": len(mapped)}))
+    print(json.dumps({"libvlc": libvlc, "frames": len(live), "channel": channel.name,
+                      "first_frame_ms": first_ms, "mp4_frames": len(exported),
+                      "mapped_from_bundle": len(mapped)}))
     return 0
 
 
