@@ -1,0 +1,25 @@
+"""The GUI-thread garbage collector guard."""
+
+from __future__ import annotations
+
+import gc
+
+from storeops.ui.gc_guard import GuiThreadGc
+
+
+def test_collects_on_the_gui_thread_and_freezes_start_up_objects(qapp, qtbot):
+    guard = GuiThreadGc(qapp, interval_ms=10, freeze_after_ms=50)
+    try:
+        assert not gc.isenabled()
+        garbage = []
+        for _ in range(gc.get_threshold()[0] * 2):
+            cycle: list = []
+            cycle.append(cycle)
+            garbage.append(cycle)
+        del garbage, cycle
+        qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=2000)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=2000)
+    finally:
+        guard.stop()
+        guard.deleteLater()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
