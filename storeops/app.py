@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from secrets import token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +52,6 @@ class App(QObject):
         self._connect_lock = asyncio.Lock()
         self._dialogs: list[QObject] = []
         self._retired: list[tuple] = []  # (client, simulator, panes) being let go
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
@@ -115,7 +113,7 @@ class App(QObject):
         await self.disconnect(final=True)
         await _cancel_other_tasks()
         self.window.save_geometry()
-        self._writer.shutdown(wait=True)  # an older queued write must not land after the last one
+        self.settings.flush()  # an older queued write must not land after the last one
         self.settings.save()
 
     # ------------------------------------------------------------ connection
@@ -316,8 +314,7 @@ class App(QObject):
         self._save_timer.start()
 
     def _save_now(self) -> None:
-        # Serialised here, written on a worker thread: the disk never stalls the GUI.
-        self._writer.submit(self.settings.write, self.settings.dump())
+        self.settings.save_in_background()
 
 
 def _start_demo(access: str, secret: str, seed: int):

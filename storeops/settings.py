@@ -7,12 +7,14 @@ defaults and a logged warning; writes are atomic (temp file + rename).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
 import tempfile
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -88,6 +90,9 @@ class Settings(BaseModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     _path: Path | None = PrivateAttr(default=None)
+    # One writer thread per settings object: writes land in the order they were
+    # asked for, and the disk (fsync) never stalls the GUI thread.
+    _writer: ThreadPoolExecutor | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------ profiles
     def active_profile(self) -> Profile | None:
@@ -139,6 +144,21 @@ class Settings(BaseModel):
     def save(self) -> bool:
         """Atomically write the settings; False (and a warning) when the disk refuses."""
         return self.write(self.dump())
+
+    def save_in_background(self) -> Future[bool]:
+        """Serialise now (a consistent snapshot), write on the writer thread."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings")
+        return self._writer.submit(self.write, self.dump())
+
+    async def save_async(self) -> bool:
+        return await asyncio.wrap_future(self.save_in_background())
+
+    def flush(self) -> None:
+        """Wait for queued writes (at exit: an older write must not land after the last)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def dump(self) -> str:
         return self.model_dump_json(indent=2)

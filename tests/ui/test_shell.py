@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from pathlib import Path
 
 import keyring
@@ -35,14 +36,18 @@ class MemoryKeyring(KeyringBackend):
     def __init__(self):
         super().__init__()
         self.values: dict[tuple[str, str], str] = {}
+        self.threads: set[str] = set()  # which threads touched it: the GUI must not
 
     def get_password(self, service, username):
+        self.threads.add(threading.current_thread().name)
         return self.values.get((service, username))
 
     def set_password(self, service, username, password):
+        self.threads.add(threading.current_thread().name)
         self.values[(service, username)] = password
 
     def delete_password(self, service, username):
+        self.threads.add(threading.current_thread().name)
         self.values.pop((service, username), None)
 
 
@@ -475,6 +480,17 @@ def test_corrupt_settings_give_defaults_and_a_warning(caplog):
     assert settings.save()
     assert Settings.load().last_pane == "traffic"
     assert not list(path.parent.glob(".settings-*"))  # no temp file left behind
+
+
+def test_background_saves_land_in_the_order_asked():
+    settings = Settings.load()
+    futures = []
+    for pane in ("traffic", "cameras", "video", "occupancy"):
+        settings.last_pane = pane
+        futures.append(settings.save_in_background())  # a snapshot of this moment
+    assert all(f.result(timeout=5) for f in futures)
+    settings.flush()
+    assert Settings.load().last_pane == "occupancy"
 
 
 def test_settings_with_wrong_types_fall_back_to_defaults(caplog):
