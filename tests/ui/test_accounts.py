@@ -20,7 +20,7 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def dialog(qtbot):
+def dialog(qtbot, qloop):
     d = AccountsDialog(Settings.load(), SecretStore())
     qtbot.addWidget(d)
     d.show()
@@ -30,6 +30,11 @@ def dialog(qtbot):
 def fill(d: AccountsDialog, name="Acme", target="acme", access=ACCESS_KEY, secret=SECRET_KEY):
     for key, value in (("name", name), ("target", target), ("access_key", access), ("secret_key", secret)):
         d.edits[key].setText(value)
+
+
+def save(d: AccountsDialog):
+    """Save through the dialog's own async path (keyring and disk off the GUI thread)."""
+    return asyncio.get_event_loop().run_until_complete(d.save())
 
 
 def run_test(qloop, d: AccountsDialog) -> str:
@@ -44,7 +49,7 @@ def run_test(qloop, d: AccountsDialog) -> str:
 
 
 def test_empty_form_shows_a_message_beside_each_field(dialog):
-    assert dialog.save() is None
+    assert save(dialog) is None
     assert "name" in dialog.error_text("name")
     assert "subscription name" in dialog.error_text("target")
     assert "access key is required" in dialog.error_text("access_key")
@@ -64,7 +69,7 @@ def test_empty_form_shows_a_message_beside_each_field(dialog):
 ])
 def test_bad_subscription_or_url_is_refused_beside_the_field(dialog, target, message):
     fill(dialog, target=target)
-    assert dialog.save() is None
+    assert save(dialog) is None
     assert message in dialog.error_text("target")
     assert dialog.error_text("name") == ""
 
@@ -73,7 +78,7 @@ def test_bad_subscription_or_url_is_refused_beside_the_field(dialog, target, mes
                                     "http://127.0.0.1:8080", "http://localhost:9"])
 def test_good_targets_are_accepted(dialog, target, memory_keyring):
     fill(dialog, target=target)
-    profile = dialog.save()
+    profile = save(dialog)
     assert profile is not None
     assert dialog.error_text("target") == ""
     assert profile.url.startswith(("https://", "http://127.0.0.1", "http://localhost"))
@@ -81,7 +86,7 @@ def test_good_targets_are_accepted(dialog, target, memory_keyring):
 
 def test_saved_profile_keeps_the_secret_in_the_keyring_only(dialog, memory_keyring):
     fill(dialog, secret="only-in-the-keyring-99")
-    profile = dialog.save()
+    profile = save(dialog)
     assert memory_keyring.values[("StoreOps", profile.id)] == "only-in-the-keyring-99"
     text = app_dirs().settings_file.read_text()
     assert "only-in-the-keyring-99" not in text
@@ -89,21 +94,25 @@ def test_saved_profile_keeps_the_secret_in_the_keyring_only(dialog, memory_keyri
     # Editing: an empty secret keeps the stored one.
     dialog.edits["name"].setText("Acme North")
     dialog.edits["secret_key"].clear()
-    assert dialog.save() is not None
+    assert save(dialog) is not None
     assert memory_keyring.values[("StoreOps", profile.id)] == "only-in-the-keyring-99"
     assert Settings.load().profiles[0].name == "Acme North"
+    # The keyring can block (a locked keychain): the dialog never calls it on the GUI thread.
+    assert memory_keyring.threads and "MainThread" not in memory_keyring.threads
 
 
-def test_use_and_remove_profile(dialog, qtbot, memory_keyring):
+def test_use_and_remove_profile(dialog, qloop, memory_keyring):
     fill(dialog)
-    with qtbot.waitSignal(dialog.active_changed) as used:
-        dialog.use_button.click()
-    profile_id = used.args[0]
+    emitted = []
+    dialog.active_changed.connect(emitted.append)
+    dialog.use_button.click()
+    qloop.run_until_complete(wait_until(lambda: emitted, timeout=5))
+    profile_id = emitted[0]
+    assert profile_id is not None
     assert Settings.load().active_profile_id == profile_id
     assert "(in use)" in dialog.list.item(0).text()
-    with qtbot.waitSignal(dialog.active_changed) as removed:
-        dialog.remove()
-    assert removed.args == [None]  # the active account went away: back to demo data
+    qloop.run_until_complete(dialog.remove())
+    assert emitted[1:] == [None]  # the active account went away: back to demo data
     assert Settings.load().profiles == []
     assert ("StoreOps", profile_id) not in memory_keyring.values
 

@@ -1,10 +1,14 @@
 """Accounts: add, edit, remove and test RetailNext connection profiles.
 
 The secret key goes to the keyring (storeops.secrets), never into settings.
-Problems are shown beside the field they concern."""
+Problems are shown beside the field they concern. Keyring calls and settings
+writes run on worker threads: a keyring can block (a locked keychain, a slow
+D-Bus secret service), and the GUI must not.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from PySide6.QtCore import Qt, Signal
@@ -71,7 +75,7 @@ class AccountsDialog(QDialog):
         column.addLayout(row)
         self.demo_button = QPushButton("Use demo data", self)
         self.demo_button.setToolTip("Show the built-in example store chain instead of a real account")
-        self.demo_button.clicked.connect(self._use_demo)
+        self.demo_button.clicked.connect(self.use_demo)
         column.addWidget(self.demo_button)
         return column
 
@@ -128,10 +132,10 @@ class AccountsDialog(QDialog):
         self.test_button = QPushButton("Test connection", self)
         self.test_button.clicked.connect(self.test_connection)
         self.save_button = QPushButton("Save", self)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self._save_clicked)
         self.use_button = QPushButton("Save and use this account", self)
         self.use_button.setDefault(True)
-        self.use_button.clicked.connect(self._use_selected)
+        self.use_button.clicked.connect(self.use_selected)
         close = QPushButton("Close", self)
         close.clicked.connect(self.close)
         row.addWidget(self.test_button)
@@ -197,13 +201,14 @@ class AccountsDialog(QDialog):
             secret_key=self.edits["secret_key"].text(),
         )
 
-    def _stored_secret(self) -> str | None:
-        return self.secrets.get(self.editing.id) if self.editing is not None else None
+    async def _stored_secret(self) -> str | None:
+        if self.editing is None:
+            return None
+        return await asyncio.to_thread(self.secrets.get, self.editing.id)
 
-    def validate(self) -> tuple[bool, str | None, str | None]:
-        stored = self._stored_secret() is not None
+    def validate(self, *, has_stored_secret: bool = False) -> tuple[bool, str | None, str | None]:
         problems, subscription, base_url = accounts.validate_form(
-            self.form(), creating=self.editing is None, has_stored_secret=stored)
+            self.form(), creating=self.editing is None, has_stored_secret=has_stored_secret)
         for key in FIELDS:
             if key in problems:
                 self.errors[key].setText(problems[key])
@@ -222,8 +227,18 @@ class AccountsDialog(QDialog):
         return self.errors[key].text() if self.errors[key].isVisibleTo(self) else ""
 
     # ------------------------------------------------------------ actions
-    def save(self) -> Profile | None:
-        ok, subscription, base_url = self.validate()
+    def _busy(self, busy: bool) -> None:
+        for button in (self.save_button, self.use_button, self.remove_button, self.demo_button):
+            button.setEnabled(not busy)
+
+    @asyncSlot()
+    async def _save_clicked(self) -> None:
+        await self.save()
+
+    async def save(self) -> Profile | None:
+        # An empty secret field keeps the stored secret, if there is one.
+        has_stored = not self.form().secret_key and await self._stored_secret() is not None
+        ok, subscription, base_url = self.validate(has_stored_secret=has_stored)
         if not ok:
             return None
         form = self.form()
@@ -231,32 +246,37 @@ class AccountsDialog(QDialog):
             id=self.editing.id if self.editing else new_profile_id(),
             name=form.name.strip(), subscription=subscription, base_url=base_url,
             access_key=form.access_key.strip())
-        if form.secret_key:
-            if not self.secrets.set(profile.id, form.secret_key):
+        self._busy(True)
+        try:
+            if form.secret_key and not await asyncio.to_thread(self.secrets.set, profile.id, form.secret_key):
                 self._show_result(False, "No system keyring is available: the secret key is remembered "
                                     "until StoreOps closes, and must be entered again next time.")
-        self.settings.upsert_profile(profile)
-        if not self.settings.save():
-            self.result.setText("The settings could not be written to disk; see the log file.")
+            self.settings.upsert_profile(profile)
+            if not await self.settings.save_async():
+                self.result.setText("The settings could not be written to disk; see the log file.")
+        finally:
+            self._busy(False)
         self._fill_list()
         self.select(profile.id)
         log.info("account saved: %r", profile)
         self.profile_saved.emit(profile.id)
         return profile
 
-    def _use_selected(self) -> None:
-        profile = self.save()
+    @asyncSlot()
+    async def use_selected(self) -> None:
+        profile = await self.save()
         if profile is None:
             return
         self.settings.active_profile_id = profile.id
-        self.settings.save()
+        await self.settings.save_async()
         self._fill_list()
         self.select(profile.id)
         self.active_changed.emit(profile.id)
 
-    def _use_demo(self) -> None:
+    @asyncSlot()
+    async def use_demo(self) -> None:
         self.settings.active_profile_id = None
-        self.settings.save()
+        await self.settings.save_async()
         self._fill_list()
         self.active_changed.emit(None)
 
@@ -267,17 +287,25 @@ class AccountsDialog(QDialog):
                           f"Remove the account “{self.editing.name}” and forget its secret key?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("ConfirmRemove")
-        box.finished.connect(lambda code: self.remove() if code == QMessageBox.StandardButton.Yes else None)
+        box.finished.connect(lambda code: self._remove_confirmed() if code == QMessageBox.StandardButton.Yes else None)
         box.open()  # not exec(): no nested event loop under qasync
 
-    def remove(self) -> None:
+    @asyncSlot()
+    async def _remove_confirmed(self) -> None:
+        await self.remove()
+
+    async def remove(self) -> None:
         if self.editing is None:
             return
         removed = self.editing
         was_active = removed.id == self.settings.active_profile_id
-        self.secrets.delete(removed.id)
-        self.settings.remove_profile(removed.id)
-        self.settings.save()
+        self._busy(True)
+        try:
+            await asyncio.to_thread(self.secrets.delete, removed.id)
+            self.settings.remove_profile(removed.id)
+            await self.settings.save_async()
+        finally:
+            self._busy(False)
         self._fill_list()
         if self.settings.profiles:
             self.select(self.settings.profiles[0].id)
@@ -288,11 +316,11 @@ class AccountsDialog(QDialog):
 
     @asyncSlot()
     async def test_connection(self) -> None:
-        ok, subscription, base_url = self.validate()
+        form = self.form()
+        secret = form.secret_key or await self._stored_secret() or ""
+        ok, subscription, base_url = self.validate(has_stored_secret=bool(secret))
         if not ok:
             return
-        form = self.form()
-        secret = form.secret_key or self._stored_secret() or ""
         url = Profile(name="test", subscription=subscription, base_url=base_url).url
         self.test_button.setEnabled(False)
         self._show_result(None, "Testing the connection…")
