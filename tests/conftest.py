@@ -6,21 +6,41 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+from datetime import datetime
 
 import pytest
+
+from storeops.simulator.clock import Clock, parse_instant
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-do-not-log"
 
+# Every simulator in the suite is built and runs from this instant, never from the
+# machine's date: the seeded world (its traffic history, archive dates, alerts) and
+# every "now" the tests assert against are then the same on any day. Wednesday
+# 18 March 2026, 13:07 in Los Angeles, 15:07 in Chicago, 20:07 in London.
+# STOREOPS_TEST_NOW runs the whole suite from another instant.
+TEST_NOW = parse_instant(os.environ.get("STOREOPS_TEST_NOW") or "2026-03-18T20:07:00Z")
+
+
+def pinned_clock(at: datetime | None = None) -> Clock:
+    """A clock that starts at `at` (TEST_NOW by default) and runs in real time from there."""
+    return Clock(at or TEST_NOW)
+
+
+def start_pinned_simulator(*, at: datetime | None = None, seed: int = 7, **kw):
+    from storeops.simulator.server import start_simulator
+
+    return start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=seed,
+                           clock=pinned_clock(at), **kw)
+
 
 @pytest.fixture(scope="session")
 def sim():
     """One simulator for the session: for tests that only read."""
-    from storeops.simulator.server import start_simulator
-
-    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7)
+    running = start_pinned_simulator()
     try:
         yield running
     finally:
@@ -30,9 +50,7 @@ def sim():
 @pytest.fixture
 def fresh_sim():
     """A simulator of its own: for tests that change the chain or the clock."""
-    from storeops.simulator.server import start_simulator
-
-    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7)
+    running = start_pinned_simulator()
     try:
         yield running
     finally:

@@ -16,14 +16,14 @@ from storeops.simulator.world import Node, World
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 # Wednesday 18 March 2026, 13:07 in Los Angeles (PDT), 16:07 in New York,
-# 20:07 in London: US stores are open, the London ones just closed.
+# 20:07 in London: US stores are open, the London ones just closed. Fixed, not
+# TEST_NOW: these tests assert what is open at this very instant.
 WEDNESDAY_AFTERNOON = datetime(2026, 3, 18, 20, 7, tzinfo=timezone.utc)
 
 
 @contextmanager
 def frozen_simulator(at: datetime = WEDNESDAY_AFTERNOON, **kw) -> Iterator[RunningSimulator]:
-    clock = Clock()
-    clock.freeze(at)
+    clock = Clock(at, speed=0)
     running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=kw.pop("seed", 7),
                               clock=clock, **kw)
     try:
