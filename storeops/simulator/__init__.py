@@ -33,6 +33,13 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   health alerts are refused (400) rather than ignored: they change state or filter
   results, so a misspelt field should not pass silently.
 - The downloads endpoint honours byte ranges (206) so downloads can resume.
+- Malformed input of any kind is a 400 in the reference's error shape
+  ({"error": "bad_request", "error_detail": ...}), never a 5xx: JSON that does not
+  parse, is nested too deeply for the parser (`[[[[...` thousands deep), is not
+  valid Unicode (bytes that are not UTF-8, lone surrogates, escaped or not), or is
+  not an object at the top. Integer fields (adjustment_count, occupancy_limit,
+  bandwidth_limit) are 32-bit signed integers: a value outside is refused (400),
+  and so is an integer too long to read (over 4,300 digits).
 - v1/healthalerts pages with integer offsets by default (X-Page-Next "20" after a
   first page of 20), the reference's default; "some methods" answer the next item's
   UUID instead, and the simulator does too once switched at run time:

@@ -19,6 +19,9 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           500: "internal_error", 503: "unavailable"}
 
 MAX_BODY = 4 * 1024 * 1024
+# Integer fields are read as 32-bit signed integers (a simulator decision: the
+# reference gives no range, and numpy sums them in 64 bits without overflow).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class ApiError(Exception):
@@ -50,9 +53,23 @@ async def read_json(request: Request, *, optional: bool = False) -> Any:
             return {}
         raise bad("request body is empty; a JSON object is required")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+        _check_text(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad(f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        # json recurses once per level: `[[[[...` thousands deep exhausts the stack.
+        raise bad("malformed JSON body: nested too deeply") from None
+    return body
+
+
+def _check_text(body: Any) -> None:
+    """Refuse lone surrogates (`"\\ud800"`, or their bytes, which json.loads lets
+    through): echoed in an answer, they cannot be encoded as UTF-8."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (a lone surrogate)") from None
 
 
 async def read_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
@@ -95,9 +112,15 @@ def opt_int(body: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise bad(f"{key} must be an integer")
+        if not (isinstance(value, float) and value.is_integer()):
+            raise bad(f"{key} must be an integer")
+        value = int(value)
+    return check_int_range(value, key)
+
+
+def check_int_range(value: int, key: str) -> int:
+    if not INT_MIN <= value <= INT_MAX:
+        raise bad(f"{key} is out of range (a 32-bit integer)")
     return value
 
 

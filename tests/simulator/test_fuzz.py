@@ -1,4 +1,5 @@
-"""Seeded random mutations of valid bodies: every answer is JSON and never a 5xx."""
+"""Seeded random mutations of valid bodies, and of their bytes: every answer is
+JSON and never a 5xx."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import random
 
 JUNK = [None, True, False, 0, -1, 10**30, 1.5, 1e308, "", "x", "24:00", "-1", [], {}, [None], {"a": 1},
         "2026-02-30", "9999-12-31T23:59:59Z", "0001-01-01", -10**9, 10**9, "+99999-01-01",
-        "2026-03-18T25:00:00", "23:60", 100_001]
+        "2026-03-18T25:00:00", "23:60", 100_001,
+        # huge and non-finite numbers (json writes NaN / Infinity, which json.loads reads back)
+        2**31, -(2**31) - 1, 2**63, -10**30, float("nan"), float("inf"), 1e-320,
+        # text that is JSON but not valid Unicode, and text that is unusual but valid
+        "\ud800", "\udc00x", "\u0000", "\U0001f600", "é" * 300,
+        "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
 
 
 def _mutate(value, rng: random.Random):
@@ -30,10 +36,9 @@ def _mutate(value, rng: random.Random):
     return rng.choice(JUNK)
 
 
-def test_mutated_bodies_never_get_a_server_error(http, frozen_sim):
-    world = frozen_sim.world
+def _valid_bodies(world) -> dict[str, dict]:
     store = world.stores()[0].uuid
-    valid = {
+    return {
         "/v2/datamine": {
             "metrics": ["traffic_in", "total_occupancy"], "locations": [store, world.organization_uuid],
             "date_ranges": [{"from": {"relative": {"add_weeks": -1}},
@@ -49,7 +54,14 @@ def test_mutated_bodies_never_get_a_server_error(http, frozen_sim):
         "/v1/storehours": {"stores": [store], "start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-07T00:00:00Z"},
         "/v1/predictedtraffic": {"store_uuid": store, "first_day": "2026-03-20", "last_day": "2026-03-21"},
         "/v1/healthalerts": {"start_time": "2026-03-01T00:00:00Z"},
+        "/v2/location/create": {"name": "Kiosk", "parent_uuid": store, "location_type": "display", "area": 12.5,
+                                "aggregate_to_parent": True, "aggregate_to_store": False},
+        "/v1/hlsapitoken": {"location_uuid": store},
     }
+
+
+def test_mutated_bodies_never_get_a_server_error(http, frozen_sim):
+    valid = _valid_bodies(frozen_sim.world)
     rng = random.Random(20260318)
     statuses = set()
     for path, body in valid.items():
@@ -62,3 +74,45 @@ def test_mutated_bodies_never_get_a_server_error(http, frozen_sim):
             response.json()
             statuses.add(response.status_code)
     assert 400 in statuses and 200 in statuses
+
+
+def _mangle(raw: bytes, rng: random.Random) -> bytes:
+    """One byte-level damage to a valid body: what a broken client or proxy sends."""
+    at = rng.randrange(len(raw) + 1)
+    kind = rng.randrange(7)
+    if kind == 0:  # nested far deeper than any parser recurses
+        depth = rng.choice([500, 3000, 20000])
+        opener, closer = rng.choice([(b"[", b"]"), (b'{"a":', b"}")])
+        return raw[:at] + opener * depth + b"1" + closer * depth + raw[at:]
+    if kind == 1:  # bytes that are not UTF-8
+        return raw[:at] + rng.choice([b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf5\x80\x80\x80"]) + raw[at:]
+    if kind == 2:  # cut short
+        return raw[:at]
+    if kind == 3:  # an integer too long to read
+        return raw[:at] + b"1" * rng.choice([4301, 20000]) + raw[at:]
+    if kind == 4:  # not an object at the top
+        return rng.choice([b"[" + raw + b"]", b'"' + raw.replace(b'"', b"'") + b'"', b"null", b"1e999"])
+    if kind == 5:  # a lone surrogate escape in place of a string
+        return raw.replace(b'"', b'"\\udbff', 1) if rng.random() < 0.5 else raw.replace(b'":', b'\\ud800":', 1)
+    return raw[:at] + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8))) + raw[at:]
+
+
+def test_damaged_bytes_never_get_a_server_error(http, frozen_sim):
+    world = frozen_sim.world
+    targets = [("POST", path, body) for path, body in _valid_bodies(world).items()]
+    targets.append(("PUT", f"/v2/location/{world.stores()[0].uuid}", {"name": "Renamed", "area": 10.0}))
+    rng = random.Random(20260319)
+    statuses = set()
+    for method, path, body in targets:
+        raw = json.dumps(body).encode()
+        for _ in range(25):
+            damaged = _mangle(raw, rng)
+            response = http.request(method, path, content=damaged)
+            assert response.status_code < 500, (method, path, damaged[:200], response.text)
+            payload = response.json()
+            if response.status_code >= 400:
+                assert payload["error"] and payload["error_detail"], payload
+            statuses.add(response.status_code)
+    assert 400 in statuses
+    # The server survived all of it and still answers.
+    assert http.post("/v2/location", json={"where": {"uuids": []}}).status_code == 200

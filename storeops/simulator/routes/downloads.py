@@ -13,7 +13,8 @@ from storeops.simulator.context import SimContext
 from storeops.simulator.errors import ApiError, bad
 
 PREFIXES = ("custom_exports",)
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: int() refuses over 4,300, and no file is that big anyway.
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def _clean(path: str, key: str) -> str:

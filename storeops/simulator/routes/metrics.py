@@ -14,7 +14,7 @@ from starlette.routing import Route
 from storeops.simulator.context import SimContext
 from storeops.simulator.datamine import run_query
 from storeops.simulator.dates import parse_iso_instant
-from storeops.simulator.errors import ApiError, bad, read_object, req_str
+from storeops.simulator.errors import ApiError, bad, check_int_range, read_object, req_str
 from storeops.simulator.world import Adjustment, Node, World
 
 
@@ -63,6 +63,7 @@ def adjust_occupancy(world: World, body: dict, now_utc: datetime) -> dict:
         raise bad("adjustment_count must be an integer")
     if count == 0:
         raise bad("adjustment_count must be non-zero")
+    check_int_range(count, "adjustment_count")
     with world.lock:
         store = world.nodes.get(store_uuid)
         if store is None or not store.is_store:

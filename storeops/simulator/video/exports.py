@@ -103,7 +103,10 @@ def _parse_time(name: str, value: str | None) -> datetime:
         ) from None
     if parsed.tzinfo is None:  # the documented form ends in Z; read a bare time as UTC
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-12:00 is past year 9999 in UTC
+        raise ExportRequestError(f"{name} is out of range: {value!r}") from None
 
 
 def _parse_flag(name: str, value: str | None) -> bool:
