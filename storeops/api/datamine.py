@@ -224,7 +224,8 @@ class GroupBy:
 
 
 def _positive(value: int) -> int:
-    if not isinstance(value, int) or value < 1:
+    """The reference allows "any positive integer" (a 7-minute time group too)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError("a group size must be a positive integer")
     return value
 

@@ -21,6 +21,14 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   metric. Group descriptions: date {from, through} with gregorian/year/month/day;
   time {from, to} with time/hour/minute; day_of_week {value 0 = Sunday, name};
   location {uuid, name, qualified_name}; deeper layers nest under "group".
+- Time groups take "any positive integer" of minutes or hours. The data has
+  15-minute intervals; groups are laid from the store day's midnight, `value`
+  minutes (hours) each, and an interval counts wholly in the group its start falls
+  in, never split: with 7-minute groups the 10:00-10:15 interval's counts all go
+  to the 09:55-10:02 group (10:00 = 85 x 7 minutes), and the 10:02-10:09 group,
+  where no interval starts, is absent, as closed hours are. A time group ends at
+  most at "+24:00"; a date group wider than the query is one group from its first
+  to its last day.
 - total_occupancy of a group is the occupancy at the end of its last interval
   (in minus out since opening plus adjustments, clamped at 0), summed over stores.
 - A query covering more than 250,000 store-days is refused (400): a simulator guard.

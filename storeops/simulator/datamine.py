@@ -252,6 +252,11 @@ def _time_ranges(raw: Any) -> list[TimeRange]:
 
 _UNITS = {"location": ("",), "day_of_week": ("",), "date": ("days", "weeks", "months", "years"),
           "time": ("hours", "minutes")}
+# Minutes after a store day's midnight where its last possible interval ends
+# ("+24:00"): no interval starts later, so no time group needs to reach further.
+STORE_DAY_END = 2 * 1440
+# Wider than any date range (1900-2200), small enough that a group's end stays a date.
+_DATE_GROUP_CAPS = {"days": 120_000, "weeks": 17_000, "months": 4_000, "years": 330}
 
 
 def _group_bys(raw: Any) -> list[GroupBy]:
@@ -275,12 +280,9 @@ def _group_bys(raw: Any) -> list[GroupBy]:
         value = item.get("value", 1)
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad("group_by value must be an integer")
+        # "any positive integer" for date and time; location and day_of_week ignore it.
         if group in ("date", "time") and value < 1:
             raise bad("group_by value must be a positive integer")
-        if abs(value) > 100_000:
-            raise bad("group_by value is out of range")
-        if group == "time" and unit == "minutes" and value % 15:
-            raise bad("time groups in minutes must be a multiple of 15")
         if any(g.group == group for g in out):
             raise bad(f"group {group} appears twice")
         out.append(GroupBy(group, unit, value))
@@ -316,13 +318,18 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
             return {"type": "day_of_week", "value": key, "name": _DAY_NAMES[key]}
         return bday % 7, describe  # ordinal 7 is a Sunday
     if gb.group == "time":
+        # Any size: groups start at the store day's midnight, every `size` minutes,
+        # and a 15-minute interval counts wholly in the group its start falls in.
         size = gb.value * (60 if gb.unit == "hours" else 1)
 
         def describe(key: int) -> dict[str, Any]:
-            return {"type": "time", "from": _time_json(key * size), "to": _time_json((key + 1) * size, end=True)}
-        return cols["bmin"] // size, describe
+            end = min((key + 1) * size, STORE_DAY_END)
+            return {"type": "time", "from": _time_json(key * size), "to": _time_json(end, end=True)}
+        return cols["bmin"] // min(size, STORE_DAY_END), describe
 
-    n = gb.value
+    # A group wider than any query answers the same as one just as wide: the cap
+    # keeps the arithmetic inside numpy's and datetime's ranges.
+    n = min(gb.value, _DATE_GROUP_CAPS[gb.unit])
     if gb.unit == "days":
         keys = (bday - base.toordinal()) // n
 

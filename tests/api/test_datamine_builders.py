@@ -3,7 +3,7 @@ and the documented rules are refused before sending."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -14,6 +14,7 @@ from storeops.api.datamine import (
     GroupBy,
     TimeRange,
     current_occupancy_request,
+    metric_rows,
 )
 from storeops.api.errors import ValidationError
 
@@ -119,6 +120,8 @@ def test_gregorian_only_request_needs_no_time_zone():
     lambda: GroupBy.date("hours", 1),
     lambda: GroupBy.time("days", 1),
     lambda: GroupBy.time("minutes", 0),
+    lambda: GroupBy.time("minutes", True),
+    lambda: GroupBy.date("days", -3),
     lambda: DateSpec.relative(truncate_to="fortnight"),
     lambda: DateSpec.absolute(year=2021, month=0),
     lambda: DateRange(DateSpec.relative(add_days=-1), DateSpec.relative(add_days=1)),
@@ -129,3 +132,28 @@ def test_gregorian_only_request_needs_no_time_zone():
 def test_invalid_pieces_are_refused(build):
     with pytest.raises(ValidationError):
         build()
+
+
+@pytest.mark.parametrize("unit,value", [("minutes", 7), ("minutes", 1), ("minutes", 50), ("hours", 5),
+                                        ("hours", 100)])
+def test_time_groups_of_any_positive_size(unit, value):
+    # "any positive integer": not only multiples of the 15-minute interval.
+    assert GroupBy.time(unit, value).to_body() == {"group": "time", "unit": unit, "value": value}
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+async def test_a_seven_minute_group_over_http(client, sim):
+    day = sim.clock.now().date() - timedelta(days=7)
+    store = next(s for s in sim.world.stores() if s.name == "Fifth Avenue")  # open every day
+
+    def request(size: int) -> DatamineRequest:
+        return DatamineRequest([store.uuid], ["traffic_in"], [DateRange.days(day, day + timedelta(days=1))],
+                               group_bys=[GroupBy.time("minutes", size)])
+    quarters = metric_rows(await client.datamine(request(15)), "traffic_in")
+    sevens = metric_rows(await client.datamine(request(7)), "traffic_in")
+    assert len(quarters) > 20
+    # Each quarter (15 > 7) lands alone in the 7-minute group its start falls in.
+    assert [(_minutes(r.time) // 7 * 7, r.value) for r in quarters] == [(_minutes(r.time), r.value) for r in sevens]

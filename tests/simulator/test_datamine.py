@@ -334,3 +334,53 @@ def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone()
         counts = mine(http, **dict(today, metrics=["traffic_in", "traffic_out"]))
         tin, tout = values(counts)[0]["value"], values(counts, "traffic_out")[0]["value"]
         assert point["value"] == tin - tout + 5
+
+
+def _today_in_san_jose(http, frozen_sim, group_by: dict, metrics=("traffic_in",)) -> list[dict]:
+    store = store_named(frozen_sim.world, "San Jose Store")  # 10:00 - 13:07 local so far: 12 quarters
+    return values(mine(http, locations=[store.uuid], time_zone=LA, metrics=list(metrics),
+                       date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}], group_bys=[group_by]))
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@pytest.mark.parametrize("size", [1, 7, 10, 50])
+def test_time_groups_of_any_minutes_hold_each_quarter_where_it_starts(http, frozen_sim, size):
+    quarters = _today_in_san_jose(http, frozen_sim, {"group": "time", "unit": "minutes", "value": 15})
+    groups = _today_in_san_jose(http, frozen_sim, {"group": "time", "unit": "minutes", "value": size})
+    # Groups run from the store day's midnight, `size` minutes each; a quarter's
+    # counts all go to the group its start (10:00, 10:15, ...) falls in.
+    expected: dict[int, int] = {}
+    for n, quarter in enumerate(quarters):
+        start = 600 + 15 * n
+        assert quarter["group"]["from"]["time"] == _hhmm(start)
+        key = start // size * size
+        expected[key] = expected.get(key, 0) + quarter["value"]
+    assert [(g["group"]["from"]["time"], g["group"]["to"]["time"], g["value"]) for g in groups] == [
+        (_hhmm(k), _hhmm(k + size), v) for k, v in sorted(expected.items())]
+    assert [g["index"] for g in groups] == list(range(len(groups)))
+
+
+def test_time_groups_of_any_hours_and_sizes_beyond_a_day(http, frozen_sim):
+    quarters = _today_in_san_jose(http, frozen_sim, {"group": "time", "unit": "minutes", "value": 15})
+    total = sum(q["value"] for q in quarters)
+    [five] = _today_in_san_jose(http, frozen_sim, {"group": "time", "unit": "hours", "value": 5})
+    assert (five["group"]["from"]["time"], five["group"]["to"]["time"], five["value"]) == ("10:00", "15:00", total)
+    # Wider than any store day: one group from midnight, ending where a store day can end.
+    for group_by in ({"group": "time", "unit": "minutes", "value": 10**12},
+                     {"group": "time", "unit": "hours", "value": 49}):
+        [whole] = _today_in_san_jose(http, frozen_sim, group_by)
+        assert (whole["group"]["from"]["time"], whole["group"]["to"]["time"], whole["value"]) == ("00:00", "+24:00", total)
+
+
+@pytest.mark.parametrize("unit", ["days", "weeks", "months", "years"])
+def test_date_groups_wider_than_the_range_are_one_group(http, frozen_sim, unit):
+    store = store_named(frozen_sim.world, "Caspar City Plaza")
+    query = dict(locations=[store.uuid], date_ranges=day_range("2026-02-10", "2026-03-10"))
+    daily = values(mine(http, group_bys=[{"group": "date", "unit": "days", "value": 1}], **query))
+    [whole] = values(mine(http, group_bys=[{"group": "date", "unit": unit, "value": 10**15}], **query))
+    assert whole["group"]["through"]["gregorian"] == "2026-03-09"
+    assert whole["group"]["from"]["gregorian"] == "2026-02-10"
+    assert whole["value"] == sum(d["value"] for d in daily)
