@@ -20,9 +20,9 @@ SECRET_KEY = "test-secret-key-do-not-log"
 # Every simulator in the suite is built and runs from this instant, never from the
 # machine's date: the seeded world (its traffic history, archive dates, alerts) and
 # every "now" the tests assert against are then the same on any day. Wednesday
-# 18 March 2026, 13:07 in Los Angeles, 15:07 in Chicago, 20:07 in London.
-# STOREOPS_TEST_NOW runs the whole suite from another instant.
-TEST_NOW = parse_instant(os.environ.get("STOREOPS_TEST_NOW") or "2026-03-18T20:07:00Z")
+# 22 April 2026, 13:07 in Los Angeles, 15:07 in Chicago, 21:07 in London (the
+# Occupancy tests' day). STOREOPS_TEST_NOW runs the whole suite from another instant.
+TEST_NOW = parse_instant(os.environ.get("STOREOPS_TEST_NOW") or "2026-04-22T20:07:00Z")
 
 
 def pinned_clock(at: datetime | None = None) -> Clock:

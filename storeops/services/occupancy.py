@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -140,6 +140,13 @@ def next_backoff(failures: int, interval: float, cap: float = MAX_BACKOFF) -> fl
     return delay * random.uniform(0.85, 1.0)
 
 
+async def _pause_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
 class OccupancyService:
     def __init__(
         self,
@@ -156,6 +163,7 @@ class OccupancyService:
         verify_attempts: int = 3,
         verify_delay: float = 1.0,
         store_refresh: float | None = 900.0,
+        pause: Callable[[asyncio.Event, float], Awaitable[None]] | None = None,
     ) -> None:
         self.client = client
         self.interval = interval
@@ -169,6 +177,9 @@ class OccupancyService:
         self.verify_attempts = verify_attempts
         self.verify_delay = verify_delay
         self.store_refresh = store_refresh
+        # How run() waits between polls; tests replace it to step through the
+        # back-off schedule without waiting for it.
+        self.pause = pause or _pause_unless_stopped
         self.hours = StoreHoursCache(client, now=now)
         self._stores: dict[str, StoreRef] = {}
         self._state: dict[str, StoreOccupancy] = {}
@@ -330,11 +341,7 @@ class OccupancyService:
                 except ApiError as exc:
                     log.info("store details not re-read: %s", exc)
             on_update(await self.poll_once())
-            delay = next_backoff(self.consecutive_failures, self.interval, self.max_backoff)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+            await self.pause(stop, next_backoff(self.consecutive_failures, self.interval, self.max_backoff))
 
     # ------------------------------------------------------------ adjust
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -42,8 +42,9 @@ async def test_hls_token_for_unknown_location(client):
         await client.hls_token("00000000-0000-0000-0000-000000000000")
 
 
-def _recent(seconds: int = 4) -> tuple[datetime, datetime]:
-    end = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=2)
+def _recent(running, seconds: int = 4) -> tuple[datetime, datetime]:
+    """A few seconds that ended two minutes ago on the simulator's clock."""
+    end = running.clock.now().replace(microsecond=0) - timedelta(minutes=2)
     return end - timedelta(seconds=seconds), end
 
 
@@ -59,7 +60,7 @@ async def _wait_ready(client, export_id: str, timeout: float = 60.0):
 
 async def test_export_lifecycle(fresh_client, fresh_sim, tmp_path):
     channel = _flagship_channels(fresh_sim)[0]
-    start, end = _recent()
+    start, end = _recent(fresh_sim)
     export_id = await fresh_client.start_export(ExportRequest(
         channels=[channel], start=start, end=end, info_overlay=True))
     assert export_id and sent(fresh_sim, "/v1/video/export/start") == 1
@@ -88,7 +89,7 @@ async def test_export_lifecycle(fresh_client, fresh_sim, tmp_path):
 
 async def test_export_of_several_channels_with_resolution(fresh_client, fresh_sim):
     channels = _flagship_channels(fresh_sim)[:4]
-    start, end = _recent(2)
+    start, end = _recent(fresh_sim, 2)
     export_id = await fresh_client.start_export(ExportRequest(
         channels=channels, start=start, end=end, resolution="640x480"))
     status = await _wait_ready(fresh_client, export_id)
@@ -97,7 +98,7 @@ async def test_export_of_several_channels_with_resolution(fresh_client, fresh_si
 
 async def test_failed_export_reports_its_reason(fresh_client, fresh_sim):
     channel = _flagship_channels(fresh_sim)[0]
-    end = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=400)
+    end = fresh_sim.clock.now().replace(microsecond=0) - timedelta(days=400)
     export_id = await fresh_client.start_export(ExportRequest(
         channels=[channel], start=end - timedelta(seconds=5), end=end))
     status = await _wait_ready(fresh_client, export_id)
@@ -106,7 +107,7 @@ async def test_failed_export_reports_its_reason(fresh_client, fresh_sim):
 
 async def test_export_of_a_channel_that_does_not_record_reports_why(client, sim):
     (off,) = [c for c in sim.world.channels.values() if not c.recording_enabled]
-    start, end = _recent(2)  # recent enough: only the disabled recording is in the way
+    start, end = _recent(sim, 2)  # recent enough: only the disabled recording is in the way
     export_id = await client.start_export(ExportRequest(channels=[off.uuid], start=start, end=end))
     status = await _wait_ready(client, export_id)
     assert status.state is ExportState.FAILED and "recording is disabled" in status.reason
@@ -115,7 +116,7 @@ async def test_export_of_a_channel_that_does_not_record_reports_why(client, sim)
 async def test_export_refusals(fresh_client, fresh_sim):
     channels = _flagship_channels(fresh_sim)
     assert len(channels) > 16
-    start, end = _recent()
+    start, end = _recent(fresh_sim)
     with pytest.raises(ValidationError):
         await fresh_client.start_export(ExportRequest(channels=channels[:17], start=start, end=end))
     with pytest.raises(ValidationError):
@@ -126,7 +127,7 @@ async def test_export_refusals(fresh_client, fresh_sim):
         await fresh_client.start_export(ExportRequest(
             channels=channels[:1], start=start.replace(tzinfo=None), end=end.replace(tzinfo=None)))
     assert sent(fresh_sim, "/v1/video/export/start") == 0
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = fresh_sim.clock.now() + timedelta(hours=1)
     with pytest.raises(InvalidRequest) as info:
         await fresh_client.start_export(ExportRequest(
             channels=channels[:1], start=future, end=future + timedelta(seconds=5)))
@@ -135,7 +136,7 @@ async def test_export_refusals(fresh_client, fresh_sim):
 
 async def test_single_channel_export_leaves_out_the_resolution(fresh_client, fresh_sim):
     # The simulator, like the reference, only takes a resolution with several channels.
-    start, end = _recent(2)
+    start, end = _recent(fresh_sim, 2)
     export_id = await fresh_client.start_export(ExportRequest(
         channels=_flagship_channels(fresh_sim)[:1], start=start, end=end, resolution="640x480"))
     assert export_id

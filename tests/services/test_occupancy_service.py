@@ -212,18 +212,36 @@ async def test_dropped_adjust_is_reported_as_not_applied(fresh_sim):
 
 
 async def test_run_backs_off_while_down_and_stops_on_request(fresh_sim):
+    """Each wait run() asks for follows the schedule: the interval after the first
+    failure, then doubling to the cap; a stop ends the loop. Waits are stepped
+    through, not slept."""
     put_open(fresh_sim)
-    service = await _service(fresh_sim, retry=RetryPolicy.never(), max_backoff=0.5)
-    updates: list[int] = []
     stop = asyncio.Event()
+    waits: list[float] = []
+
+    async def pause(event: asyncio.Event, seconds: float) -> None:
+        assert event is stop
+        waits.append(seconds)
+        if len(waits) == 6:
+            stop.set()
+
+    service = await _service(fresh_sim, retry=RetryPolicy.never(), max_backoff=0.5, pause=pause)
+    failures: list[int] = []
     try:
         fresh_sim.faults.add("/v2/datamine", "status", count=1000, status=503)
-        task = asyncio.ensure_future(service.run(lambda snaps: updates.append(service.consecutive_failures), stop=stop))
-        await asyncio.sleep(1.5)
-        # 0.2, 0.2, ~0.4, ~0.5, ~0.5 ...: far fewer polls than 1.5 / 0.2
-        assert 3 <= len(updates) <= 6
-        stop.set()
-        await asyncio.wait_for(task, 2)
+        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures),
+                                           stop=stop), 10)
+        assert failures == [1, 2, 3, 4, 5, 6]
+        assert waits[0] == 0.2
+        assert 0.85 * 0.4 <= waits[1] <= 0.4
+        assert all(0.85 * 0.5 <= w <= 0.5 for w in waits[2:])
+        fresh_sim.faults.clear()
+        stop.clear()
+        waits.clear()
+        failures.clear()
+        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures),
+                                           stop=stop), 10)
+        assert failures[0] == 0 and waits[0] == 0.2  # recovered on the first good answer
     finally:
         await service.client.aclose()
 
