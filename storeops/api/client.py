@@ -357,12 +357,15 @@ class RetailNextClient:
         return export_id
 
     async def export_status(self, export_id: str) -> ExportStatus:
+        """302 means ready in the reference's list of statuses; its example answers
+        201 with a location instead, taken as ready too (a 201 without a location
+        says nothing of where the file is: still in progress)."""
         call = Call("GET", EXPORT_TASK_PATH + _segment(export_id, "export"), Family.OTHER,
                     safe=True,
-                    expected=frozenset({200, 202, 302, 404, 424}))
+                    expected=frozenset({200, 201, 202, 302, 404, 424}))
         response = await self._transport.send(call)
         status = response.status_code
-        if status == 302:
+        if status == 302 or (status == 201 and response.headers.get("location")):
             location = response.headers.get("location")
             if not location:
                 raise ProtocolError(f"{call.label}: ready, but without a download link")

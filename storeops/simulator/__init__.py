@@ -41,6 +41,21 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   health alerts are refused (400) rather than ignored: they change state or filter
   results, so a misspelt field should not pass silently.
 - The downloads endpoint honours byte ranges (206) so downloads can resume.
+- Video exports: the reference states no longest interval, no resolution range and
+  no cap on exports in progress, so by default the simulator enforces none. Its own
+  limits (at most 60 minutes, resolutions within 160x120-1920x1080, 32 exports in
+  progress before a 429, and a resolution only with several channels) apply only
+  when asked for: `start_simulator(export_limits=True)`, `ctx.export_limits = True`
+  on a running simulator, or the CLI's `--export-limits`. Without them any
+  resolution of positive WIDTHxHEIGHT is taken and the MP4 is rendered with each
+  side clamped into that range (even numbers); a resolution given with one channel
+  is ignored (the channel keeps its own shape, 640 px wide). An export that ends in
+  the future is refused (400); one starting before the channel's retention (30
+  days, or its own maximum) or on a channel that does not record fails (424).
+  A ready export answers the status query 302 with the file's location (the
+  reference's list of statuses); the reference's example answers 201 with a
+  location instead, which the simulator does with `ctx.export_ready_status = 201`
+  (CLI `--export-ready-status 201`), the location then being the file's.
 - Malformed input of any kind is a 400 in the reference's error shape
   ({"error": "bad_request", "error_detail": ...}), never a 5xx: JSON that does not
   parse, is nested too deeply for the parser (`[[[[...` thousands deep), is not

@@ -24,6 +24,13 @@ class SimContext:
     # X-Page-Next of v1/healthalerts: "offset" (the reference's default) or "uuid".
     # Read per request, so tests may switch it on a running simulator.
     alert_cursor: CursorStyle = "offset"
+    # The simulator's own video export limits, which the reference does not state
+    # (at most 60 minutes, resolutions within 160x120-1920x1080, 32 exports in
+    # progress): off unless asked for (start_simulator(export_limits=True)).
+    export_limits: bool = False
+    # How GET v1/video/export/task/<id> answers a ready export: 302 (the reference's
+    # list of statuses) or 201 with a Location (the reference's example answer).
+    export_ready_status: int = 302
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return f"SimContext(world=seed {self.world.seed}, data_dir={str(self.data_dir)!r})"

@@ -86,12 +86,14 @@ class RunningSimulator:
 
 
 def start_simulator(*, access_key: str, secret_key: str, seed: int = 0, host: str = "127.0.0.1",
-                    port: int = 0, big: bool = False, clock: Clock | None = None) -> RunningSimulator:
+                    port: int = 0, big: bool = False, clock: Clock | None = None,
+                    export_limits: bool = False) -> RunningSimulator:
+    """`export_limits`: enforce the simulator's own video export limits (see SimContext)."""
     clock = clock or Clock()
     world = build_world(seed, big=big, now=clock.now())
     data_dir = Path(tempfile.mkdtemp(prefix="storeops-sim-"))
     ctx = SimContext(world=world, clock=clock, access_key=access_key, secret_key=secret_key,
-                     data_dir=data_dir)
+                     data_dir=data_dir, export_limits=export_limits)
     app = build_app(ctx)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -44,6 +44,9 @@ DEFAULT_RESOLUTION = (1024, 768)
 SINGLE_WIDTH = 640
 MIN_RESOLUTION, MAX_RESOLUTION = (160, 120), (1920, 1080)
 MAX_FRAMES = 600
+# Limits of the simulator's own, enforced only with SimContext.export_limits: the
+# reference states none of them. Without them a request is taken as asked and only
+# the rendering stays within bounds (frames clamped into the resolution range).
 MAX_ACTIVE = 32  # exports in progress per simulator before start answers 429
 _INTERVALS_MS = (100, 200, 500, 1000, 2000, 5000, 10_000)
 # Two renders at a time: the simulator shares the machine with the app and tests.
@@ -80,7 +83,7 @@ class ExportSpec:
 
     def frame_size(self) -> tuple[int, int]:
         if len(self.channels) > 1:
-            return self.resolution or DEFAULT_RESOLUTION
+            return _renderable(self.resolution or DEFAULT_RESOLUTION)
         height = int(round(SINGLE_WIDTH / self.channels[0].aspect / 2)) * 2
         return SINGLE_WIDTH, max(2, height)
 
@@ -117,17 +120,27 @@ def _parse_flag(name: str, value: str | None) -> bool:
     raise ExportRequestError(f"{name} must be 0 or 1, not {value!r}")
 
 
-def _parse_resolution(value: str) -> tuple[int, int]:
+def _parse_resolution(value: str, limits: bool) -> tuple[int, int]:
     try:
         w_text, h_text = value.lower().split("x")
         width, height = int(w_text), int(h_text)
     except ValueError:
         raise ExportRequestError(f"resolution must be WIDTHxHEIGHT, e.g. 1024x768, not {value!r}") from None
+    if width < 1 or height < 1:
+        raise ExportRequestError(f"resolution must be WIDTHxHEIGHT in pixels, not {value}")
     (min_w, min_h), (max_w, max_h) = MIN_RESOLUTION, MAX_RESOLUTION
-    if not (min_w <= width <= max_w and min_h <= height <= max_h):
+    if limits and not (min_w <= width <= max_w and min_h <= height <= max_h):
         raise ExportRequestError(
             f"resolution must be between {min_w}x{min_h} and {max_w}x{max_h}, not {value}"
         )
+    return width, height
+
+
+def _renderable(size: tuple[int, int]) -> tuple[int, int]:
+    """The frame size actually rendered: within MIN/MAX_RESOLUTION, even numbers
+    (what the encoder takes), whatever size was asked for."""
+    (min_w, min_h), (max_w, max_h) = MIN_RESOLUTION, MAX_RESOLUTION
+    width, height = min(max(size[0], min_w), max_w), min(max(size[1], min_h), max_h)
     return width - width % 2, height - height % 2
 
 
@@ -151,9 +164,11 @@ def _retention_days(rec: Any) -> int:
 
 
 def parse_export_request(
-    params: Sequence[tuple[str, str]], channels: Mapping[str, Any], now: datetime
+    params: Sequence[tuple[str, str]], channels: Mapping[str, Any], now: datetime,
+    *, limits: bool = False,
 ) -> ExportSpec:
-    """Validate the start request's query string against the world's channels."""
+    """Validate the start request's query string against the world's channels;
+    `limits`: also enforce the simulator's own duration and resolution limits."""
     known = {"channel", "start", "end", "analytics_overlay", "info_overlay", "raw", "resolution"}
     single: dict[str, str] = {}
     channel_ids: list[str] = []
@@ -187,15 +202,18 @@ def parse_export_request(
         raise ExportRequestError("start must be before end")
     if end > now:
         raise ExportRequestError("end is in the future")
-    if end - start > MAX_DURATION:
+    if limits and end - start > MAX_DURATION:
         raise ExportRequestError(
             f"an export covers at most {int(MAX_DURATION.total_seconds() // 60)} minutes"
         )
     resolution = None
     if "resolution" in single:
-        if len(recs) == 1:
+        # The reference offers it "when multiple channels are specified"; one
+        # channel keeps its own shape, so the parameter is checked, then ignored.
+        if limits and len(recs) == 1:
             raise ExportRequestError("resolution applies only to exports of several channels")
-        resolution = _parse_resolution(single["resolution"])
+        parsed = _parse_resolution(single["resolution"], limits)
+        resolution = parsed if len(recs) > 1 else None
     return ExportSpec(
         channels=tuple(
             ExportChannel(

@@ -5,7 +5,7 @@
                                             app's basic-auth middleware skips /v1/hls/)
 - GET  /v1/hls/<channel>/<seq>.ts?token=T   one MPEG-TS segment
 - POST /v1/video/export/start?channel=..    201, Location: /v1/video/export/task/<id>
-- GET/DELETE /v1/video/export/task/<id>     202 / 302 / 404 / 424
+- GET/DELETE /v1/video/export/task/<id>     202 / 302 (or 201, ctx.export_ready_status) / 404 / 424
 - GET  /v1/video/export/file/<id>.mp4       the export (Range supported)
 """
 
@@ -96,11 +96,12 @@ class VideoService:
             channels = dict(self.ctx.world.channels)
         try:
             spec = parse_export_request(
-                request.query_params.multi_items(), channels, self.ctx.clock.now()
+                request.query_params.multi_items(), channels, self.ctx.clock.now(),
+                limits=self.ctx.export_limits,
             )
         except ExportRequestError as exc:
             return _error(400, "bad_request", str(exc))
-        if self.exports.active() >= MAX_ACTIVE:
+        if self.ctx.export_limits and self.exports.active() >= MAX_ACTIVE:
             return error_response(429, f"more than {MAX_ACTIVE} exports in progress; retry later",
                                   "too_many_requests", {"Retry-After": "5"})
         task = self.exports.start(spec)
@@ -123,6 +124,8 @@ class VideoService:
             return JSONResponse({"ok": False, "error": task.error}, status_code=424)
         if task.state == "ready":
             url = str(request.base_url).rstrip("/") + f"/v1/video/export/file/{export_id}.mp4"
+            if self.ctx.export_ready_status == 201:  # the reference's example answer
+                return JSONResponse({"ok": True}, status_code=201, headers={"Location": url})
             return JSONResponse(
                 {"ok": True, "status": "ready", "url": url}, status_code=302, headers={"Location": url}
             )
