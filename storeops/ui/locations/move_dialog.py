@@ -4,7 +4,7 @@ organization; never under itself or below itself; nothing archived)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -71,6 +71,33 @@ class MoveDialog(QDialog):
         self.list.currentItemChanged.connect(lambda cur, _prev: self.ok_button.setEnabled(cur is not None))
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         self.filter_edit.textChanged.connect(self._filter)
+        self.filter_edit.returnPressed.connect(self._on_filter_return)
+        self.filter_edit.installEventFilter(self)
+
+    def shown_items(self) -> list[QListWidgetItem]:
+        return [self.list.item(i) for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+
+    def _on_filter_return(self) -> None:
+        """Enter takes the one place left (or the one already picked)."""
+        shown = self.shown_items()
+        current = self.list.currentItem()
+        if len(shown) == 1:
+            self.list.setCurrentItem(shown[0])
+            self.accept()
+        elif current is not None and not current.isHidden():
+            self.accept()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Down from the filter goes to the list, as in any search box.
+        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            shown = self.shown_items()
+            if shown:
+                current = self.list.currentItem()
+                if current is None or current.isHidden():
+                    self.list.setCurrentItem(shown[0])
+                self.list.setFocus()
+                return True
+        return super().eventFilter(watched, event)
 
     def targets(self) -> list[str]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
