@@ -17,8 +17,11 @@ from storeops.ui.pane_host import PaneHost
 from storeops.ui.sidebar import PANES, Sidebar
 from storeops.ui.status import StatusBar
 from storeops.ui.store_selector import StoreSelector
+from storeops.ui.unsaved import CloseGuard
 
 DEFAULT_SIZE = (1280, 800)
+# The rail (200) plus a pane whose filter box and form stay usable.
+MINIMUM_SIZE = (980, 600)
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +64,8 @@ class MainWindow(QMainWindow):
         start = settings.last_pane if settings.last_pane in {p.key for p in PANES} else PANES[0].key
         self.panes.show_pane(start)
         self.sidebar.select(start)
+        self.close_guard = CloseGuard(self, self.panes.created, self.show_pane)
+        self.setMinimumSize(*MINIMUM_SIZE)
         if not self._restore_geometry():
             self.resize(*DEFAULT_SIZE)
 
@@ -165,6 +170,9 @@ class MainWindow(QMainWindow):
             self.first_painted.emit(time.time())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.close_guard.allows_close():  # unsaved edits: it asks, and closes us later
+            event.ignore()
+            return
         self.save_geometry()
         self.closing.emit()
         super().closeEvent(event)
