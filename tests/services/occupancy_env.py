@@ -1,5 +1,6 @@
-"""Shared set-up for the Occupancy pane and kiosk tests: a real client on a real
-simulator, the simulator's clock put where stores are open or closed."""
+"""Shared set-up for the Occupancy service tests (and, through tests/ui/occupancy_env.py,
+the pane and kiosk tests): a real client on a real simulator, the simulator's clock
+put where stores are open or closed."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from zoneinfo import ZoneInfo
 
 from storeops.api.client import RetailNextClient
 from storeops.api.retry import RetryPolicy
-from storeops.settings import Settings
-from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 FAST_RETRY = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.25, max_retry_after=1.0)
@@ -22,10 +21,6 @@ NO_LIMIT_STORE = "Austin Domain"  # no occupancy limit
 
 def make_client(running, *, timeout: float | None = None, retry: RetryPolicy | None = FAST_RETRY) -> RetailNextClient:
     return RetailNextClient(running.url, ACCESS_KEY, SECRET_KEY, retry=retry, timeout=timeout)
-
-
-def make_ctx(client) -> PaneContext:
-    return PaneContext(client=client, stores=StoreSelection(), status=StatusReporter(), settings=Settings())
 
 
 # An ordinary Wednesday (no holiday on it or the next day), fixed: the simulator's

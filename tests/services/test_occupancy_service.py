@@ -10,7 +10,7 @@ import pytest
 from storeops.api.retry import RetryPolicy
 from storeops.services.audit import AuditLog
 from storeops.services.occupancy import AdjustBlocked, AdjustResult, OccupancyService, next_backoff
-from tests.ui.occupancy_env import (
+from tests.services.occupancy_env import (
     LIMITED_STORE,
     NO_LIMIT_STORE,
     chicago,
