@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from storeops.api.models import LocationCreate, LocationUpdate
 from storeops.services.locations import valid_move_targets
@@ -473,6 +474,7 @@ def test_move_by_drop_on_the_model(env, qloop):
     async def scenario():
         # False: the view must not delete the dragged row; the pane moves it.
         assert pane.proxy.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target) is False
+        pane.move_prompt.button(QMessageBox.StandardButton.Yes).click()  # "Move “Front Table” under …?"
         await wait_until(lambda: pane.model.is_pending(table))
         assert pane.tree.nodes[table].parent_uuid == loop_store.uuid  # shown moved at once
         assert MOVING in pane.model.index_of(table).data(Qt.ItemDataRole.DisplayRole)

@@ -39,15 +39,23 @@ _ERROR_LABEL_STYLE = "color: #c62828;"
 _FIELDS = ("name", "location_type", "area", "occupancy_limit", "aggregate_to_parent", "aggregate_to_store")
 
 
-def _format_area(area: float | None) -> str:
+def format_area(area: float | None) -> str:
     if area is None:
         return ""
     # Thousands separated, as a store manager reads floor areas; parsing accepts it back.
     return f"{area:,.10g}" if abs(area) < 1e15 else str(area)
 
 
+def format_count(value: int | None) -> str:
+    """Counts are written as areas are (1,000 beside 6,427); parsing accepts both."""
+    return "" if value is None else f"{value:,}"
+
+
 class Banner(QFrame):
-    """A message strip with a close button: errors stay until read."""
+    """A message strip with a close button: errors stay until read. It may carry
+    one action (the Undo after a save)."""
+
+    action_triggered = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -58,18 +66,24 @@ class Banner(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)
+        self.action_button = QPushButton()
+        self.action_button.hide()
+        self.action_button.clicked.connect(self.action_triggered)
+        layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
         close = QPushButton("Dismiss")
         close.setFlat(True)
         close.clicked.connect(self.hide)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def show_message(self, text: str, *, error: bool = True) -> None:
+    def show_message(self, text: str, *, error: bool = True, action: str | None = None) -> None:
         color, border = ("#fdecea", "#c62828") if error else ("#e8f5e9", "#2e7d32")
         self.setStyleSheet(
             f"#locationsBanner {{ background: {color}; border: 1px solid {border}; border-radius: 4px; }}"
         )
         self.label.setText(text)
+        self.action_button.setText(action or "")
+        self.action_button.setVisible(bool(action))
         self.show()
 
     def text(self) -> str:
@@ -85,6 +99,7 @@ class DetailsForm(QWidget):
         self._tree: LocationTree | None = None
         self._kind = NodeKind.UNKNOWN
         self._pending = False
+        self._read_only = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 8)
@@ -109,6 +124,16 @@ class DetailsForm(QWidget):
 
         self.banner = Banner(self)
         outer.addWidget(self.banner)
+        # Archived places are history: shown, never edited (the API would take the edit).
+        self.archived_note = QLabel("Archived — read only. This location is closed; its details are kept "
+                                    "for reports and cannot be changed here.")
+        self.archived_note.setObjectName("ArchivedNote")
+        self.archived_note.setWordWrap(True)
+        self.archived_note.setStyleSheet(
+            "#ArchivedNote { background: #eceff1; color: #37474f; border: 1px solid #90a4ae;"
+            " border-radius: 4px; padding: 6px; font-weight: 600; }")
+        self.archived_note.hide()
+        outer.addWidget(self.archived_note)
 
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -213,6 +238,8 @@ class DetailsForm(QWidget):
 
     def clear(self) -> None:
         self._node = None
+        self._read_only = False
+        self.archived_note.hide()
         self.title.setText("No location selected")
         self.path.setText("Pick a location in the tree to see and edit its details.")
         self.icon.clear()
@@ -238,11 +265,13 @@ class DetailsForm(QWidget):
         self.path.setText(f"{label}{' · archived' if node.archived else ''} — {where}")
         self.banner.hide()
         self.clear_errors()
+        self._read_only = tree.is_archived_here(node.uuid)
+        self.archived_note.setVisible(self._read_only)
 
         sub = self._kind is NodeKind.SUBLOCATION
         store = self._kind is NodeKind.STORE
         self.name_edit.setText(node.name)
-        self.name_edit.setReadOnly(self._kind is NodeKind.ORGANIZATION)
+        self.name_edit.setReadOnly(self._kind is NodeKind.ORGANIZATION or self._read_only)
         self.type_combo.clear()
         if sub:
             for t in SUBLOCATION_TYPE_ORDER:
@@ -253,8 +282,8 @@ class DetailsForm(QWidget):
             self.type_combo.addItem(location_icon(kind_name), label, node.location_type)
             self.type_combo.setToolTip("Only sublocations can change type")
         self.type_combo.setEnabled(sub)
-        self.area_edit.setText(_format_area(node.area))
-        self.occupancy_edit.setText("" if node.occupancy_limit is None else str(node.occupancy_limit))
+        self.area_edit.setText(format_area(node.area))
+        self.occupancy_edit.setText(format_count(node.occupancy_limit))
         self.aggregate_parent_check.setChecked(bool(node.aggregate_to_parent))
         self.aggregate_store_check.setChecked(bool(node.aggregate_to_store))
 
@@ -281,7 +310,7 @@ class DetailsForm(QWidget):
 
     def set_pending(self, pending: bool, marker: str = "Saving…") -> None:
         self._pending = pending
-        editable = self._node is not None and not pending
+        editable = self._node is not None and not pending and not self._read_only
         for field in _FIELDS:
             widget = self._inputs[field]
             widget.setEnabled(editable and (field != "location_type" or self._kind is NodeKind.SUBLOCATION))
@@ -297,6 +326,10 @@ class DetailsForm(QWidget):
     @property
     def pending(self) -> bool:
         return self._pending
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
 
     def revert(self) -> None:
         if self._node is not None and self._tree is not None:
@@ -327,7 +360,7 @@ class DetailsForm(QWidget):
         self.state_label.setText("Unsaved changes")
 
     def is_dirty(self) -> bool:
-        if self._node is None:
+        if self._node is None or self._read_only:
             return False
         node = self._node
         raw = self.raw_values()
@@ -340,9 +373,9 @@ class DetailsForm(QWidget):
                 return True
             if raw["aggregate_to_store"] != bool(node.aggregate_to_store):
                 return True
-        if self._kind in (NodeKind.STORE, NodeKind.SUBLOCATION) and raw["area"] != _format_area(node.area):
+        if self._kind in (NodeKind.STORE, NodeKind.SUBLOCATION) and raw["area"] != format_area(node.area):
             return True
-        limit = "" if node.occupancy_limit is None else str(node.occupancy_limit)
+        limit = format_count(node.occupancy_limit)
         return self._kind is NodeKind.STORE and raw["occupancy_limit"] != limit
 
     def _on_edited(self, *_: object) -> None:
@@ -427,7 +460,7 @@ class DetailsForm(QWidget):
         return LocationUpdate(**change)
 
     def submit(self) -> None:
-        if self._node is None or self._pending or self._kind is NodeKind.ORGANIZATION:
+        if self._node is None or self._pending or self._read_only or self._kind is NodeKind.ORGANIZATION:
             return
         change = self.collect()
         if change is None:

@@ -57,6 +57,9 @@ class LocationFilterProxy(QSortFilterProxyModel):
         self._visible: set[str] = set()
         self._matched: list[str] = []
         self._matched_lookup: set[str] = set()
+        # Nodes the pane must show whatever the text (one just created or moved
+        # that does not match it): the form shows it, so the tree must too.
+        self._revealed: set[str] = set()
         self._changing = False
         # Qt re-filters only the rows an edit touches, under parents already
         # shown; with a text filter an edit can also show or hide ancestors
@@ -91,7 +94,16 @@ class LocationFilterProxy(QSortFilterProxyModel):
     def set_text(self, text: str) -> None:
         needle = text.strip().casefold()
         if needle != self._needle:
+            self._revealed.clear()
             self._change_filter(lambda: setattr(self, "_needle", needle))
+
+    def reveal(self, uuid: str) -> None:
+        """Show `uuid` (and its ancestors) until the text changes."""
+        if uuid in self._revealed or not self._needle:
+            return
+        self._revealed.add(uuid)
+        self._key = None
+        self._change_filter(lambda: None)
 
     def set_show_archived(self, show: bool) -> None:
         if show != self._show_archived:
@@ -124,7 +136,7 @@ class LocationFilterProxy(QSortFilterProxyModel):
         Checked on every question (a tuple compare): the model bumps its
         revision inside each edit, before Qt asks us about the changed rows."""
         source = self._source()
-        key = (id(source.tree), source.revision, self._needle, self._show_archived)
+        key = (id(source.tree), source.revision, self._needle, self._show_archived, len(self._revealed))
         if key == self._key:
             return
         self._key = key
@@ -141,11 +153,13 @@ class LocationFilterProxy(QSortFilterProxyModel):
                 continue
             if needle in node.name.casefold() or (node.store_id is not None and needle in node.store_id.casefold()):
                 self._matched.append(uuid)
-                visible.add(uuid)
-                for ancestor in tree.ancestors(uuid):
-                    if ancestor in visible:
-                        break
-                    visible.add(ancestor)
+            elif uuid not in self._revealed:
+                continue
+            visible.add(uuid)
+            for ancestor in tree.ancestors(uuid):
+                if ancestor in visible:
+                    break
+                visible.add(ancestor)
         self._matched_lookup = set(self._matched)
 
     def matches(self, uuid: str) -> bool:

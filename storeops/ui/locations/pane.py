@@ -14,7 +14,7 @@ import asyncio
 import itertools
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTreeView,
@@ -52,11 +53,12 @@ from storeops.services.locations import (
     check_create,
     check_update,
     creatable_types,
+    is_empty,
     move_problem,
 )
 from storeops.ui.locations import validation
 from storeops.ui.locations.create_dialog import CreateLocationDialog
-from storeops.ui.locations.details_form import Banner, DetailsForm
+from storeops.ui.locations.details_form import Banner, DetailsForm, format_area, format_count
 from storeops.ui.locations.filter_proxy import LocationFilterProxy
 from storeops.ui.locations.move_dialog import MoveDialog
 from storeops.ui.locations.tree_model import (
@@ -72,6 +74,11 @@ CREATING = "Creating…"
 _FILTER_DELAY_MS = 150
 _EXPAND_MATCHES_MAX = 100
 _EXPAND_ALL_MAX = 2000
+# Below this the filter box squeezes to "Fi…" and the form's fields to nothing.
+MINIMUM_SIZE = (760, 460)
+_FILTER_MIN_WIDTH = 260
+_UNDOABLE = ("name", "parent_uuid", "location_type", "area", "occupancy_limit",
+             "aggregate_to_parent", "aggregate_to_store")
 
 
 def describe_error(error: ApiError) -> str:
@@ -104,6 +111,9 @@ class LocationsPane(QWidget):
         self._placeholders = itertools.count(1)
         self._drafts: dict[str, dict[str, Any]] = {}  # unsaved form edits, per node
         self._create_draft: LocationCreate | None = None
+        # The last saved edit: (uuid, inverse change, applied change, what it did).
+        self._undo: tuple[str, LocationUpdate, LocationUpdate, str] | None = None
+        self.move_prompt: QMessageBox | None = None
         self._loading = False
         self.loaded = asyncio.Event()
         self.last_error = ""
@@ -120,6 +130,8 @@ class LocationsPane(QWidget):
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by name or store ID  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(_FILTER_MIN_WIDTH)
+        self.filter_edit.setToolTip("Down goes to the first match, Enter opens it")
         self.archived_toggle = QCheckBox("Show archived")
         self.archived_toggle.setToolTip("Also list closed stores and retired areas")
         self.new_sub_button = QPushButton("New area…")
@@ -178,6 +190,7 @@ class LocationsPane(QWidget):
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
 
+        self.setMinimumSize(*MINIMUM_SIZE)
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
         layout.addWidget(self.banner)
@@ -199,9 +212,14 @@ class LocationsPane(QWidget):
         action("Find", QKeySequence.StandardKey.Find, lambda: self.filter_edit.setFocus())
         action("New area", "Ctrl+N", lambda: self.open_create_dialog("sublocation"))
         action("Rename", "F2", self.start_rename)
+        # In a text field Ctrl+Z undoes typing (the field takes the shortcut first).
+        self.undo_action = action("Undo last change", QKeySequence.StandardKey.Undo, self._on_undo)
 
     def _wire(self) -> None:
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.filter_edit.returnPressed.connect(self.open_first_match)
+        self.filter_edit.installEventFilter(self)
+        self.banner.action_triggered.connect(self._on_undo)
         self._filter_timer.timeout.connect(self.apply_filter)
         self.archived_toggle.toggled.connect(self._on_archived_toggled)
         self.refresh_button.clicked.connect(self._on_refresh)
@@ -211,7 +229,7 @@ class LocationsPane(QWidget):
         self.move_button.clicked.connect(lambda: self.open_move_dialog())
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.form.save_requested.connect(self._on_save_requested)
-        self.model.move_requested.connect(self._on_move_requested)
+        self.model.move_requested.connect(self.confirm_drop_move)
         self.model.rename_requested.connect(self._on_rename_requested)
         stores = getattr(self._ctx, "stores", None)
         if stores is not None and hasattr(stores, "changed"):
@@ -231,6 +249,10 @@ class LocationsPane(QWidget):
         """Make `uuid` current, expanding its ancestors; False when hidden or absent."""
         source = self.model.index_of(uuid)
         index = self.proxy.mapFromSource(source)
+        if not index.isValid() and source.isValid() and uuid and not self.tree.is_archived_here(uuid):
+            # Hidden by the filter text: the form is about to show it, so show it too.
+            self.proxy.reveal(uuid)
+            index = self.proxy.mapFromSource(source)
         if not index.isValid():
             return False
         parent = index.parent()
@@ -279,7 +301,7 @@ class LocationsPane(QWidget):
                 stores += 1
         text = f"{len(self.tree):,} locations · {stores:,} open stores"
         if archived:
-            text += f" · {archived} archived" + ("" if self.proxy.show_archived else " (hidden)")
+            text += f" · {archived:,} archived" + ("" if self.proxy.show_archived else " (hidden)")
         self.summary.setText(text)
 
     # ------------------------------------------------------------ loading
@@ -297,6 +319,7 @@ class LocationsPane(QWidget):
         expanded = self._expanded_uuids()
         selected = self.selected_uuid()
         first = not self.loaded.is_set()
+        self._keep_form_draft()
         try:
             async with self._ctx.status.busy("Loading locations"):
                 tree = await self.service.load_tree()
@@ -398,6 +421,43 @@ class LocationsPane(QWidget):
         finally:
             self.view.setUpdatesEnabled(True)
 
+    def first_match(self) -> str | None:
+        """The first node the filter's text matches, top to bottom as shown."""
+        if self._filter_timer.isActive():
+            self.apply_filter()
+        stack = [QModelIndex()]
+        while stack:
+            parent = stack.pop()
+            # Depth-first in view order: children pushed last-first.
+            for row in reversed(range(self.proxy.rowCount(parent))):
+                stack.append(self.proxy.index(row, 0, parent))
+            if parent.isValid():
+                uuid = self.model.uuid(self.proxy.mapToSource(parent))
+                if uuid and self.proxy.matches(uuid):
+                    return uuid
+        return None
+
+    def open_first_match(self) -> bool:
+        """Enter in the filter: show the first match in the tree and the form."""
+        uuid = self.first_match()
+        if uuid is None or not self.select(uuid):
+            return False
+        self.view.setFocus()
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Down from the filter lands on the results, not six Tabs away.
+        if (watched is self.filter_edit and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Down):
+            current = self.selected_uuid()
+            if not (current and self.proxy.matches(current)):
+                uuid = self.first_match()
+                if uuid:
+                    self.select(uuid)
+            self.view.setFocus()
+            return True
+        return super().eventFilter(watched, event)
+
     def _on_archived_toggled(self, show: bool) -> None:
         self.proxy.set_show_archived(show)
         self._update_summary()
@@ -427,10 +487,16 @@ class LocationsPane(QWidget):
         if (current is None or current.uuid != uuid) and any(s.uuid == uuid for s in stores.stores()):
             stores.set_current(uuid)
 
+    def _keep_form_draft(self) -> None:
+        """Unsaved form edits are set aside (not lost) when the form shows another node."""
+        uuid = self.form.uuid
+        if uuid and self.form.is_dirty() and not self.form.pending:
+            self._drafts[uuid] = self.form.raw_values()
+
     def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         old = self.model.uuid(self.proxy.mapToSource(previous)) if previous.isValid() else None
-        if old and old == self.form.uuid and self.form.is_dirty() and not self.form.pending:
-            self._drafts[old] = self.form.raw_values()
+        if old and old == self.form.uuid:
+            self._keep_form_draft()
         uuid = self.model.uuid(self.proxy.mapToSource(current))
         self._show_in_form(uuid)
         self._update_actions()
@@ -445,6 +511,123 @@ class LocationsPane(QWidget):
         draft = self._drafts.pop(node.uuid, None)
         if draft is not None:
             self.form.restore_raw(draft)
+
+    # ------------------------------------------------------------ unsaved edits (asked on quit)
+
+    def has_unsaved_changes(self) -> bool:
+        return (self.form.is_dirty() and not self.form.pending) or bool(self._drafts)
+
+    def unsaved_description(self) -> str:
+        uuids = ([self.form.uuid] if self.form.is_dirty() else []) + [
+            u for u in self._drafts if u != self.form.uuid]
+        names = [f"“{self.tree.nodes[u].name}”" for u in uuids if u in self.tree]
+        return "Locations: unsaved changes to " + ", ".join(names) if names else ""
+
+    async def save_unsaved(self) -> bool:
+        """Save every unsaved edit through the form's checks; False at the first
+        one refused (the form then shows that node, its edit and the reason)."""
+        if self.form.is_dirty() and self.form.uuid:
+            self._keep_form_draft()
+        for uuid in list(self._drafts):
+            if uuid not in self.tree:
+                self._drafts.pop(uuid, None)
+                continue
+            if self.form.uuid != uuid and not self.select(uuid):
+                self._show_in_form(uuid)
+            elif self.form.uuid == uuid and uuid in self._drafts:
+                self.form.restore_raw(self._drafts.pop(uuid))
+            self._drafts.pop(uuid, None)
+            change = self.form.collect()
+            if change is None:
+                return False  # the problem is shown beside its field
+            if is_empty(change):
+                continue
+            self.form.banner.hide()
+            if not await self.save_node(uuid, change, from_form=True):
+                return False
+        return True
+
+    # ------------------------------------------------------------ drag-move and undo
+
+    def confirm_drop_move(self, uuid: str, new_parent: str) -> QMessageBox | None:
+        """A drop is easy to make by accident: ask before moving."""
+        node, target = self.tree.get(uuid), self.tree.get(new_parent)
+        if node is None or target is None:
+            return None
+        if self.move_prompt is not None:
+            self.move_prompt.close()
+        box = QMessageBox(QMessageBox.Icon.Question, "Move location",
+                          f"Move “{node.name}” under “{target.name}”?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        current = self.tree.get(node.parent_uuid)
+        box.setInformativeText(
+            (f"It is now under “{current.name}”. " if current else "")
+            + "You can undo the move afterwards (Ctrl+Z).")
+        box.button(QMessageBox.StandardButton.Yes).setText("Move")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_result: int) -> None:
+            self.move_prompt = None
+            move = box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
+            box.deleteLater()
+            if move:
+                self._on_move_requested(uuid, new_parent)
+
+        box.finished.connect(answered)
+        self.move_prompt = box
+        box.open()
+        return box
+
+    def _remember_undo(self, before: Location, change: LocationUpdate) -> None:
+        applied = change.model_dump(exclude_none=True)
+        inverse = {k: getattr(before, k) for k in applied if k in _UNDOABLE and getattr(before, k) is not None}
+        if not inverse:
+            self._undo = None
+            return
+        self._undo = (before.uuid, LocationUpdate(**inverse), LocationUpdate(**applied), self._describe(before, change))
+
+    def _describe(self, before: Location, change: LocationUpdate) -> str:
+        if change.parent_uuid is not None and change.parent_uuid != before.parent_uuid:
+            target = self.tree.get(change.parent_uuid)
+            return f"moved “{before.name}” under “{target.name if target else '?'}”"
+        if change.name is not None and change.name != before.name:
+            return f"renamed “{before.name}” to “{change.name}”"
+        if change.area is not None:
+            return f"area of “{before.name}” set to {format_area(change.area)} sq ft"
+        if change.occupancy_limit is not None:
+            return f"occupancy limit of “{before.name}” set to {format_count(change.occupancy_limit)}"
+        return f"changed “{before.name}”"
+
+    @asyncSlot()
+    async def _on_undo(self) -> None:
+        await self.undo_last()
+
+    async def undo_last(self) -> bool:
+        """Send the inverse of the last saved edit, through the same checks."""
+        if self._undo is None:
+            self._info("Nothing to undo.")
+            return False
+        uuid, inverse, applied, what = self._undo
+        node = self.tree.get(uuid)
+        if node is None:
+            self._undo = None
+            self._report("That location is no longer in the tree; nothing was undone.")
+            return False
+        if any(getattr(node, k) != v for k, v in applied.model_dump(exclude_none=True).items()):
+            self._undo = None
+            self._report(f"“{node.name}” changed since; nothing was undone.")
+            return False
+        if self.form.uuid == uuid and self.form.is_dirty():
+            self._report(f"Save or revert your edits to “{node.name}” first, then undo.")
+            return False
+        self._undo = None
+        marker = MOVING if inverse.parent_uuid is not None else SAVING
+        if not await self.save_node(uuid, inverse, marker=marker, remember=False):
+            self._undo = (uuid, inverse, applied, what)  # refused: they can try again
+            return False
+        self.select(uuid)
+        self.banner.show_message(f"Undone: {what}.", error=False)
+        return True
 
     # ------------------------------------------------------------ changes
 
@@ -478,7 +661,7 @@ class LocationsPane(QWidget):
         return await self.save_node(uuid, LocationUpdate(parent_uuid=new_parent), marker=MOVING)
 
     async def save_node(self, uuid: str, change: LocationUpdate, *, marker: str = SAVING,
-                        from_form: bool = False) -> bool:
+                        from_form: bool = False, remember: bool = True) -> bool:
         """Send one change; show it at once; roll it back if the server refuses."""
         tree = self.tree
         original = tree.get(uuid)
@@ -496,7 +679,8 @@ class LocationsPane(QWidget):
             else:
                 self._report(violation.message)
             return False
-        optimistic = apply_update(original, check_update(tree, uuid, change))
+        checked = check_update(tree, uuid, change)
+        optimistic = apply_update(original, checked)
         in_form = self.form.uuid == uuid
         self.model.set_pending(uuid, marker)
         self.model.update_node(optimistic)
@@ -542,7 +726,13 @@ class LocationsPane(QWidget):
         if self.form.uuid == uuid:
             self.form.load(self.tree.get(uuid) or confirmed, self.tree)
             self.form.state_label.setText("Saved")
+            if change.parent_uuid is not None:
+                self.select(uuid)  # moved: the row the form shows is selected and in view
         self._info(f"Saved “{confirmed.name}”.")
+        if remember:
+            self._remember_undo(original, checked)
+            if self._undo is not None:
+                self.banner.show_message(f"Saved: {self._undo[3]}.", error=False, action="Undo")
         self._update_actions()
         self._update_summary()
         return True
@@ -582,7 +772,7 @@ class LocationsPane(QWidget):
         self._create_draft = None
         self.model.replace_placeholder(placeholder_uuid, created)
         self.select(created.uuid)
-        self._show_in_form(created.uuid)
+        self._show_in_form(created.uuid)  # same row as the placeholder: no currentChanged
         self._info(f"Created “{created.name}”.")
         self._update_summary()
         return created

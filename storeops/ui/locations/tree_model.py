@@ -271,6 +271,11 @@ class LocationTreeModel(QAbstractItemModel):
             parts = [type_label(self.icon_kind(node))]
             if node.store_id:
                 parts.append(f"store ID {node.store_id}")
+            # Numbers as the form writes them (thousands separated).
+            if node.area is not None:
+                parts.append(f"{node.area:,.10g} sq ft")
+            if node.occupancy_limit is not None:
+                parts.append(f"limit {node.occupancy_limit:,}")
             if node.archived:
                 parts.append(f"archived {node.archive_date}")
             if uuid in self._pending:
