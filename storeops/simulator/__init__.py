@@ -36,7 +36,19 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   be in the future": first_day must come after the store-local today (today itself
   is refused, 400), last_day within 31 days of it; at most 7 days per query.
 - v2/location returns video channels as nodes of type "video" under their store;
-  an unfiltered query lists them too (filter with node_types).
+  an unfiltered query lists them too (filter with node_types). Its documented
+  400 "too many result nodes (N), please refine your query" comes when an answer
+  would hold more than 10,000 nodes (`ctx.location_node_limit`, which tests may
+  lower): the `--big` chain's 10,000 location nodes still come in one answer,
+  with its video nodes they do not.
+- v1/location, which the reference only names ("supports pagination"), is modelled
+  on the other v1 paged methods: `GET /v1/location`, no body, no filters; the
+  answer is {"locations": [...]} with every location node (no video, traffic or
+  POS nodes) in v2/location's node shape, parents before children, stores with all
+  seven extra fields. Pages: X-Page-Length (default and maximum 100), X-Page-Start
+  an integer offset; 206 with X-Page-Next (the next offset) while more remain,
+  200 on the last page; an offset past the end is an empty last page; a bad
+  header is a 400. It counts as a location request for the concurrency limit (2).
 - Unknown fields in the bodies of location query/create/update, occupancy adjust and
   health alerts are refused (400) rather than ignored: they change state or filter
   results, so a misspelt field should not pass silently.

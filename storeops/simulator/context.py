@@ -24,6 +24,9 @@ class SimContext:
     # X-Page-Next of v1/healthalerts: "offset" (the reference's default) or "uuid".
     # Read per request, so tests may switch it on a running simulator.
     alert_cursor: CursorStyle = "offset"
+    # Most nodes one v2/location answer holds: the reference's 10,000. Tests lower
+    # it to see the too-many-nodes answer (and v1/location fallbacks) on any chain.
+    location_node_limit: int = 10_000
     # The simulator's own video export limits, which the reference does not state
     # (at most 60 minutes, resolutions within 160x120-1920x1080, 32 exports in
     # progress): off unless asked for (start_simulator(export_limits=True)).

@@ -11,8 +11,10 @@ from collections import Counter
 
 DEFAULT_LIMITS = {"location": 2, "cameras": 3, "predicted_traffic": 3, "pos": 10}
 
-# path prefix -> family
+# path prefix -> family; a prefix matches whole path segments only
+# ("/v1/location" is not "/v1/location_profiles")
 _FAMILIES = (
+    ("/v1/location", "location"),
     ("/v2/location", "location"),
     ("/v1/inventory/cameras", "cameras"),
     ("/v1/predictedtraffic", "predicted_traffic"),
@@ -30,7 +32,8 @@ class Limits:
     @staticmethod
     def family(path: str) -> str | None:
         for prefix, family in _FAMILIES:
-            if path.startswith(prefix):
+            if path.startswith(prefix) and (
+                    len(path) == len(prefix) or prefix.endswith("/") or path[len(prefix)] == "/"):
                 return family
         return None
 

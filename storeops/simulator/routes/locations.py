@@ -1,4 +1,5 @@
-"""v2/location: query, create and update location nodes."""
+"""v2/location: query, create and update location nodes; v1/location: every
+location node, paged (the reference's way round v2's 10,000-node limit)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from storeops.simulator.errors import (
     req_str,
     str_list,
 )
+from storeops.simulator.pagination import header_page_response, page_by_offset
 from storeops.simulator.world import EXTRA_FIELDS, SUBLOCATION_TYPES, Node, World
 
-MAX_NODES = 10_000
+MAX_NODES = 10_000  # the reference's limit of one v2/location answer
+_ALL_EXTRA = tuple(EXTRA_FIELDS.values())
 LOCATION_TYPES = (*SUBLOCATION_TYPES, "store", "region", "organization")
 NODE_TYPES = ("location", "video", "traffic", "pos")
 _UPDATE_FIELDS = {"name", "parent_uuid", "location_type", "area", "occupancy_limit", "bandwidth_limit",
@@ -37,8 +40,15 @@ def location_routes(ctx: SimContext) -> list[Route]:
 
     async def query(request: Request) -> Response:
         body = await read_object(request, optional=True)
-        content = await run_in_threadpool(_query, world, body)
+        content = await run_in_threadpool(_query, world, body, ctx.location_node_limit)
         return Response(content, media_type="application/json")
+
+    async def paged(request: Request) -> Response:
+        # Walked again for every page: pages stay consistent with the tree as it
+        # is now, and a walk of 10,000 nodes takes a few milliseconds.
+        nodes = await run_in_threadpool(_location_nodes, world)
+        page, following = page_by_offset(request, nodes)
+        return header_page_response({"locations": [n.to_json(_ALL_EXTRA) for n in page]}, following)
 
     async def create(request: Request) -> Response:
         body = await read_object(request)
@@ -50,13 +60,19 @@ def location_routes(ctx: SimContext) -> list[Route]:
         return JSONResponse(_update(world, uuid, body))
 
     return [
+        Route("/v1/location", paged, methods=["GET"]),
         Route("/v2/location", query, methods=["POST"]),
         Route("/v2/location/create", create, methods=["POST"]),
         Route("/v2/location/{uuid}", update, methods=["PUT"]),
     ]
 
 
-def _query(world: World, body: dict[str, Any]) -> bytes:
+def _location_nodes(world: World) -> list[Node]:
+    """Every location node (no video, traffic or POS nodes), parents first."""
+    return [n for n in world.walk(world.organization_uuid) if n.type == "location"]
+
+
+def _query(world: World, body: dict[str, Any], max_nodes: int = MAX_NODES) -> bytes:
     unknown = set(body) - {"extra_fields", "where", "root_uuids"}
     if unknown:
         raise bad(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -82,7 +98,7 @@ def _query(world: World, body: dict[str, Any]) -> bytes:
             ]
             total += len(picked)
             lists.append(picked)
-        if total > MAX_NODES:
+        if total > max_nodes:
             raise bad(f"too many result nodes ({total}), please refine your query")
         nodes = [[n.to_json(extra) for n in picked] for picked in lists]
     return json.dumps({"nodes": nodes}, separators=(",", ":")).encode()
