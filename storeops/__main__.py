@@ -56,16 +56,29 @@ def _poll_interval(text: str) -> float:
     return value
 
 
+def _add_common_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """Options that mean the same for the app and the kiosk, so they may stand before
+    or after `kiosk` (the kiosk's copies default to SUPPRESS: argparse would
+    otherwise reset a value given before the sub-command)."""
+    from storeops.simulator.clock import add_clock_arguments
+
+    parser.add_argument("--dev-dir", metavar="DIR", default=default,
+                        help="keep settings, logs and cache in DIR")
+    demo = parser.add_argument_group("demo clock (with --demo)")
+    add_clock_arguments(demo, prefix="demo-", default=default)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="storeops", description="Run your stores from the RetailNext cloud.")
     parser.add_argument("--version", action="version", version=f"storeops {__version__}")
     parser.add_argument("--demo", action="store_true", help="show the built-in demo store chain")
     parser.add_argument("--screenshot", metavar="DIR", help="save every pane to DIR/<pane>.png and exit")
-    parser.add_argument("--dev-dir", metavar="DIR", help="keep settings, logs and cache in DIR")
+    _add_common_options(parser)
     sub = parser.add_subparsers(dest="command")
     kiosk = sub.add_parser("kiosk", help="full-screen occupancy display for one store")
     kiosk.add_argument("--store", required=True, help="store uuid, store id or name")
     kiosk.add_argument("--demo", action="store_true", dest="kiosk_demo", help="use demo data")
+    _add_common_options(kiosk, default=argparse.SUPPRESS)
     # Defaults of None: kiosk.json (lang, staff_buttons) and the app settings
     # (poll_interval_s) decide unless the flag is given.
     kiosk.add_argument("--lang", type=_language, choices=_KioskLanguages(), metavar="LANG",
@@ -135,7 +148,9 @@ def run_app(args: argparse.Namespace) -> int:
     from storeops.settings import Settings
 
     settings = Settings.load()
-    app = App(settings, force_demo=args.demo)
+    from storeops.simulator.clock import clock_from_arguments
+
+    app = App(settings, force_demo=args.demo, demo_clock=clock_from_arguments(args.demo_now, args.demo_speed))
     import signal
 
     # Ctrl+C / SIGTERM close the window: the same clean shutdown as File › Quit.

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from storeops import log as applog
 from storeops.secrets import SecretStore
+from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.main_window import MainWindow
@@ -34,12 +35,15 @@ DEMO_SOURCE = "Demo data — an example store chain, not your stores"
 
 class App(QObject):
     def __init__(self, settings: Settings, secrets: SecretStore | None = None, *,
-                 force_demo: bool = False, demo_seed: int = DEMO_SEED):
+                 force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Any = None):
         super().__init__()
         self.settings = settings
         self.secrets = secrets or SecretStore()
         self.force_demo = force_demo
         self.demo_seed = demo_seed
+        # storeops.simulator.clock.Clock for the demo chain (None: real time); in demo
+        # mode the panes read the same clock, so a pinned demo is the same everywhere.
+        self.demo_clock = demo_clock
         self.reporter = StatusReporter(self)
         self.selection = StoreSelection(self)
         self.window = MainWindow(settings, self.selection, self.reporter)
@@ -160,7 +164,8 @@ class App(QObject):
             return self._connect_failed(exc)
         self.selection.set_stores(stores, self.settings.last_store_uuid)
         self.ctx = PaneContext(client=self.client, stores=self.selection, status=self.reporter,
-                               settings=self.settings, demo=demo, source=source)
+                               settings=self.settings, demo=demo, source=source,
+                               now=self.simulator.clock.now if demo and self.simulator else utc_now)
         w.status.set_connection("demo" if demo else "connected", source)
         w.panes.set_context(self.ctx)
         self._retry_timer.stop()
@@ -207,8 +212,11 @@ class App(QObject):
             # uvicorn and the seeded world start on a worker thread: the window
             # stays responsive meanwhile.
             self.simulator = await loop.run_in_executor(None, _start_demo, access, secret,
-                                                        self.demo_seed)
+                                                        self.demo_seed, self.demo_clock)
             self._demo_keys = (access, secret)
+            clock = self.simulator.clock
+            if clock.pinned:
+                log.info("demo clock: %s, speed %g", clock.now(), clock.speed)
         access, secret = self._demo_keys
         return make_client(self.simulator.url, access, secret)
 
@@ -317,10 +325,10 @@ class App(QObject):
         self.settings.save_in_background()
 
 
-def _start_demo(access: str, secret: str, seed: int):
+def _start_demo(access: str, secret: str, seed: int, clock=None):
     from storeops.simulator.server import start_simulator
 
-    return start_simulator(access_key=access, secret_key=secret, seed=seed)
+    return start_simulator(access_key=access, secret_key=secret, seed=seed, clock=clock)
 
 
 async def _close(client, simulator, panes=()) -> None:

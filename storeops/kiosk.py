@@ -81,7 +81,10 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
     loop = asyncio.get_running_loop()
     if getattr(args, "demo", False):
         access, secret = token_urlsafe(12), token_urlsafe(24)
-        simulator = await loop.run_in_executor(None, _start_demo, access, secret)
+        from storeops.simulator.clock import clock_from_arguments
+
+        clock = clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None))
+        simulator = await loop.run_in_executor(None, _start_demo, access, secret, clock)
         client = make_client(simulator.url, access, secret, timeout=KIOSK_TIMEOUT_S)
     else:
         client = _profile_client(settings)
@@ -108,6 +111,7 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
             lang=getattr(args, "lang", None),
             staff_buttons=getattr(args, "staff_buttons", None),
             interval=getattr(args, "poll_interval", None),
+            now=simulator.clock.now if simulator is not None else None,
         )
         # What the display actually runs with, for whoever looks after it remotely.
         log.info("kiosk: store %s, language %s, a read every %g s, staff buttons %s",
@@ -164,7 +168,7 @@ def _profile_client(settings):
     return make_client(profile.url, profile.access_key, secret, timeout=KIOSK_TIMEOUT_S)
 
 
-def _start_demo(access: str, secret: str):
+def _start_demo(access: str, secret: str, clock=None):
     from storeops.simulator.server import start_simulator
 
-    return start_simulator(access_key=access, secret_key=secret, seed=1)
+    return start_simulator(access_key=access, secret_key=secret, seed=1, clock=clock)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,58 @@ def test_arguments():
     assert parse_args(["kiosk", "--store", "12"]).demo is False
     with pytest.raises(SystemExit):
         parse_args(["kiosk"])  # --store is required
+    # --dev-dir and the demo clock mean the same before or after `kiosk`.
+    for argv in (["--dev-dir", "d", "--demo-now", "2026-12-24T18:47:00Z", "--demo-speed", "0",
+                  "kiosk", "--store", "1"],
+                 ["kiosk", "--store", "1", "--dev-dir", "d", "--demo-now", "2026-12-24T19:47:00+01:00",
+                  "--demo-speed", "0"]):
+        args = parse_args(argv)
+        assert args.dev_dir == "d" and args.demo_speed == 0.0
+        assert args.demo_now == datetime(2026, 12, 24, 18, 47, tzinfo=timezone.utc)
+    plain = parse_args([])
+    assert (plain.dev_dir, plain.demo_now, plain.demo_speed) == (None, None, None)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--demo-now", "2026-12-24"], "has no UTC offset"),
+    (["--demo-now", "Christmas"], "e.g. 2026-04-22T20:07:00Z"),
+    (["--demo-speed", "-1"], "use 0 (frozen), 1 (real time)"),
+    (["--demo-speed", "fast"], "'fast' is not a number"),
+])
+def test_bad_demo_clock_is_a_usage_error(bad, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["--demo", *bad])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_simulator_command_runs_from_the_given_instant():
+    """`python -m storeops.simulator --now ... --speed 0`: "today" is the given day,
+    whatever the machine's date."""
+    import httpx
+
+    from storeops.api.datamine import GroupBy, current_occupancy_request
+
+    proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--access-key", "k", "--secret-key",
+                             "s", "--now", "2026-12-24T18:47:00Z", "--speed", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+        assert url.startswith("http://127.0.0.1:"), proc.stderr.read()
+        with httpx.Client(base_url=url, auth=("k", "s"), timeout=10) as http:
+            [stores] = http.post("/v2/location", json={"where": {"and": [{"location_types": ["store"]}]}}
+                                 ).json()["nodes"]
+            store = next(n for n in stores if n["name"] == "Chicago Loop")
+            query = current_occupancy_request([store["uuid"]], "America/Chicago")
+            query.group_bys = [GroupBy.date("days")]
+            answer = http.post("/v2/datamine", json=query.to_body())
+            assert answer.status_code == 200, answer.text
+            assert {d["group"]["from"]["gregorian"] for d in answer.json()["metrics"][0]["data"]} == {"2026-12-24"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_kiosk_options():
@@ -80,8 +133,9 @@ def test_screenshot_command_writes_every_pane(tmp_path):
 
     out = tmp_path / "shots"
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    # A pinned demo clock (an open-store afternoon), so the pictures are the same on any day.
     done = run("-m", "storeops", "--demo", "--screenshot", str(out), "--dev-dir", str(tmp_path / "home"),
-               env=env, timeout=120)
+               "--demo-now", "2026-04-22T20:07:00Z", "--demo-speed", "0", env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     expected = list(PANE_FILES)
     if _kiosk_factory()[1] is not None:
@@ -93,8 +147,9 @@ def test_screenshot_command_writes_every_pane(tmp_path):
         # Real content, not an empty canvas.
         colours = {image.pixel(x, y) for x in range(0, 1280, 8) for y in range(0, 800, 8)}
         assert len(colours) > (3 if name == "kiosk" else 20), name
-    # The run used its own dirs and wrote a log there.
-    assert (tmp_path / "home" / "log" / "storeops.log").exists()
+    # The run used its own dirs and wrote a log there, and its clock was the one given.
+    log = (tmp_path / "home" / "log" / "storeops.log").read_text()
+    assert "demo clock: 2026-04-22 20:07:00+00:00, speed 0" in log
 
 
 def test_kiosk_subcommand_delegates_to_the_kiosk(tmp_path):

@@ -95,6 +95,13 @@ class LocationAnswer(ApiModel):
         return [node for group in self.nodes for node in group]
 
 
+class LocationPage(ApiModel):
+    """One page of GET v1/location (the reference only names the method; the
+    shape is the simulator's, see storeops/simulator/__init__.py)."""
+
+    locations: list[Location] = Field(default_factory=list)
+
+
 class LocationQuery(ApiModel):
     """Body of POST v2/location."""
 

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 
+from storeops.simulator.clock import add_clock_arguments, clock_from_arguments
 from storeops.simulator.pagination import CURSOR_STYLES
 from storeops.simulator.server import start_simulator
 
@@ -33,13 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-ready-status", type=int, choices=(302, 201), default=302,
                         help="how a ready video export answers: 302 (the reference's list) or 201 with a "
                              "Location (the reference's example)")
+    add_clock_arguments(parser)
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     running = start_simulator(access_key=args.access_key, secret_key=args.secret_key, seed=args.seed,
-                              host=args.host, port=args.port, big=args.big, export_limits=args.export_limits)
+                              host=args.host, port=args.port, big=args.big, export_limits=args.export_limits,
+                              clock=clock_from_arguments(args.now, args.speed))
     running.set_alert_cursor(args.alert_cursor)
     running.ctx.export_ready_status = args.export_ready_status
     host = f"[{args.host}]" if ":" in args.host else args.host

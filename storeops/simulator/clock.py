@@ -8,6 +8,8 @@ day the tests, the benchmarks or a reproduced demo run on.
 
 from __future__ import annotations
 
+import argparse
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -42,6 +44,11 @@ class Clock:
         self._offset = timedelta(0)  # added to real time when there is no anchor
         if start is not None and speed == 0:
             self._frozen = self._anchor_at
+
+    @property
+    def speed(self) -> float:
+        with self._lock:
+            return 0.0 if self._frozen is not None else self._speed
 
     @property
     def pinned(self) -> bool:
@@ -96,3 +103,39 @@ class Clock:
             self._anchor_at = None
             self._offset = timedelta(0)
             self._speed = 1.0
+
+
+def _instant_argument(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}; e.g. 2026-04-22T20:07:00Z") from None
+
+
+def _speed_argument(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: use 0 (frozen), 1 (real time) or any positive factor")
+    return value
+
+
+def add_clock_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, prefix: str = "",
+                        default: object = None) -> None:
+    """--now / --speed (with a prefix: --demo-now / --demo-speed): one spelling for the
+    simulator's command line, the app's demo and the kiosk's."""
+    parser.add_argument(f"--{prefix}now", type=_instant_argument, metavar="INSTANT", default=default,
+                        help="the simulated clock starts at this instant (ISO 8601 with Z or an offset, "
+                             "e.g. 2026-04-22T20:07:00Z) instead of now, so a demo or a screenshot "
+                             "can be reproduced")
+    parser.add_argument(f"--{prefix}speed", type=_speed_argument, metavar="FACTOR", default=default,
+                        help="simulated seconds per real second: 1 is real time (the default), "
+                             "0 freezes the clock, 60 runs an hour a minute")
+
+
+def clock_from_arguments(now: datetime | None, speed: float | None) -> Clock:
+    if now is None and speed in (None, 1.0):
+        return Clock()
+    return Clock(now or datetime.now(timezone.utc), speed=1.0 if speed is None else speed)

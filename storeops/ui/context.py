@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from storeops.api.models import Location
+from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,3 +122,6 @@ class PaneContext:
     # Where the data comes from, for panes that want to say it: "Demo data" or the
     # subscription / server URL.
     source: str = ""
+    # The time panes reason with (store hours, "today", message stamps): the real
+    # clock, or in demo mode the demo chain's own, which may be pinned (--demo-now).
+    now: Callable[[], datetime] = utc_now

@@ -68,7 +68,7 @@ def create_kiosk_widget(
     service = OccupancyService(
         client,
         interval=interval or poll_interval(settings),
-        now=now or utc_now,
+        now=now or (ctx.now if ctx is not None else utc_now),
         profile=f"kiosk {profile_name(settings)}".strip(),
     )
     pick = None
