@@ -10,6 +10,7 @@ transport does the rest (limits, credentials, retries, typed errors).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +22,7 @@ from pydantic import TypeAdapter
 
 from storeops.api import downloads, parsing
 from storeops.api.datamine import DatamineRequest, gregorian_text
-from storeops.api.errors import ExportNotReady, InvalidRequest, ProtocolError, ValidationError
+from storeops.api.errors import ApiError, ExportNotReady, InvalidRequest, ProtocolError, ValidationError
 from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
 from storeops.api.models import (
     Appliance,
@@ -41,6 +42,7 @@ from storeops.api.models import (
     Location,
     LocationAnswer,
     LocationCreate,
+    LocationPage,
     LocationQuery,
     LocationType,
     LocationUpdate,
@@ -74,6 +76,7 @@ EXPORT_TASK_PATH = "/v1/video/export/task/"
 CREATABLE_TYPES = frozenset(SUBLOCATION_TYPES | {LocationType.REGION})
 
 _LOCATIONS = TypeAdapter(LocationAnswer)
+_LOCATION_PAGE = TypeAdapter(LocationPage)
 _LOCATION = TypeAdapter(Location)
 _DATAMINE = TypeAdapter(DatamineResult)
 _STORE_HOURS = TypeAdapter(StoreHoursAnswer)
@@ -101,6 +104,10 @@ def _iso_utc(value: datetime, what: str) -> str:
 
 def _big_location_answer(label: str, content: bytes) -> LocationAnswer:
     return LocationAnswer.model_construct(nodes=[parsing.location_nodes(label, content)])
+
+
+# The documented refusal of a v2/location answer over 10,000 nodes.
+_TOO_MANY_NODES = re.compile(r"too many result nodes \(\d+\)")
 
 
 def _utc_today() -> date:
@@ -190,6 +197,20 @@ class RetailNextClient:
         call = Call("POST", "/v2/location", Family.LOCATION, safe=True, json=body)
         answer = await self._call(call, _LOCATIONS, _big_location_answer)
         return answer.flat()
+
+    @staticmethod
+    def is_too_many_nodes(error: ApiError) -> bool:
+        """True for v2/location's documented 400 "too many result nodes (N), please
+        refine your query", after which the reference suggests v1/location."""
+        return (isinstance(error, InvalidRequest) and error.status == 400
+                and bool(error.detail) and _TOO_MANY_NODES.search(error.detail) is not None)
+
+    def paged_locations(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Location]:
+        """Every location node through GET v1/location, a page at a time: no node
+        limit, no filters (stores carry their extra fields). For trees v2/location
+        refuses as too big (see is_too_many_nodes)."""
+        call = Call("GET", "/v1/location", Family.LOCATION, safe=True)
+        return header_pages(self._transport, call, _LOCATION_PAGE, lambda p: p.locations, page_length)
 
     async def create_location(self, new: LocationCreate) -> Location:
         if new.location_type not in CREATABLE_TYPES:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
-from storeops.api.errors import ValidationError
+from storeops.api.errors import InvalidRequest, ValidationError
 from storeops.api.models import (
     SUBLOCATION_TYPES,
     Location,
@@ -432,12 +432,19 @@ class LocationsService:
         self._client = client
 
     async def load_tree(self) -> LocationTree:
-        """The whole tree (one v2/location answer, at most 10,000 nodes).
+        """The whole tree: one v2/location answer, or, when v2 refuses it as over
+        its documented 10,000 nodes, v1/location page by page (the reference's
+        advice).
 
-        The client parses the answer in an executor; the index is built in one
-        too."""
+        The client parses a big v2 answer in an executor (v1 pages are small);
+        the index is built in one too."""
         query = LocationQuery(extra_fields=list(TREE_EXTRA_FIELDS), node_types=["location"])
-        nodes = await self._client.query_locations(query)
+        try:
+            nodes = await self._client.query_locations(query)
+        except InvalidRequest as error:
+            if not self._client.is_too_many_nodes(error):
+                raise
+            nodes = [node async for node in self._client.paged_locations()]
         # Indexing 10,000 nodes is ~5 ms of pure Python: done in a worker thread
         # so the GUI thread, which shares the GIL, keeps getting turns.
         loop = asyncio.get_running_loop()

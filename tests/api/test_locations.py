@@ -109,3 +109,32 @@ async def test_update_unknown_location_is_not_found(fresh_client):
     with pytest.raises(NotFound):
         await fresh_client.update_location("00000000-0000-0000-0000-000000000000",
                                            LocationUpdate(name="x"))
+
+
+async def test_paged_locations_are_every_location_node(client, sim):
+    paged = [n async for n in client.paged_locations(page_length=30)]
+    world = sim.world
+    assert [n.uuid for n in paged] == [n.uuid for n in world.walk(world.organization_uuid) if n.type == "location"]
+    assert all(n.type == "location" for n in paged)
+    stores = [n for n in paged if n.is_store]
+    assert stores and all(s.store_id and s.time_zone for s in stores)
+
+
+async def test_paged_locations_follow_x_page_next_to_the_200(fresh_client, fresh_sim):
+    count = fresh_sim.world.location_count()
+    nodes = [n async for n in fresh_client.paged_locations(page_length=10)]
+    assert len({n.uuid for n in nodes}) == len(nodes) == count
+    assert sent(fresh_sim, "/v1/location") == -(-count // 10)
+    with pytest.raises(ValidationError):
+        [n async for n in fresh_client.paged_locations(page_length=101)]
+
+
+async def test_too_many_nodes_is_recognised_from_the_documented_answer(fresh_client, fresh_sim):
+    fresh_sim.ctx.location_node_limit = 20
+    with pytest.raises(InvalidRequest) as info:
+        await fresh_client.query_locations(LocationQuery(node_types=["location"]))
+    assert fresh_client.is_too_many_nodes(info.value)
+    assert info.value.detail == f"too many result nodes ({fresh_sim.world.location_count()}), please refine your query"
+    with pytest.raises(InvalidRequest) as other:
+        await fresh_client.query_locations(LocationQuery(location_types=["planet"]))
+    assert not fresh_client.is_too_many_nodes(other.value)
