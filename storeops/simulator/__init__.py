@@ -31,8 +31,18 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   to its last day.
 - total_occupancy of a group is the occupancy at the end of its last interval
   (in minus out since opening plus adjustments, clamped at 0), summed over stores.
-- A query covering more than 250,000 store-days is refused (400): a simulator guard.
-- Store hours list closed days with null open/close. Predicted traffic days "must
+- Datamine names: now, today, yesterday, tomorrow, this_week, this_month,
+  this_year. The same group twice in group_bys is refused (400). A region counts
+  as several stores for the 2-year / 5-year range limits. An unknown metric fails
+  alone (ok: false, "error"); an unknown or hidden location fails every metric; the
+  top-level "ok" is false when any metric failed.
+- Guards, not API limits (the reference states none; they bound one request's
+  work and are the only unstated limits on by default): a body over 4 MB is a
+  413; a datamine or store hours query over 250,000 store-days is a 400 (any range
+  from 1900 to 2200 fits for a few stores); dates outside 1900-2200 are a 400; a
+  relative `base` nested more than 8 deep is a 400.
+- Store hours list closed days with null open/close; a uuid that is not a store is
+  a 400. Predicted traffic days "must
   be in the future": first_day must come after the store-local today (today itself
   is refused, 400), last_day within 31 days of it; at most 7 days per query.
 - v2/location returns video channels as nodes of type "video" under their store;
@@ -49,6 +59,30 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   an integer offset; 206 with X-Page-Next (the next offset) while more remain,
   200 on the last page; an offset past the end is an empty last page; a bad
   header is a 400. It counts as a location request for the concurrency limit (2).
+- Location queries: several `where` clauses on one key narrow each other (an
+  "and"); root_uuids answer one node list per root; an unknown root is a 400.
+  Create answers 200 with the node. The store bandwidth field, whose name the text
+  leaves out, is `bandwidth_limit` (0 clears it). An empty update is a 400, the
+  organization node cannot be changed, an occupancy_limit is at least 1, names
+  are trimmed and of any length.
+- Predicted traffic reports refusals in its own shape ({"ok": false, "error",
+  "error_detail", "predictions": []}); an unknown store is a 404 there and in
+  occupancy adjust. An adjust answers {"ok", "store_uuid", "adjustment_count",
+  "adjustment_time" (store-local ISO 8601)}; a time without an offset is
+  store-local.
+- Every refusal is JSON {"error", "error_detail"}; bad credentials are a 401 with
+  `WWW-Authenticate: Basic`; unknown paths a 404, wrong methods a 405. Methods the
+  simulator does not implement (POS, users, profiles, zone transitions, FPA zones,
+  file upload status) are unknown paths. Over a concurrency limit is a 429 with
+  `Retry-After: 1`; the camera limit applies to v1/inventory/cameras only (the
+  text names cameras alone), the location limit to v1 and v2 location requests.
+- Inventory pages carry the next item's key (device id, channel uuid, appliance
+  id) in `next_page`, "end" when done, always with a 200; an unknown X-Page-Start
+  is a 400.
+- HLS: a token opens the channels of the stores at or below its location (a
+  sublocation's token, its store's), checked on every playlist and segment (403
+  otherwise). Segments last 2 s, a live playlist lists 5, and the last 300 (ten
+  minutes) can still be fetched.
 - Unknown fields in the bodies of location query/create/update, occupancy adjust and
   health alerts are refused (400) rather than ignored: they change state or filter
   results, so a misspelt field should not pass silently.
@@ -64,6 +98,10 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   is ignored (the channel keeps its own shape, 640 px wide). An export that ends in
   the future is refused (400); one starting before the channel's retention (30
   days, or its own maximum) or on a channel that does not record fails (424).
+  Export ids are time-based UUIDs; the file is served at
+  /v1/video/export/file/<id>.mp4 behind basic auth, with byte ranges; the 202
+  body carries a progress; DELETE answers 200 {"ok": true}, an unknown, deleted or
+  expired export a 404.
   A ready export answers the status query 302 with the file's location (the
   reference's list of statuses); the reference's example answers 201 with a
   location instead, which the simulator does with `ctx.export_ready_status = 201`

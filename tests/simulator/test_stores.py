@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import httpx
 import pytest
@@ -104,13 +104,23 @@ def test_store_hours_overnight_and_holidays(http, frozen_sim):
     {"stores": "a-store-uuid", "start_date": "2026-03-01", "end_date": "2026-03-02"},
     {"stores": "STORE", "start_date": "2026-03-05", "end_date": "2026-03-02"},
     {"stores": "STORE", "start_date": "March", "end_date": "2026-03-02"},
-    {"stores": "STORE", "start_date": "2020-01-01", "end_date": "2026-03-02"},
+    {"stores": "STORE", "start_date": "1800-01-01", "end_date": "2026-03-02"},
 ])
 def test_store_hours_refusals(http, frozen_sim, body):
     if body.get("stores") == "STORE":  # a real store, so only the dates are wrong
         body = {**body, "stores": [frozen_sim.world.stores()[0].uuid]}
     response = http.post("/v1/storehours", json=body)
     assert response.status_code == 400, response.text
+
+
+def test_store_hours_over_years_are_answered(http, frozen_sim):
+    # The reference states no longest range: six years of two stores come back whole.
+    stores = [s.uuid for s in frozen_sim.world.stores()[:2]]
+    response = http.post("/v1/storehours", json={"stores": stores, "start_date": "2020-01-01T00:00:00Z",
+                                                   "end_date": "2025-12-31T00:00:00Z"})
+    assert response.status_code == 200, response.text
+    days = (date(2025, 12, 31) - date(2020, 1, 1)).days + 1
+    assert [len(response.json()["result"][s]) for s in stores] == [days, days]
 
 
 # ---------------------------------------------------------------- predicted traffic

@@ -17,7 +17,9 @@ from storeops.simulator.dates import MAX_YEAR, MIN_YEAR
 from storeops.simulator.errors import ApiError, bad, read_object, req_str, req_str_list
 from storeops.simulator.world import World
 
-MAX_HOURS_DAYS = 366
+# A simulator guard, not an API limit (the reference states none): store-days per
+# query, as for datamine; any range between 1900 and 2200 fits for a few stores.
+MAX_HOURS_STORE_DAYS = 250_000
 PREDICT_DAYS_PER_QUERY = 7
 PREDICT_HORIZON_DAYS = 31
 
@@ -68,8 +70,8 @@ def query_store_hours(world: World, body: dict) -> dict:
     end = _day(req_str(body, "end_date"), "end_date")
     if end < start:
         raise bad("end_date is before start_date")
-    if (end - start).days >= MAX_HOURS_DAYS:
-        raise bad(f"at most {MAX_HOURS_DAYS} days per query")
+    if len(stores) * ((end - start).days + 1) > MAX_HOURS_STORE_DAYS:
+        raise bad("query too large: narrow the dates or the stores")
     result: dict[str, dict] = {}
     with world.lock:
         for uuid in stores:
