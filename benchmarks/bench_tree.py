@@ -53,7 +53,7 @@ def run() -> Iterator[tuple[str, float, str]]:
     from storeops.simulator.server import start_simulator
     from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
     from storeops.ui.gc_guard import GuiThreadGc
-    from storeops.ui.locations.pane import LocationsPane
+    from storeops.ui.locations.pane import LocationsPane, build_pane
 
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing one measured pane must not stop the loop
@@ -96,7 +96,7 @@ def run() -> Iterator[tuple[str, float, str]]:
 
     async def one_load() -> tuple[float, float, int]:
         marks.clear()
-        pane = LocationsPane(ctx)
+        pane = build_pane(ctx)
         pane.resize(1200, 800)
         pane.show()
         watch = PaintWatch(pane)
@@ -109,7 +109,7 @@ def run() -> Iterator[tuple[str, float, str]]:
         heartbeat.setInterval(HEARTBEAT_MS)
         heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
         heartbeat.start()
-        ok = await pane.reload()
+        ok = await pane.controller.reload()
         deadline = time.perf_counter() + 10
         while "painted" not in marks and time.perf_counter() < deadline:
             await asyncio.sleep(0.001)
@@ -136,10 +136,10 @@ def run() -> Iterator[tuple[str, float, str]]:
 
     async def filtering() -> list[float]:
         """Typing a filter on the loaded 10k tree: text applied -> tree painted."""
-        pane = LocationsPane(ctx)
+        pane = build_pane(ctx)
         pane.resize(1200, 800)
         pane.show()
-        await pane.reload()
+        await pane.controller.reload()
         painted: list[float] = []
 
         class Watch(QObject):

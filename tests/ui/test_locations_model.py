@@ -215,7 +215,7 @@ def test_what_each_role_and_flag_says(model):
     assert archived.data() == "Store 2-03  (archived)" and archived.data(R.EditRole) == "Store 2-03"
     assert archived.data(R.ForegroundRole).color().name() == "#8a8a8a"
     assert "archived 2025-01-01" in archived.data(R.ToolTipRole)
-    assert model.flags(archived) == base | F.ItemIsDragEnabled | F.ItemIsEditable  # nothing dropped on it
+    assert model.flags(archived) == base  # read only: not dragged, renamed or dropped on
 
     model.set_pending("r0s5", "saving…")
     store = cell("r0s5")

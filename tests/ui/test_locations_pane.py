@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from storeops.api.models import LocationCreate, LocationUpdate
 from storeops.services.locations import valid_move_targets
-from storeops.ui.locations.pane import CREATING, MOVING, SAVING
+from storeops.ui.locations.controller import CREATING, MOVING, SAVING
 from storeops.ui.locations.tree_model import MIME_TYPE
 from tests.helpers import wait_until
 from tests.ui.locations_env import close_env, make_env
@@ -191,7 +191,7 @@ def test_create_region_under_region_shows_pending_then_real(env, qloop):
     env.sim.faults.add("/v2/location/create", "delay", seconds=0.4)
 
     async def scenario():
-        task = asyncio.ensure_future(pane.create_node(
+        task = asyncio.ensure_future(pane.controller.create_node(
             LocationCreate(name="New England", parent_uuid=east.uuid, location_type="region")))
         # Shown at once, marked as pending.
         placeholder = await wait_until(
@@ -240,10 +240,10 @@ def test_region_dialog_offers_only_region_and_stores_cannot_be_created(env, qloo
     assert [dialog.type_combo.itemData(i) for i in range(dialog.type_combo.count())] == ["region"]
     dialog.reject()
     before = env.sent("/v2/location/create")
-    result = qloop.run_until_complete(pane.create_node(
+    result = qloop.run_until_complete(pane.controller.create_node(
         LocationCreate(name="Sneaky", parent_uuid=env.node_named("East").uuid, location_type="store")))
     assert result is None and "Stores cannot be created" in pane.banner.text()
-    result = qloop.run_until_complete(pane.create_node(
+    result = qloop.run_until_complete(pane.controller.create_node(
         LocationCreate(name="Door", parent_uuid=env.node_named("East").uuid, location_type="entrance")))
     assert result is None and "region you can create: region" in pane.banner.text()
     assert env.sent("/v2/location/create") == before
@@ -254,7 +254,7 @@ def test_refused_create_rolls_back_and_keeps_the_draft(env, qloop):
     store = env.node_named("Boston Back Bay")
     env.sim.faults.add("/v2/location/create", "status", status=400, detail="quota of sublocations reached")
     draft = LocationCreate(name="Kiosk", parent_uuid=store.uuid, location_type="other", area=12.0)
-    assert qloop.run_until_complete(pane.create_node(draft)) is None
+    assert qloop.run_until_complete(pane.controller.create_node(draft)) is None
     assert not any(n.name == "Kiosk" for n in pane.tree.nodes.values())
     assert "quota of sublocations reached" in pane.banner.text()
     assert "quota of sublocations reached" in env.ctx.status.last_error
@@ -401,7 +401,7 @@ def test_edit_of_a_node_gone_from_the_server_says_so(env, qloop):
     store = env.node_named("Austin Domain")
     with env.sim.world.lock:
         env.sim.world.nodes.pop(store.uuid)
-    ok = qloop.run_until_complete(pane.save_node(store.uuid, LocationUpdate(area=100.0)))
+    ok = qloop.run_until_complete(pane.controller.save_node(store.uuid, LocationUpdate(area=100.0)))
     assert not ok
     assert "no longer exists" in pane.banner.text() and pane.tree.nodes[store.uuid].area == store.area
 
@@ -490,7 +490,7 @@ def test_refused_move_rolls_back(env, qloop):
     store = env.node_named("Miami Brickell")
     east, europe = env.node_named("East"), env.node_named("Europe")
     env.sim.faults.add(f"/v2/location/{store.uuid}", "status", status=422, detail="store is locked by an audit")
-    ok = qloop.run_until_complete(pane.move_node(store.uuid, europe.uuid))
+    ok = qloop.run_until_complete(pane.controller.move_node(store.uuid, europe.uuid))
     assert not ok
     assert pane.tree.nodes[store.uuid].parent_uuid == east.uuid
     assert proxy_index(pane, store.uuid).parent() == proxy_index(pane, east.uuid)
@@ -499,7 +499,7 @@ def test_refused_move_rolls_back(env, qloop):
     # A move the rules forbid is not even sent.
     before = env.sent("/v2/location/")
     plaza = env.node_named("Caspar City Plaza")
-    assert not qloop.run_until_complete(pane.move_node(plaza.uuid, store.uuid))
+    assert not qloop.run_until_complete(pane.controller.move_node(plaza.uuid, store.uuid))
     assert "only go under a region" in pane.banner.text()
     assert env.sent("/v2/location/") == before
 
@@ -513,7 +513,7 @@ def test_refresh_keeps_selection_and_expansion_and_sees_server_changes(env, qloo
     pane.view.expand(proxy_index(pane, plaza.uuid))
     with env.sim.world.lock:
         env.sim.world.nodes[plaza.uuid].name = "Caspar City Plaza (renovated)"
-    assert qloop.run_until_complete(pane.reload())
+    assert qloop.run_until_complete(pane.controller.reload())
     assert pane.tree.nodes[plaza.uuid].name == "Caspar City Plaza (renovated)"
     assert pane.selected_uuid() == plaza.uuid
     assert pane.view.isExpanded(proxy_index(pane, plaza.uuid))
@@ -532,7 +532,7 @@ def test_network_error_gives_a_clear_message_and_keeps_the_edit(env, qloop):
     assert "could not be reached" in env.ctx.status.last_error
     assert pane.tree.nodes[store.uuid].occupancy_limit == 55
     assert form.occupancy_edit.text() == "66"
-    assert not qloop.run_until_complete(pane.reload())
+    assert not qloop.run_until_complete(pane.controller.reload())
     assert "Could not load the locations" in pane.banner.text()
     assert len(pane.tree) > 0  # the tree already shown stays
 
@@ -561,9 +561,9 @@ def test_wrong_keys_are_reported_plainly(env, qloop):
 
     pane = env.pane
     bad = RetailNextClient(env.sim.url, "test-access-key", "not-the-secret")
-    pane.service = LocationsService(bad)
+    pane.controller.service = LocationsService(bad)
     try:
-        assert not qloop.run_until_complete(pane.reload())
+        assert not qloop.run_until_complete(pane.controller.reload())
     finally:
         qloop.run_until_complete(bad.aclose())
     assert "access key or secret key was refused" in pane.banner.text()
@@ -575,9 +575,9 @@ def test_malformed_answer_keeps_the_tree_and_says_so(env, qloop):
     pane = env.pane
     shown = len(pane.tree)
     env.sim.faults.add("/v2/location", "malformed", count=5)
-    assert not qloop.run_until_complete(pane.reload())
+    assert not qloop.run_until_complete(pane.controller.reload())
     assert "Could not load the locations" in pane.banner.text()
     assert len(pane.tree) == shown and pane.proxy.rowCount() == 1
     env.sim.faults.clear()
-    assert qloop.run_until_complete(pane.reload())
+    assert qloop.run_until_complete(pane.controller.reload())
     assert not pane.banner.isVisible()

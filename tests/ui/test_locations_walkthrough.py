@@ -222,9 +222,9 @@ def test_undo_button_after_an_area_edit_puts_the_old_value_back(env, qloop):
 def test_undo_takes_back_the_newest_edit_only(env, qloop):
     pane = env.pane
     store = env.node_named("Chicago Loop")
-    qloop.run_until_complete(pane.rename_node(store.uuid, "Chicago Loop East"))
-    qloop.run_until_complete(pane.rename_node(store.uuid, "Chicago Loop West"))  # the newest edit wins
-    qloop.run_until_complete(pane.undo_last())
+    qloop.run_until_complete(pane.controller.rename_node(store.uuid, "Chicago Loop East"))
+    qloop.run_until_complete(pane.controller.rename_node(store.uuid, "Chicago Loop West"))  # the newest edit wins
+    qloop.run_until_complete(pane.controller.undo_last())
     assert env.sim_node(store.uuid).name == "Chicago Loop East"
 
 
@@ -236,7 +236,7 @@ def test_after_create_under_a_filter_the_tree_selects_the_node_the_form_shows(en
     pane.filter_edit.setText("chicago")
     pane.apply_filter()
     pane.select(store.uuid)
-    created = qloop.run_until_complete(pane.create_node(
+    created = qloop.run_until_complete(pane.controller.create_node(
         LocationCreate(name="Zeta Door", parent_uuid=store.uuid, location_type="entrance")))
     assert created is not None
     assert pane.form.uuid == created.uuid
@@ -253,7 +253,7 @@ def test_after_a_move_the_moved_node_stays_selected_and_in_view(env, qloop):
     pane.filter_edit.setText("willow")
     pane.apply_filter()
     pane.select(store.uuid)
-    assert qloop.run_until_complete(pane.move_node(store.uuid, env.node_named("Central").uuid))
+    assert qloop.run_until_complete(pane.controller.move_node(store.uuid, env.node_named("Central").uuid))
     qloop.run_until_complete(wait_until(lambda: True))
     assert pane.selected_uuid() == store.uuid == pane.form.uuid
     rect = pane.view.visualRect(proxy_index(pane, store.uuid))
@@ -285,7 +285,7 @@ def test_numbers_have_thousands_separators_and_are_accepted_typed_so(env, qloop)
     with env.sim.world.lock:
         env.sim.world.nodes[store.uuid].occupancy_limit = 1000
         env.sim.world.nodes[store.uuid].area = 6427.0
-    assert qloop.run_until_complete(pane.reload())
+    assert qloop.run_until_complete(pane.controller.reload())
     pane.select(store.uuid)
     assert form.area_edit.text() == "6,427"
     assert form.occupancy_edit.text() == "1,000"

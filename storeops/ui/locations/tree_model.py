@@ -296,9 +296,9 @@ class LocationTreeModel(QAbstractItemModel):
         if node is None:
             return _BASE_FLAGS
         kind = self._tree.kind(node)
-        drag = kind in _MOVABLE_KINDS and node.uuid not in self._pending
-        return _FLAGS[drag, drag and index.column() == NAME_COLUMN,
-                      kind in _PARENT_KINDS and node.archive_date is None]
+        live = node.archive_date is None  # archived: read only, nothing dragged, renamed or dropped
+        drag = live and kind in _MOVABLE_KINDS and node.uuid not in self._pending
+        return _FLAGS[drag, drag and index.column() == NAME_COLUMN, live and kind in _PARENT_KINDS]
 
     def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         # An inline rename is a request: the pane validates, sends, and updates us.
