@@ -116,3 +116,36 @@ def test_damaged_bytes_never_get_a_server_error(http, frozen_sim):
     assert 400 in statuses
     # The server survived all of it and still answers.
     assert http.post("/v2/location", json={"where": {"uuids": []}}).status_code == 200
+
+
+QUERY_JUNK = ["", "x", "-1", "0", "1", "2", "9" * 30, "9" * 5000, "1e999", "NaN", "0x10", "10000x10000", "0x0",
+              "2026-02-30T00:00:00Z", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
+              "2026-03-18T20:00:00Z", "2026-03-18T19:00:00+00:00", "../../etc/passwd", "custom_exports/../x",
+              "bytes=0-", "bytes=-5", "bytes=5-1", "bytes=" + "9" * 40 + "-", "é", "%00", "a,b,,c"]
+
+
+def test_junk_query_strings_and_page_headers_never_get_a_server_error(http, frozen_sim):
+    world = frozen_sim.world
+    channels = list(world.channels)[:3]
+    rng = random.Random(20260320)
+    statuses = set()
+    for _ in range(150):
+        kind = rng.randrange(4)
+        headers = {}
+        if kind == 0:
+            params = [(rng.choice(["channel", "start", "end", "resolution", "raw", "info_overlay", "zoom"]),
+                       rng.choice(QUERY_JUNK + channels)) for _ in range(rng.randrange(1, 6))]
+            response = http.post("/v1/video/export/start", params=params)
+        elif kind == 1:
+            response = http.get("/v1/downloads/" + rng.choice(["list", "download"]),
+                                params={rng.choice(["prefix", "file"]): rng.choice(QUERY_JUNK + sorted(world.files))},
+                                headers={"Range": rng.choice(QUERY_JUNK)})
+        else:
+            headers = {rng.choice(["X-Page-Length", "X-Page-Start"]): rng.choice(QUERY_JUNK).encode("utf-8")}
+            path = rng.choice(["/v1/location", "/v1/inventory/cameras", "/v1/inventory/channels"])
+            response = http.get(path, headers=headers) if kind == 2 else http.post("/v1/healthalerts", headers=headers)
+        assert response.status_code < 500, (kind, response.request.url, headers, response.text)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            response.json()
+        statuses.add(response.status_code)
+    assert 400 in statuses
