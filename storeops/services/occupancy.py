@@ -111,6 +111,7 @@ class AdjustOutcome:
     message: str
     occupancy: int | None = None
     answered: bool = True  # False: the answer was lost; `result` is what a re-read showed
+    before: int | None = None  # the count read just before sending, when it could be read
 
     @property
     def ok(self) -> bool:
@@ -124,6 +125,18 @@ class AdjustOutcome:
         if not self.answered and self.result in (AdjustResult.APPLIED, AdjustResult.NOT_APPLIED):
             return f"timeout-{self.result}"
         return str(self.result)
+
+
+def applied_message(count: int, before: int | None, after: int | None) -> str:
+    """What an accepted adjust did, from the counts read around it: the server
+    clamps at zero, so "-100" on 25 people leaves 0, and saying only
+    "Adjusted -100" would misreport it."""
+    if after is None:
+        return f"Adjusted {count:+d}"
+    if before is None:
+        return f"Adjusted {count:+d} — occupancy now {after}"
+    note = "; it cannot go below 0" if before + count < 0 and after == 0 else ""
+    return f"Adjusted {count:+d} — occupancy now {after} (was {before}{note})"
 
 
 class AdjustBlocked(Exception):
@@ -212,6 +225,11 @@ class OccupancyService:
             LocationQuery(extra_fields=list(EXTRA_FIELDS), location_types=["store"])
         )
         return [loc for loc in locations if loc.is_store and not loc.archived]
+
+    async def load_regions(self) -> list[Location]:
+        """The chain's regions (one request), for choosing stores by region."""
+        regions = await self.client.query_locations(LocationQuery(location_types=["region"]))
+        return [r for r in regions if r.is_region]
 
     async def refresh_stores(self) -> None:
         """Re-read limits and zones of the stores being watched (limits change)."""
@@ -382,7 +400,8 @@ class OccupancyService:
             outcome = AdjustOutcome(AdjustResult.REFUSED, f"Not adjusted: {exc}")
         else:
             after = await self._read_occupancy(store_uuid)
-            outcome = AdjustOutcome(AdjustResult.APPLIED, f"Adjusted {count:+d}", after)
+            outcome = AdjustOutcome(AdjustResult.APPLIED, applied_message(count, before, after), after)
+        outcome = replace(outcome, before=before)
         if outcome.occupancy is not None:
             self._set_occupancy(store_uuid, outcome.occupancy)
         await self.audit.record(
