@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,6 +24,89 @@ from storeops.ui.occupancy.glyphs import draw_glyph
 from storeops.ui.occupancy.state import PALETTES, WORDS, Level, Thresholds, card_level, percent
 
 MAX_MANUAL = 999
+BADGE_ICON = 26  # glyph and gap before the word
+NOT_READ_YET = "Not read yet: adjusting waits for the first count"
+FOCUS_RING = "#1f6feb"  # the stylesheet's focus colour
+
+# Focus that arrives this way means someone is walking the cards with the keyboard.
+_KEYBOARD_REASONS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
+                     Qt.FocusReason.ShortcutFocusReason)
+
+
+class WheelGuardSpinBox(QSpinBox):
+    """A spin box the wheel turns only once it has focus: scrolling the card
+    grid over an unfocused one must scroll the grid, not change a correction."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel never grabs focus
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # goes on to the parents: the scroll area scrolls
+
+    def focusInEvent(self, event) -> None:  # noqa: N802
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self.hasFocus():
+            # The stylesheet rings focused buttons and combos; a stylesheet border on a
+            # spin box would drop its native arrows, so its ring is painted here.
+            p = QPainter(self)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.setPen(QPen(QColor(FOCUS_RING), 2))
+            p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 3, 3)
+
+
+class ElidedLabel(QLabel):
+    """One line that shortens with "…" when narrow (full text in the tooltip),
+    instead of wrapping and pushing what follows onto a second line."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            self.setToolTip(text)
+            self.updateGeometry()
+            self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def is_elided(self) -> bool:
+        return self.text() != self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(48, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the stylesheet's font arrives on polish
+            self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if shown != self.text():
+            self.setText(shown)
 
 
 class Sparkline(QWidget):
@@ -86,12 +169,27 @@ class LevelBadge(QWidget):
         super().__init__(parent)
         self._level = Level.UNKNOWN
         self.setFixedHeight(22)
-        self.setMinimumWidth(120)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_level(self, level: Level) -> None:
         if level != self._level:
             self._level = level
+            self.updateGeometry()  # the word's width decides the badge's
             self.update()
+
+    def _word_font(self):
+        font = self.font()
+        font.setBold(True)
+        return font
+
+    def text_width(self) -> int:
+        return QFontMetrics(self._word_font()).horizontalAdvance(WORDS[self._level])
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(BADGE_ICON + self.text_width() + 4, 22)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self.sizeHint()
 
     def level(self) -> Level:
         return self._level
@@ -100,15 +198,15 @@ class LevelBadge(QWidget):
         p = QPainter(self)
         pal = PALETTES[self._level]
         draw_glyph(p, self._level, QRectF(0, 1, 20, 20), QColor(pal.accent), QColor("white"))
-        font = p.font()
-        font.setBold(True)
-        p.setFont(font)
+        p.setFont(self._word_font())
         p.setPen(QColor(pal.foreground))
-        p.drawText(QRectF(26, 0, self.width() - 26, 22), Qt.AlignmentFlag.AlignVCenter, WORDS[self._level])
+        p.drawText(QRectF(BADGE_ICON, 0, self.width() - BADGE_ICON, 22), Qt.AlignmentFlag.AlignVCenter,
+                   WORDS[self._level])
 
 
 class StoreCard(QFrame):
     adjust_requested = Signal(str, int)  # store uuid, signed count
+    hold_changed = Signal()  # holds_order() may have changed
 
     def __init__(self, store_uuid: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -121,10 +219,14 @@ class StoreCard(QFrame):
         self._busy = False
         self._progress = ""
         self._block_reason: str | None = None
+        self._keyboard_focus = False
 
-        self.name_label = QLabel()
+        self.name_label = ElidedLabel()
         self.name_label.setStyleSheet("font-weight: 600; font-size: 15px;")
-        self.name_label.setWordWrap(True)
+        # The store id stays whole and on the name's line; the name gives way.
+        self.id_label = QLabel()
+        self.id_label.setStyleSheet("font-weight: 600; font-size: 15px;")
+        self.id_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.badge = LevelBadge()
         self.count_label = QLabel("—")
         self.count_label.setStyleSheet("font-size: 40px; font-weight: 700;")
@@ -144,7 +246,7 @@ class StoreCard(QFrame):
             b.setMinimumWidth(44)
         self.minus_button.setToolTip("One person left (not counted by the sensors)")
         self.plus_button.setToolTip("One person came in (not counted by the sensors)")
-        self.amount = QSpinBox()
+        self.amount = WheelGuardSpinBox()
         self.amount.setRange(-MAX_MANUAL, MAX_MANUAL)
         self.amount.setValue(0)
         self.amount.setPrefix("± ")
@@ -163,9 +265,15 @@ class StoreCard(QFrame):
         self.apply_button.clicked.connect(lambda: self._request(self.amount.value()))
         self.amount.valueChanged.connect(lambda _v: self._sync_controls())
 
+        for control in (*self.controls(), self.amount.lineEdit()):  # the spin box's focus lives in its editor
+            control.installEventFilter(self)
+
         head = QHBoxLayout()
-        head.addWidget(self.name_label, 1)
-        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.name_label)
+        head.addWidget(self.id_label)
+        head.addStretch(1)  # gives way first; then the name shortens
+        head.addSpacing(8)
+        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
         numbers = QHBoxLayout()
         numbers.addWidget(self.count_label)
         numbers.addWidget(self.limit_label, 0, Qt.AlignmentFlag.AlignBottom)
@@ -194,7 +302,9 @@ class StoreCard(QFrame):
 
     def set_snapshot(self, snap, thresholds: Thresholds, block_reason: str | None) -> None:
         ref = snap.store
-        self.name_label.setText(ref.name + (f"  ·  #{ref.store_id}" if ref.store_id else ""))
+        self.name_label.set_full_text(ref.name)
+        self.id_label.setText(f"·  #{ref.store_id}" if ref.store_id else "")
+        self.id_label.setVisible(bool(ref.store_id))
         level = card_level(snap, thresholds)
         pal = PALETTES[level]
         if level != self.level or not self.styleSheet():  # re-styling every poll would be costly
@@ -222,6 +332,7 @@ class StoreCard(QFrame):
         self._busy = busy
         self._progress = "Sending…"
         self._sync_controls()
+        self.hold_changed.emit()
 
     def set_progress(self, text: str) -> None:
         """What an adjust in flight is doing (shown while busy)."""
@@ -238,8 +349,28 @@ class StoreCard(QFrame):
 
     # ------------------------------------------------------------ controls
 
+    def controls(self) -> list[QWidget]:
+        """The card's focusable controls, in Tab order."""
+        return [self.minus_button, self.plus_button, self.amount, self.apply_button]
+
     def block_reason(self) -> str | None:
         return self._block_reason
+
+    def holds_order(self) -> bool:
+        """The user is working in this card: the grid must not move it.
+        A mouse click leaves focus on a button too, but then the pointer over
+        the grid is what holds the order; keyboard focus holds it by itself."""
+        return self._busy or self.amount.hasFocus() or self._keyboard_focus
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            self._keyboard_focus = event.reason() in _KEYBOARD_REASONS
+            self.hold_changed.emit()
+        elif kind == QEvent.Type.FocusOut:
+            self._keyboard_focus = False
+            self.hold_changed.emit()
+        return False
 
     def _request(self, count: int) -> None:
         if count and not self._busy and not self._block_reason:

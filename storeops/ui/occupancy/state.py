@@ -99,3 +99,20 @@ def fullness_key(snapshot) -> tuple:
     pct = percent(snapshot.occupancy, snapshot.limit)
     closed = getattr(snapshot.hours, "open", None) is False
     return (closed, pct is None, -(pct or 0.0), snapshot.store.name.casefold())
+
+
+UNUSUAL_ADJUST = 10  # people; a correction beyond this is more often a typo than a crowd
+
+
+def unusual_adjust(count: int, occupancy: int | None) -> str | None:
+    """Why an adjust deserves a second look before it is sent, or None.
+
+    The server clamps occupancy at zero, so an adjust that would go below it
+    silently does less than asked; a big one is usually a slip of the wheel
+    or the keyboard."""
+    if occupancy is not None and occupancy + count < 0:
+        return (f"There are {occupancy} people counted now, so {count:+d} would go below zero: "
+                f"occupancy would stop at 0.")
+    if abs(count) > UNUSUAL_ADJUST:
+        return f"{count:+d} is a large correction (more than {UNUSUAL_ADJUST} people at once)."
+    return None
