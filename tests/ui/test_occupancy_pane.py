@@ -47,13 +47,13 @@ def open_pane(qtbot, qloop, fresh_sim):
         pane.resize(1200, 800)
         pane.show()
         made.append((pane, client))
-        qloop.run_until_complete(wait_until(lambda: pane.polls >= 1 and len(pane.cards) == 14))
+        qloop.run_until_complete(wait_until(lambda: pane.controller.polls >= 1 and len(pane.cards) == 14))
         return pane
 
     yield make
     for pane, client in made:
-        pane.stop()
-        qloop.run_until_complete(wait_until(lambda p=pane: not p.running))
+        pane.controller.stop()
+        qloop.run_until_complete(wait_until(lambda p=pane: not p.controller.running))
         qloop.run_until_complete(client.aclose())
 
 
@@ -64,16 +64,16 @@ def card_of(pane, running, name):
 def test_a_card_per_store_sorted_by_fullness_with_state_colours(open_pane, fresh_sim, qloop):
     put_open(fresh_sim)
     pane = open_pane()
-    snaps = {u: pane.service.snapshot(u) for u in pane.cards}
-    open_order = [u for u in pane._order if snaps[u].hours.open and snaps[u].store.limit]
+    snaps = {u: pane.controller.service.snapshot(u) for u in pane.cards}
+    open_order = [u for u in pane.order() if snaps[u].hours.open and snaps[u].store.limit]
     fullness = [percent(snaps[u].occupancy, snaps[u].store.limit) for u in open_order]
     assert fullness == sorted(fullness, reverse=True) and len(open_order) >= 8
     # closed stores come last
-    assert all(snaps[u].hours.open is False for u in pane._order[-2:])
+    assert all(snaps[u].hours.open is False for u in pane.order()[-2:])
 
     loop_store = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[loop_store.uuid]
-    expected = qloop.run_until_complete(occupancy_now(pane.service.client, loop_store.uuid, loop_store.time_zone))
+    expected = qloop.run_until_complete(occupancy_now(pane.controller.service.client, loop_store.uuid, loop_store.time_zone))
     assert card.count_label.text() == str(expected)
     assert card.limit_label.text() == "of 80"
     assert card.percent_label.text() == f"{100 * expected / 80:.0f} %"
@@ -100,8 +100,8 @@ def test_poll_interval_comes_from_settings(qtbot, qloop, sim):
     configured = create_pane(ctx)
     for pane in (default, configured):
         qtbot.addWidget(pane)
-    assert default.service.interval == 15.0 and configured.service.interval == 2.0
-    assert not default.running  # a pane polls only once shown
+    assert default.controller.service.interval == 15.0 and configured.controller.service.interval == 2.0
+    assert not default.controller.running  # a pane polls only once shown
     qloop.run_until_complete(client.aclose())
 
 
@@ -110,7 +110,7 @@ def test_thresholds_come_from_settings(open_pane, fresh_sim):
 
     put_open(fresh_sim)
     pane = open_pane(settings=Settings(thresholds=Thresholds(amber=10, red=15)))
-    occupancy = pane.service.snapshot(store(fresh_sim, LIMITED_STORE).uuid).occupancy
+    occupancy = pane.controller.service.snapshot(store(fresh_sim, LIMITED_STORE).uuid).occupancy
     expected = Level.RED if occupancy / 80 >= 0.15 else Level.AMBER if occupancy / 80 >= 0.10 else Level.GREEN
     assert card_of(pane, fresh_sim, LIMITED_STORE).level is expected is not Level.GREEN
 
@@ -119,12 +119,12 @@ def test_plus_one_is_sent_once_and_audited(open_pane, fresh_sim, qloop, qtbot):
     put_open(fresh_sim)
     pane = open_pane()
     s = store(fresh_sim, LIMITED_STORE)
-    before = qloop.run_until_complete(occupancy_now(pane.service.client, s.uuid, s.time_zone))
+    before = qloop.run_until_complete(occupancy_now(pane.controller.service.client, s.uuid, s.time_zone))
     card = pane.cards[s.uuid]
     qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
     qloop.run_until_complete(wait_until(lambda: "Adjusted +1" in card.message_label.text()))
     assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
-    assert qloop.run_until_complete(occupancy_now(pane.service.client, s.uuid, s.time_zone)) == before + 1
+    assert qloop.run_until_complete(occupancy_now(pane.controller.service.client, s.uuid, s.time_zone)) == before + 1
     assert card.count_label.text() == str(before + 1)
     assert card.plus_button.isEnabled()
     lines = (app_dirs().data / AUDIT_FILE).read_text().splitlines()
@@ -139,12 +139,12 @@ def test_plus_minus_n_field(open_pane, fresh_sim, qloop, qtbot):
     s = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[s.uuid]
     assert not card.apply_button.isEnabled()  # zero is not an adjustment
-    before = qloop.run_until_complete(occupancy_now(pane.service.client, s.uuid, s.time_zone))
+    before = qloop.run_until_complete(occupancy_now(pane.controller.service.client, s.uuid, s.time_zone))
     card.amount.setValue(-2)
     assert card.apply_button.isEnabled()
     qtbot.mouseClick(card.apply_button, Qt.MouseButton.LeftButton)
     qloop.run_until_complete(wait_until(lambda: "Adjusted -2" in card.message_label.text()))
-    assert qloop.run_until_complete(occupancy_now(pane.service.client, s.uuid, s.time_zone)) == before - 2
+    assert qloop.run_until_complete(occupancy_now(pane.controller.service.client, s.uuid, s.time_zone)) == before - 2
     assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
     assert card.amount.value() == 0
 
@@ -168,7 +168,7 @@ def test_store_without_limit_cannot_be_adjusted(open_pane, fresh_sim):
     card = card_of(pane, fresh_sim, NO_LIMIT_STORE)
     assert not card.plus_button.isEnabled() and not card.minus_button.isEnabled()
     assert "No occupancy limit set" in card.reason_label.text()
-    assert card.plus_button.toolTip() == "No occupancy limit set"
+    assert card.plus_button.toolTip().startswith("No occupancy limit set") and "Locations" in card.plus_button.toolTip()
 
 
 def test_server_refusal_is_shown_when_the_local_check_passes(open_pane, fresh_sim, qloop, qtbot):
@@ -180,7 +180,7 @@ def test_server_refusal_is_shown_when_the_local_check_passes(open_pane, fresh_si
     qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
     qloop.run_until_complete(wait_until(lambda: card.message_label.text().startswith("Not adjusted")))
     assert "store hours" in card.message_label.text()
-    assert pane.ctx.status.last_error and "store hours" in pane.ctx.status.last_error
+    assert pane.controller.ctx.status.last_error and "store hours" in pane.controller.ctx.status.last_error
     assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
 
 
@@ -192,12 +192,12 @@ def test_server_refusal_is_shown_when_the_local_check_passes(open_pane, fresh_si
 def test_timeout_rereads_and_reports_the_outcome(open_pane, fresh_sim, qloop, qtbot):
     put_open(fresh_sim)
     pane = open_pane(client=make_client(fresh_sim, timeout=0.4))
-    pane.service.verify_delay = 0.1
+    pane.controller.service.verify_delay = 0.1
     s = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[s.uuid]
 
     async def scenario():
-        before = await occupancy_now(pane.service.client, s.uuid, s.time_zone)
+        before = await occupancy_now(pane.controller.service.client, s.uuid, s.time_zone)
         fresh_sim.faults.add("/v1/occupancy/adjust", "delay", seconds=1.0)
         qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
         assert not card.plus_button.isEnabled()  # no double send while waiting
@@ -217,7 +217,7 @@ def test_timeout_but_it_took_effect_says_so_and_is_audited(open_pane, fresh_sim,
     in the audit log, and does not send it again."""
     put_open(fresh_sim)
     pane = open_pane(client=make_client(fresh_sim, timeout=0.4))
-    pane.service.verify_delay = 0.1
+    pane.controller.service.verify_delay = 0.1
     s = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[s.uuid]
     steps = []  # the card's progress line changes too fast to catch by polling it
@@ -225,7 +225,7 @@ def test_timeout_but_it_took_effect_says_so_and_is_audited(open_pane, fresh_sim,
     card.set_progress = lambda text: (steps.append(text), shown(text))
 
     async def scenario():
-        before = await occupancy_now(pane.service.client, s.uuid, s.time_zone)
+        before = await occupancy_now(pane.controller.service.client, s.uuid, s.time_zone)
         fresh_sim.faults.add("/v1/occupancy/adjust", "delay_answer", seconds=1.0)
         qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
         assert not card.plus_button.isEnabled()  # no double send while waiting
@@ -235,13 +235,13 @@ def test_timeout_but_it_took_effect_says_so_and_is_audited(open_pane, fresh_sim,
         assert "slow to answer" in message and "took effect" in message and f"now {before + 1}" in message
         assert "8c1d18" not in card.message_label.styleSheet()  # told as a success, not an error
         assert card.count_label.text() == str(before + 1)
-        assert pane.ctx.status.last_error is None
+        assert pane.controller.ctx.status.last_error is None
         entry = json.loads((app_dirs().data / AUDIT_FILE).read_text().splitlines()[-1])
         assert (entry["store_uuid"], entry["count"], entry["result"]) == (s.uuid, 1, "timeout-applied")
         assert "took effect" in entry["detail"]
         await asyncio.sleep(0.8)  # past the held-back answer: applied once, never resent
         assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
-        assert await occupancy_now(pane.service.client, s.uuid, s.time_zone) == before + 1
+        assert await occupancy_now(pane.controller.service.client, s.uuid, s.time_zone) == before + 1
         assert card.plus_button.isEnabled()
 
     qloop.run_until_complete(scenario())
@@ -254,7 +254,7 @@ def test_stale_after_two_failed_polls_and_recovery(open_pane, fresh_sim, qloop):
     count = card.count_label.text()
     fresh_sim.faults.add("/v2/datamine", "status", count=10_000, status=503)
     qloop.run_until_complete(wait_until(lambda: card.level is Level.STALE, timeout=5))
-    assert pane.service.snapshot(card.store_uuid).failed_polls == 2
+    assert pane.controller.service.snapshot(card.store_uuid).failed_polls == 2
     assert card.updated_label.text().startswith("As of ") and "not updating" in card.updated_label.text()
     assert PALETTES[Level.STALE].background in card.styleSheet()
     assert card.count_label.text() == count  # the last known figure stays, greyed
@@ -270,12 +270,12 @@ def test_scope_by_region_and_selected_store(open_pane, fresh_sim, qloop):
     index = pane.scope.findText("Region: Central")
     assert index > 0
     pane.scope.setCurrentIndex(index)
-    names = {pane.service.snapshot(u).store.name for u in pane.cards}
+    names = {pane.controller.service.snapshot(u).store.name for u in pane.cards}
     assert names == {LIMITED_STORE, NO_LIMIT_STORE, "Minneapolis Skyway"}
     pane.scope.setCurrentIndex(pane.scope.findText("Region: West"))  # includes its sub-region Bay Area
     assert len(pane.cards) == 5
-    stores = qloop.run_until_complete(pane.service.load_stores())
-    pane.ctx.stores.set_stores(stores, store(fresh_sim, SMALL_STORE).uuid)
+    stores = qloop.run_until_complete(pane.controller.service.load_stores())
+    pane.controller.ctx.stores.set_stores(stores, store(fresh_sim, SMALL_STORE).uuid)
     pane.scope.setCurrentIndex(pane.scope.findText("Selected store"))
-    assert [pane.service.snapshot(u).store.name for u in pane.cards] == [SMALL_STORE]
-    qloop.run_until_complete(wait_until(lambda: pane.service.snapshot(store(fresh_sim, SMALL_STORE).uuid).occupancy is not None))
+    assert [pane.controller.service.snapshot(u).store.name for u in pane.cards] == [SMALL_STORE]
+    qloop.run_until_complete(wait_until(lambda: pane.controller.service.snapshot(store(fresh_sim, SMALL_STORE).uuid).occupancy is not None))

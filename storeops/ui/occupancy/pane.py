@@ -1,18 +1,18 @@
-"""The Occupancy pane: a card per store, fullest first, live.
+"""The Occupancy pane's view: a card per store in a scrolling grid, a scope
+chooser, a summary line and a banner. It only lays out and reports what the
+user does; `OccupancyController` (controller.py) polls, decides the order,
+sends adjusts and words the messages.
 
-Polling runs while the pane is shown (a hidden pane costs no requests). The
-pane wires card buttons to OccupancyService.adjust, which sends each adjust
-once; the outcome (including "timed out, but it took effect") is shown on the
-card and in the status bar.
+The order of the cards never moves under the user: while the pointer is over
+the grid or a card is being worked in, `order_held()` is true and the
+controller keeps a new order pending until `order_released` fires.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -23,21 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storeops.api.errors import ApiError
-from storeops.api.models import Location, LocationQuery
-from storeops.services.occupancy import AdjustBlocked, AdjustOutcome, AdjustResult, OccupancyService, StoreOccupancy
-from storeops.services.store_hours import utc_now
 from storeops.settings import DEFAULT_POLL_INTERVAL_S
 from storeops.ui.occupancy.card import StoreCard
-from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key
-
-log = logging.getLogger(__name__)
 
 CARD_WIDTH = 340
 ALL_STORES = "__all__"
 SELECTED_STORE = "__selected__"
+ORDER_NOTE_MS = 4000
 
 
+# The kiosk reads its settings the same way.
 def poll_interval(settings, default: float = DEFAULT_POLL_INTERVAL_S) -> float:
     value = getattr(settings, "poll_interval_s", None)
     return float(value) if value else default
@@ -52,26 +47,21 @@ def profile_name(settings) -> str:
 
 
 class OccupancyPane(QWidget):
-    def __init__(self, ctx, *, service: OccupancyService | None = None, now=None,
-                 interval: float | None = None, parent: QWidget | None = None):
+    adjust_requested = Signal(str, int)  # store uuid (the clicked card's), signed count
+    scope_changed = Signal()
+    visibility_changed = Signal(bool)
+    refresh_requested = Signal()
+    order_released = Signal()  # nothing holds the order any more: a pending one may be applied
+
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.ctx = ctx
-        self.thresholds = Thresholds.from_settings(ctx.settings)
-        self.service = service or OccupancyService(
-            ctx.client,
-            interval=interval or poll_interval(ctx.settings),
-            now=now or utc_now,
-            profile=profile_name(ctx.settings),
-        )
+        self.setObjectName("OccupancyPane")  # the stylesheet's focus ring is scoped to it
+        self.controller = None  # set by create_pane
         self.cards: dict[str, StoreCard] = {}
-        self._all_stores: list[Location] = []
-        self._regions: dict[str, Location] = {}
         self._order: list[str] = []
         self._columns = 0
-        self._task: asyncio.Task | None = None
-        self._stop: asyncio.Event | None = None
-        self._adjusts: set[asyncio.Task] = set()
-        self.polls = 0
+        self._pointer_in = False
+        self._was_held = False
 
         title = QLabel("Occupancy")
         title.setStyleSheet("font-size: 20px; font-weight: 600;")
@@ -79,7 +69,15 @@ class OccupancyPane(QWidget):
         self.scope.setToolTip("Which stores to show")
         self.scope.addItem("All stores", ALL_STORES)
         self.scope.addItem("Selected store", SELECTED_STORE)
-        self.scope.currentIndexChanged.connect(lambda _i: self._apply_scope())
+        self.scope.currentIndexChanged.connect(lambda _i: self.scope_changed.emit())
+        self.order_note = QLabel("Order updated")
+        self.order_note.setToolTip("The cards are sorted fullest first; they were re-sorted when the pointer left")
+        self.order_note.setStyleSheet("color: #1f4f99; font-size: 12px; font-weight: 600;")
+        self.order_note.hide()
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(ORDER_NOTE_MS)
+        self._note_timer.timeout.connect(self.order_note.hide)
         self.summary = QLabel("Loading stores…")
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -90,6 +88,8 @@ class OccupancyPane(QWidget):
         head.addWidget(title)
         head.addSpacing(12)
         head.addWidget(self.scope)
+        head.addSpacing(12)
+        head.addWidget(self.order_note)
         head.addStretch(1)
         head.addWidget(self.summary)
 
@@ -97,165 +97,92 @@ class OccupancyPane(QWidget):
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self._grid_host)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setWidget(self._grid_host)
+        self.scroll.installEventFilter(self)  # the scroll bar counts as the grid too
 
         box = QVBoxLayout(self)
         box.addLayout(head)
         box.addWidget(self.banner)
-        box.addWidget(scroll, 1)
-
-        ctx.stores.changed.connect(lambda _s: self._scope_follows_selection())
-        ctx.stores.stores_changed.connect(self._on_stores_changed)
+        box.addWidget(self.scroll, 1)
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self) -> None:
-        if self._task is not None and not self._task.done():
-            return
-        self._stop = asyncio.Event()
-        self._task = asyncio.ensure_future(self._run(self._stop))
-
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._stop.set()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
-        self.start()
+        self.visibility_changed.emit(True)
 
     def hideEvent(self, event) -> None:  # noqa: N802
         super().hideEvent(event)
-        self.stop()
+        self.visibility_changed.emit(False)
 
     def refresh(self) -> None:
-        """F5: poll now (restart the loop so the next poll is immediate)."""
-        self.stop()
-        self._task = None
-        self.start()
-
-    async def _run(self, stop: asyncio.Event) -> None:
-        failures = 0
-        while not self._all_stores and not stop.is_set():
-            try:
-                await self._load_stores()
-            except ApiError as exc:
-                failures += 1
-                self.summary.setText("Stores not loaded")
-                self._show_banner(f"Could not load the stores: {exc}. Retrying…")
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=min(2.0 ** failures, 60.0))
-                except TimeoutError:
-                    pass
-        if stop.is_set():
-            return
-        try:
-            await self.service.run(self._on_update, stop=stop)
-        except Exception:  # keep the pane alive; the crash path logs it
-            log.exception("occupancy polling stopped")
-            self._show_banner("Occupancy updates stopped because of an internal error; press F5 to restart.")
-
-    async def _load_stores(self) -> None:
-        stores = await self.service.load_stores()
-        try:
-            regions = await self.ctx.client.query_locations(LocationQuery(location_types=["region"]))
-        except ApiError as exc:  # scope by region is a convenience
-            log.info("regions not loaded: %s", exc)
-            regions = []
-        self._regions = {r.uuid: r for r in regions if r.is_region}
-        self._all_stores = stores
-        self._fill_scope()
-        self._apply_scope()
+        """F5 (the shell calls it): poll now."""
+        self.refresh_requested.emit()
 
     # ------------------------------------------------------------ scope
 
-    def _fill_scope(self) -> None:
+    def scope_key(self) -> str | None:
+        return self.scope.currentData()
+
+    def set_regions(self, regions: list[tuple[str, str]]) -> None:
+        """(uuid, name) of the regions to offer, after "All" and "Selected"."""
         keep = self.scope.currentData()
         self.scope.blockSignals(True)
         while self.scope.count() > 2:
             self.scope.removeItem(2)
-        used = {self._region_of(s) for s in self._all_stores} - {None}
-        for region in sorted((self._regions[u] for u in used), key=lambda r: r.name.casefold()):
-            self.scope.addItem(f"Region: {region.name}", region.uuid)
-        index = self.scope.findData(keep)
-        self.scope.setCurrentIndex(max(index, 0))
+        for uuid, name in regions:
+            self.scope.addItem(f"Region: {name}", uuid)
+        self.scope.setCurrentIndex(max(self.scope.findData(keep), 0))
         self.scope.blockSignals(False)
 
-    def _region_of(self, store: Location) -> str | None:
-        parent = store.parent_uuid
-        return parent if parent in self._regions else None
+    # ------------------------------------------------------------ cards
 
-    def _in_region(self, store: Location, region_uuid: str) -> bool:
-        seen = set()
-        parent = store.parent_uuid
-        while parent and parent not in seen:
-            if parent == region_uuid:
-                return True
-            seen.add(parent)
-            parent = self._regions[parent].parent_uuid if parent in self._regions else None
-        return False
-
-    def visible_stores(self) -> list[Location]:
-        key = self.scope.currentData()
-        if key == SELECTED_STORE:
-            current = self.ctx.stores.current()
-            return [s for s in self._all_stores if current is not None and s.uuid == current.uuid]
-        if key not in (None, ALL_STORES):
-            return [s for s in self._all_stores if self._in_region(s, key)]
-        return list(self._all_stores)
-
-    def _scope_follows_selection(self) -> None:
-        if self.scope.currentData() == SELECTED_STORE:
-            self._apply_scope()
-
-    def _on_stores_changed(self, stores: list[Location]) -> None:
-        """The shell re-read the chain (limits may have changed in the Locations pane)."""
-        if stores and self._all_stores:
-            fresh = {s.uuid: s for s in stores}
-            self._all_stores = [fresh.get(s.uuid, s) for s in self._all_stores]
-            self._apply_scope()
-
-    def _apply_scope(self) -> None:
-        stores = self.visible_stores()
-        self.service.set_stores(stores)
-        wanted = {s.uuid for s in stores}
+    def set_cards(self, uuids: list[str]) -> None:
+        """Exactly these stores have a card (new ones are placed by the next set_order)."""
+        wanted = set(uuids)
         for uuid in list(self.cards):
             if uuid not in wanted:
                 card = self.cards.pop(uuid)
                 self._grid.removeWidget(card)
                 card.deleteLater()
-        for store in stores:
-            if store.uuid not in self.cards:
-                card = StoreCard(store.uuid)
-                card.adjust_requested.connect(self._on_adjust_requested)
-                self.cards[store.uuid] = card
-        self._render(self.service.snapshots())
+        self._order = [u for u in self._order if u in self.cards]
+        for uuid in uuids:
+            if uuid not in self.cards:
+                card = StoreCard(uuid)
+                # The card says which store it is: an adjust goes to the card clicked,
+                # wherever the grid has put it since.
+                card.adjust_requested.connect(self.adjust_requested)
+                card.hold_changed.connect(self._hold_may_have_ended)
+                self.cards[uuid] = card
 
-    # ------------------------------------------------------------ updates
+    def card(self, uuid: str) -> StoreCard | None:
+        return self.cards.get(uuid)
 
-    def _on_update(self, snapshots: list[StoreOccupancy]) -> None:
-        self.polls += 1
-        self._render(snapshots)
-        failures = self.service.consecutive_failures
-        if failures >= self.service.stale_after:
-            self._show_banner(f"Occupancy is not updating: {self.service.last_error}. Retrying automatically…")
-        else:
-            self.banner.hide()
+    # ------------------------------------------------------------ order
 
-    def _render(self, snapshots: list[StoreOccupancy]) -> None:
-        for snap in snapshots:
-            card = self.cards.get(snap.store.uuid)
-            if card is not None:
-                card.set_snapshot(snap, self.thresholds, self.service.adjust_block_reason(snap.store.uuid))
-        order = [s.store.uuid for s in sorted(snapshots, key=fullness_key) if s.store.uuid in self.cards]
-        self._relayout(order)
-        self._summarise(snapshots)
+    def order(self) -> list[str]:
+        return list(self._order)
+
+    def order_held(self) -> bool:
+        """The user is pointing at or working in the grid: moving cards now would
+        put another store under the pointer or the keyboard."""
+        held = self._pointer_in or any(card.holds_order() for card in self.cards.values())
+        self._was_held = self._was_held or held
+        return held
+
+    def set_order(self, order: list[str]) -> bool:
+        """Place the cards in this order; True if anything moved."""
+        order = [u for u in order if u in self.cards]
+        moved = order != self._order
+        self._relayout(order, force=moved)
+        return moved
+
+    def announce_order_change(self) -> None:
+        self.order_note.show()
+        self._note_timer.start()
 
     def _relayout(self, order: list[str], force: bool = False) -> None:
         columns = max(1, self._grid_host.width() // CARD_WIDTH) if self.isVisible() else 3
@@ -268,87 +195,80 @@ class OccupancyPane(QWidget):
         for i, uuid in enumerate(order):
             self._grid.addWidget(self.cards[uuid], i // columns, i % columns)
         self._order, self._columns = order, columns
+        self._follow_tab_order()
+
+    def _follow_tab_order(self) -> None:
+        """Tab walks the cards as they are seen, left to right, row by row,
+        not in the order the cards happened to be created."""
+        chain = [self.scope] + [c for uuid in self._order for c in self.cards[uuid].controls()]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def relayout(self) -> None:
+        self._relayout(self._order, force=True)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._relayout(self._order)
 
-    def _summarise(self, snapshots: list[StoreOccupancy]) -> None:
-        levels = [card_level(s, self.thresholds) for s in snapshots]
-        parts = [f"{len(snapshots)} store{'s' if len(snapshots) != 1 else ''}"]
-        for level, word in ((Level.RED, "full"), (Level.AMBER, "nearly full"), (Level.CLOSED, "closed"),
-                            (Level.STALE, "not updating")):
-            n = levels.count(level)
-            if n:
-                parts.append(f"{n} {word}")
-        newest = max((s.updated_at for s in snapshots if s.updated_at), default=None)
-        if newest is not None:
-            word = "as of" if Level.STALE in levels else "updated"
-            parts.append(f"{word} {newest.astimezone():%H:%M:%S}")
-        self.summary.setText(" · ".join(parts))
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.scroll:
+            kind = event.type()
+            if kind == QEvent.Type.Enter:
+                self._pointer_in = True
+            elif kind == QEvent.Type.Leave:
+                self._pointer_in = False
+                self._hold_may_have_ended()
+        return False
 
-    def _show_banner(self, text: str) -> None:
+    def pointer_over_grid(self) -> bool:
+        return self._pointer_in
+
+    def _hold_may_have_ended(self) -> None:
+        # Later, not now: Tab from one card to the next is a focus-out then a
+        # focus-in, and the order must not slip in between.
+        QTimer.singleShot(0, self, self._release_if_free)
+
+    def _release_if_free(self) -> None:
+        if self._was_held and not self.order_held():
+            self._was_held = False
+            self.order_released.emit()
+
+    # ------------------------------------------------------------ messages
+
+    def set_summary(self, text: str) -> None:
+        self.summary.setText(text)
+
+    def show_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.show()
 
-    # ------------------------------------------------------------ adjust
-
-    def _on_adjust_requested(self, store_uuid: str, count: int) -> None:
-        card = self.cards.get(store_uuid)
-        if card is not None:
-            card.set_busy(True)  # at once: a second click before the task runs must not send twice
-        task = asyncio.ensure_future(self.adjust(store_uuid, count))
-        self._adjusts.add(task)
-        task.add_done_callback(self._adjusts.discard)
-
-    async def adjust(self, store_uuid: str, count: int) -> AdjustOutcome | None:
-        """Send one adjust for a card and show what happened. None if refused before sending."""
-        card = self.cards.get(store_uuid)
-        if card is None:
-            return None
-        card.set_busy(True)
-        card.show_message("")
-        try:
-            async with self.ctx.status.busy("Adjusting occupancy"):
-                outcome = await self.service.adjust(store_uuid, count, progress=card.set_progress)
-        except AdjustBlocked as exc:
-            card.show_message(f"Not sent: {exc}", error=True)
-            return None
-        except Exception as exc:  # never lose the user's correction silently
-            log.exception("adjust failed")
-            card.show_message(f"Adjust failed: {exc}", error=True)
-            self.ctx.status.error(f"Occupancy adjust failed: {exc}")
-            return None
-        finally:
-            card.set_busy(False)
-        name = card.name_label.text()
-        if outcome.result is AdjustResult.APPLIED:
-            card.show_message(f"{outcome.message} at {datetime.now():%H:%M:%S}")
-            self.ctx.status.info(f"{name}: {outcome.message}")
-            card.amount.setValue(0)
-        else:
-            card.show_message(outcome.message, error=True)
-            self.ctx.status.error(f"{name}: {outcome.message}")
-        snap = self.service.snapshot(store_uuid)
-        if snap is not None:
-            card.set_snapshot(snap, self.thresholds, self.service.adjust_block_reason(store_uuid))
-        return outcome
+    def hide_banner(self) -> None:
+        self.banner.hide()
 
 
-def create_pane(ctx, **kwargs) -> QWidget:
-    """The shell's factory. kwargs (tests, kiosk): service, now, interval."""
-    return OccupancyPane(ctx, **kwargs)
+def create_pane(ctx, *, service=None, now=None, interval: float | None = None, confirm=None,
+                parent: QWidget | None = None) -> OccupancyPane:
+    """The shell's factory: the view with its controller (`pane.controller`).
+    kwargs (tests, demo): service, now, interval, confirm (async question -> bool)."""
+    from storeops.ui.occupancy.controller import OccupancyController
+
+    view = OccupancyPane(parent)
+    view.controller = OccupancyController(view, ctx, service=service, now=now, interval=interval,
+                                          confirm=confirm)
+    return view
 
 
 async def prepare_screenshot(widget: OccupancyPane, timeout: float = 15.0) -> None:
     """Start polling and wait until every card shows data (or the timeout)."""
-    widget.start()
+    controller = widget.controller
+    controller.start()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        if widget.polls and widget.cards and all(
-            (s := widget.service.snapshot(u)) is not None and s.updated_at is not None for u in widget.cards
+        if controller.polls and widget.cards and all(
+            (s := controller.service.snapshot(u)) is not None and s.updated_at is not None for u in widget.cards
         ):
             break
         await asyncio.sleep(0.05)
-    widget._relayout(widget._order, force=True)
+    widget.relayout()
