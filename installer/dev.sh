@@ -3,6 +3,9 @@
 #   bash installer/dev.sh demo    set up, then start StoreOps in demo mode
 #   bash installer/dev.sh test    set up, then run the whole test suite headless
 #   bash installer/dev.sh setup   set up only
+#   bash installer/dev.sh test-at "2026-12-24 18:47:00" [pytest args]
+#                                 the suite with the machine's clock faked to start at
+#                                 that UTC instant (libfaketime): it must pass on any date
 # Set-up is idempotent: system packages are installed only when missing, the
 # virtualenv (.venv) is reused, the project is installed in editable mode.
 set -euo pipefail
@@ -85,8 +88,20 @@ case "$cmd" in
     export QT_QPA_PLATFORM=offscreen
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  test-at)
+    when="${1:?usage: bash installer/dev.sh test-at 'YYYY-MM-DD HH:MM:SS' [pytest args]}"
+    shift
+    APT_PACKAGES+=(faketime)
+    setup
+    lib=$(dpkg -L libfaketime | grep '/libfaketime.so.1$' | head -n 1)
+    log "running the tests with the clock starting at $when UTC"
+    export QT_QPA_PLATFORM=offscreen TZ=UTC
+    LD_PRELOAD="$lib" FAKETIME="@$when" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+      PYTHONPATH="$ROOT/installer/faketime${PYTHONPATH:+:$PYTHONPATH}" \
+      exec "$VENV/bin/python" -m pytest "$@"
+    ;;
   *)
-    echo "usage: bash installer/dev.sh [demo|test|setup] [args...]" >&2
+    echo "usage: bash installer/dev.sh [demo|test|setup|test-at WHEN] [args...]" >&2
     exit 2
     ;;
 esac

@@ -12,16 +12,14 @@ from storeops.api import transport
 from storeops.api.datamine import DateRange, DatamineRequest, GroupBy, metric_rows
 from storeops.api.errors import InvalidRequest, ProtocolError
 from storeops.api.models import LocationQuery
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.conftest import start_pinned_simulator
 
 from .conftest import make_client
 
 
 @pytest.fixture(scope="module")
 def big_sim():
-    from storeops.simulator.server import start_simulator
-
-    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=3, big=True)
+    running = start_pinned_simulator(seed=3, big=True)
     try:
         yield running
     finally:

@@ -11,8 +11,7 @@ import pytest
 
 from storeops.api.errors import ValidationError
 from storeops.simulator.seed import BIG_HEALTH_ALERTS
-from storeops.simulator.server import start_simulator
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.conftest import start_pinned_simulator
 
 from .conftest import make_client, sent
 
@@ -93,7 +92,7 @@ async def test_health_alerts_follow_either_cursor_style(fresh_sim, style):
 
 async def test_ten_thousand_health_alerts_in_pages_of_one_hundred():
     # The big chain: what the paging benchmark walks, page by page at the limit.
-    with start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=1, big=True) as big:
+    with start_pinned_simulator(seed=1, big=True) as big:
         http, pages = _page_recorder()
         async with http, make_client(big, http=http) as client:
             alerts = await _all(client.health_alerts())

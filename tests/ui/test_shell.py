@@ -22,7 +22,7 @@ from storeops.config import app_dirs
 from storeops.secrets import SecretStore
 from storeops.settings import Profile, Settings
 from storeops.ui.sidebar import PANES
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.gui
@@ -324,8 +324,6 @@ def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
 
 
 def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memory_keyring):
-    from storeops.simulator.server import start_simulator
-
     url = closed_port_url()
     port = int(url.rsplit(":", 1)[1])
     started = []
@@ -336,7 +334,7 @@ def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memor
         app.set_offline_retry(0.3)  # restarts the pending retry with the new interval
         loop = asyncio.get_running_loop()
         started.append(await loop.run_in_executor(
-            None, lambda: start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7, port=port)))
+            None, lambda: start_pinned_simulator(port=port)))
         await wait_until(app.connected.is_set, timeout=10)
         assert app.window.status.state == "connected"
         assert app.selection.stores()
