@@ -351,3 +351,37 @@ def test_the_stylesheet_gives_focused_controls_a_clear_ring():
     for widget in ("QLineEdit", "QTreeView", "QPushButton", "QComboBox"):
         assert f"{widget}:focus" in focused
     assert all(re.search(r"border:\s*2px solid", body) for _, body in rules if "QLineEdit:focus" in _)
+
+
+def test_saving_keeps_keyboard_focus_in_the_form(env, qloop, qtbot):
+    """Disabling the focused field while saving pushed focus to the next control
+    of the window (in the app: the store selector, where typing changes the store)."""
+    pane, form = env.pane, env.pane.form
+    store = env.node_named("Chicago Loop")
+    pane.select(store.uuid)
+    activate(qtbot, pane)
+    form.area_edit.setFocus()
+    form.area_edit.selectAll()
+    qtbot.keyClicks(form.area_edit, "5,000")
+    env.sim.faults.add(f"/v2/location/{store.uuid}", "delay", seconds=0.3)
+    seen = []
+
+    async def scenario():
+        qtbot.keyClick(form.area_edit, Qt.Key.Key_Return)  # Enter saves
+        await wait_until(lambda: pane.model.is_pending(store.uuid))
+        seen.append(QApplication.focusWidget())
+        await wait_until(lambda: form.state_label.text() == "Saved")
+
+    qloop.run_until_complete(scenario())
+    assert seen[0] is form  # parked on the form, not on another control
+    assert QApplication.focusWidget() is form.area_edit
+
+
+def test_undo_message_says_what_is_back(env, qloop):
+    pane = env.pane
+    store = env.node_named("Portland Pearl")
+    old_parent = pane.tree.nodes[store.parent_uuid].name
+    assert qloop.run_until_complete(pane.controller.move_node(store.uuid, env.node_named("Europe").uuid))
+    assert "under “Europe”" in pane.banner.text()
+    assert qloop.run_until_complete(pane.controller.undo_last())
+    assert f"back under “{old_parent}”" in pane.banner.text()

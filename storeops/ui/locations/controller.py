@@ -247,17 +247,18 @@ class LocationsController(QObject):
             return
         self._undo = (before.uuid, LocationUpdate(**inverse), LocationUpdate(**applied), self._describe(before, change))
 
-    def _describe(self, before: Location, change: LocationUpdate) -> str:
+    def _describe(self, before: Location, change: LocationUpdate, *, back: bool = False) -> str:
+        again = " back" if back else ""
         if change.parent_uuid is not None and change.parent_uuid != before.parent_uuid:
             target = self.tree.get(change.parent_uuid)
-            return f"moved “{before.name}” under “{target.name if target else '?'}”"
+            return f"moved “{before.name}”{again} under “{target.name if target else '?'}”"
         if change.name is not None and change.name != before.name:
-            return f"renamed “{before.name}” to “{change.name}”"
+            return f"renamed “{before.name}”{again} to “{change.name}”"
         if change.area is not None:
-            return f"area of “{before.name}” set to {format_area(change.area)} sq ft"
+            return f"area of “{before.name}” set{again} to {format_area(change.area)} sq ft"
         if change.occupancy_limit is not None:
-            return f"occupancy limit of “{before.name}” set to {format_count(change.occupancy_limit)}"
-        return f"changed “{before.name}”"
+            return f"occupancy limit of “{before.name}” set{again} to {format_count(change.occupancy_limit)}"
+        return f"“{before.name}” changed{again}"
 
     @property
     def can_undo(self) -> bool:
@@ -286,12 +287,13 @@ class LocationsController(QObject):
             self._report(f"Save or revert your edits to “{node.name}” first, then undo.")
             return False
         self._undo = None
+        undone = self._describe(node, inverse, back=True)
         marker = MOVING if inverse.parent_uuid is not None else SAVING
         if not await self.save_node(uuid, inverse, marker=marker, remember=False):
             self._undo = (uuid, inverse, applied, what)  # refused: they can try again
             return False
         self.view.select(uuid)
-        self.view.show_message(f"Undone: {what}.", error=False)
+        self.view.show_message(f"Undone: {undone}.", error=False)
         return True
 
     # ------------------------------------------------------------ changes

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -100,6 +101,7 @@ class DetailsForm(QWidget):
         self._kind = NodeKind.UNKNOWN
         self._pending = False
         self._read_only = False
+        self._focus_after_save: QWidget | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 8)
@@ -310,6 +312,13 @@ class DetailsForm(QWidget):
 
     def set_pending(self, pending: bool, marker: str = "Saving…") -> None:
         self._pending = pending
+        focused = QApplication.focusWidget()
+        if pending and focused is not None and self.isAncestorOf(focused):
+            # Disabling the focused field would push focus to the next control in
+            # the window (the store selector), where the next keys change the store.
+            # Park it on the form while saving and give it back afterwards.
+            self._focus_after_save = focused
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         editable = self._node is not None and not pending and not self._read_only
         for field in _FIELDS:
             widget = self._inputs[field]
@@ -322,6 +331,11 @@ class DetailsForm(QWidget):
         for edit in (self.name_edit, self.area_edit, self.occupancy_edit):
             edit.setFont(font)
         self.state_label.setText(marker if pending else "")
+        back = self._focus_after_save
+        if not pending and back is not None:
+            self._focus_after_save = None
+            if QApplication.focusWidget() is self and back.isEnabled():
+                back.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def pending(self) -> bool:

@@ -423,6 +423,7 @@ class LocationsPane(QWidget):
             self.move_prompt = None
             move = box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
             box.deleteLater()
+            self.view.setFocus()  # Ctrl+Z (undo the move) works at once
             if move:
                 self.move_requested.emit(uuid, new_parent)
 
