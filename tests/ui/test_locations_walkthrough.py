@@ -385,3 +385,19 @@ def test_undo_message_says_what_is_back(env, qloop):
     assert "under “Europe”" in pane.banner.text()
     assert qloop.run_until_complete(pane.controller.undo_last())
     assert f"back under “{old_parent}”" in pane.banner.text()
+
+
+def test_edits_set_aside_on_another_node_are_marked_in_the_tree(env):
+    """Selecting another node keeps the edit (asked about on quit); the tree says
+    which nodes hold one, so it is not forgotten."""
+    pane, form = env.pane, env.pane.form
+    a, b = env.node_named("Chicago Loop"), env.node_named("Fifth Avenue")
+    pane.select(a.uuid)
+    form.occupancy_edit.setText("77")
+    pane.select(b.uuid)
+    shown = pane.model.index_of(a.uuid).data(Qt.ItemDataRole.DisplayRole)
+    assert shown == "Chicago Loop  — unsaved changes"
+    assert "not saved" in pane.model.index_of(a.uuid).data(Qt.ItemDataRole.ToolTipRole)
+    pane.select(a.uuid)  # back in the form: the form says "Unsaved changes" itself
+    assert pane.model.index_of(a.uuid).data(Qt.ItemDataRole.DisplayRole) == "Chicago Loop"
+    assert form.state_label.text() == "Unsaved changes"

@@ -181,6 +181,10 @@ class LocationsController(QObject):
         form = self.view.form
         if form.uuid and form.is_dirty() and not form.pending:
             self._drafts[form.uuid] = form.raw_values()
+            self._mark_unsaved()
+
+    def _mark_unsaved(self) -> None:
+        self.view.model.set_unsaved(set(self._drafts))
 
     def _on_current_changed(self, old: str | None, uuid: str | None) -> None:
         if old and old == self.view.form.uuid:
@@ -199,6 +203,7 @@ class LocationsController(QObject):
         draft = self._drafts.pop(node.uuid, None)
         if draft is not None:
             form.restore_raw(draft)
+            self._mark_unsaved()
 
     # ------------------------------------------------------------ unsaved edits (asked on quit)
 
@@ -220,6 +225,7 @@ class LocationsController(QObject):
         for uuid in list(self._drafts):
             if uuid not in self.tree:
                 self._drafts.pop(uuid, None)
+                self._mark_unsaved()
                 continue
             if form.uuid != uuid:
                 if not view.select(uuid):
@@ -227,6 +233,7 @@ class LocationsController(QObject):
             elif uuid in self._drafts:
                 form.restore_raw(self._drafts[uuid])
             self._drafts.pop(uuid, None)
+            self._mark_unsaved()
             change = form.collect()
             if change is None:
                 return False  # the problem is shown beside its field

@@ -34,6 +34,7 @@ from storeops.services.locations import LocationTree, NodeKind, move_problem, ty
 from storeops.ui.locations.icons import location_icon
 
 MIME_TYPE = "application/x-storeops-location-uuid"
+UNSAVED = "unsaved changes"
 
 UuidRole = Qt.ItemDataRole.UserRole + 1
 LocationRole = Qt.ItemDataRole.UserRole + 2
@@ -94,6 +95,7 @@ class LocationTreeModel(QAbstractItemModel):
         self._tree = LocationTree()
         self._reset_caches()
         self._pending: dict[str, str] = {}  # uuid -> marker shown beside its name
+        self._unsaved: set[str] = set()  # edits set aside in the form, not sent yet
         # Bumped by every edit, right after the tree changes and before Qt's
         # end-of-change signal: lets the filter proxy know its sets are stale.
         self.revision = 0
@@ -117,6 +119,7 @@ class LocationTreeModel(QAbstractItemModel):
         self._tree = tree
         self._reset_caches()
         self._pending = {k: v for k, v in self._pending.items() if k in tree}
+        self._unsaved = {k for k in self._unsaved if k in tree}
         self.revision += 1
         self.endResetModel()
 
@@ -249,14 +252,16 @@ class LocationTreeModel(QAbstractItemModel):
                 text = node.name or "(no name)"
                 if node.archive_date is not None:
                     text += "  (archived)"
-                return f"{text}  — {marker}" if marker else text
+                if marker:
+                    return f"{text}  — {marker}"
+                return f"{text}  — {UNSAVED}" if uuid in self._unsaved else text
             if column == TYPE_COLUMN:
                 return type_label(self.icon_kind(node))
             return node.store_id or ""
         if role == _DECORATION:
             return location_icon(self.icon_kind(node)) if column == NAME_COLUMN else None
         if role == _FOREGROUND:
-            if uuid in self._pending:
+            if uuid in self._pending or uuid in self._unsaved:
                 return _PENDING_BRUSH
             if node.archive_date is not None:
                 return _ARCHIVED_BRUSH
@@ -280,6 +285,8 @@ class LocationTreeModel(QAbstractItemModel):
                 parts.append(f"archived {node.archive_date}")
             if uuid in self._pending:
                 parts.append(self._pending[uuid])
+            elif uuid in self._unsaved:
+                parts.append("your edits are not saved yet: select it to see them")
             return " · ".join(parts)
         if role == _UUID:
             return uuid
@@ -366,6 +373,16 @@ class LocationTreeModel(QAbstractItemModel):
 
     def is_pending(self, uuid: str) -> bool:
         return uuid in self._pending
+
+    def set_unsaved(self, uuids: set[str]) -> None:
+        """Mark the nodes whose edits wait in the form's drafts (so they are not forgotten)."""
+        changed = self._unsaved ^ uuids
+        self._unsaved = set(uuids)
+        for uuid in changed:
+            self._changed(uuid)
+
+    def is_unsaved(self, uuid: str) -> bool:
+        return uuid in self._unsaved
 
     def _changed(self, uuid: str) -> None:
         if uuid in self._tree.nodes:
