@@ -14,7 +14,7 @@ from storeops.settings import Settings
 from storeops.ui.dialogs.accounts import AccountsDialog
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.helpers import self_signed_cert, wait_until
-from tests.ui.test_shell import closed_port_url, memory_keyring  # noqa: F401 - fixture
+from tests.ui.shell_env import closed_port_url
 
 pytestmark = pytest.mark.gui
 
