@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from storeops import log as applog
 from storeops.secrets import SecretStore
+from storeops.services.jobs import Job, JobService
 from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
@@ -45,8 +46,12 @@ class App(QObject):
         # mode the panes read the same clock, so a pinned demo is the same everywhere.
         self.demo_clock = demo_clock
         self.reporter = StatusReporter(self)
+        # Long work and the app's own background tasks: app-scoped, so they outlive a
+        # pane or a reconnect, and shutdown cancels them in one place.
+        self.jobs = JobService(on_failure=self._job_failed)
         self.selection = StoreSelection(self)
         self.window = MainWindow(settings, self.selection, self.reporter)
+        self.window.status.watch_jobs(self.jobs)
         self.client: Any = None
         self.simulator: Any = None
         self.ctx: PaneContext | None = None
@@ -62,10 +67,11 @@ class App(QObject):
         self._save_timer.timeout.connect(self._save_now)
 
         self.offline_retry_s = OFFLINE_RETRY_S
+        self.close_grace_s = CLOSE_GRACE_S
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.setInterval(int(OFFLINE_RETRY_S * 1000))
-        self._retry_timer.timeout.connect(lambda: _spawn(self.reconnect()))
+        self._retry_timer.timeout.connect(lambda: self.jobs.spawn(self.reconnect(), "reconnect"))
 
         w = self.window
         w.closing.connect(self._closed.set)
@@ -113,6 +119,7 @@ class App(QObject):
         # Let zero-delay timers of the panes start their work, then end all of it
         # while the panes still exist; only then drop them and close the client.
         await asyncio.sleep(0.05)
+        await self.jobs.shutdown()
         await _cancel_other_tasks()
         await self.disconnect(final=True)
         await _cancel_other_tasks()
@@ -165,7 +172,8 @@ class App(QObject):
         self.selection.set_stores(stores, self.settings.last_store_uuid)
         self.ctx = PaneContext(client=self.client, stores=self.selection, status=self.reporter,
                                settings=self.settings, demo=demo, source=source,
-                               now=self.simulator.clock.now if demo and self.simulator else utc_now)
+                               now=self.simulator.clock.now if demo and self.simulator else utc_now,
+                               jobs=self.jobs)
         w.status.set_connection("demo" if demo else "connected", source)
         w.panes.set_context(self.ctx)
         self._retry_timer.stop()
@@ -238,10 +246,12 @@ class App(QObject):
             while self._retired:
                 await _close(*self._retired.pop())
         else:
-            _spawn(self._close_later(retired))
+            self.jobs.spawn(self._close_later(retired), "close the previous connection")
 
     async def _close_later(self, retired: tuple) -> None:
-        await asyncio.sleep(CLOSE_GRACE_S)
+        await asyncio.sleep(self.close_grace_s)
+        # A download or export started on the old connection finishes on it.
+        await self.jobs.wait_for(retired[0])
         if retired in self._retired:  # the final shutdown may have closed it already
             self._retired.remove(retired)
             await _close(*retired)
@@ -254,9 +264,9 @@ class App(QObject):
     # ------------------------------------------------------------ actions
     def refresh(self) -> None:
         if self.ctx is None:
-            _spawn(self.reconnect())
+            self.jobs.spawn(self.reconnect(), "reconnect")
         elif not self.window.panes.refresh_current():
-            _spawn(self.reload_stores())
+            self.jobs.spawn(self.reload_stores(), "reload stores")
 
     async def reload_stores(self) -> None:
         if self.client is None:
@@ -274,7 +284,7 @@ class App(QObject):
 
     def _connecting_action(self, key: str) -> None:
         if key == "retry":
-            _spawn(self.reconnect())
+            self.jobs.spawn(self.reconnect(), "reconnect")
         elif key == "accounts":
             self.open_accounts()
         elif key == "demo":
@@ -285,7 +295,7 @@ class App(QObject):
         self.settings.active_profile_id = profile_id
         self.force_demo = False
         self.save_soon()
-        _spawn(self.reconnect())
+        self.jobs.spawn(self.reconnect(), "reconnect")
 
     def open_accounts(self):
         from storeops.ui.dialogs.accounts import AccountsDialog
@@ -298,7 +308,7 @@ class App(QObject):
     def _profile_saved(self, profile_id: str) -> None:
         """The account in use was edited (new secret, new address): use the new values."""
         if profile_id == self.settings.active_profile_id and not self.force_demo:
-            _spawn(self.reconnect())
+            self.jobs.spawn(self.reconnect(), "reconnect")
 
     def open_about(self):
         from storeops.ui.dialogs.about import AboutDialog
@@ -320,6 +330,20 @@ class App(QObject):
 
     def save_soon(self) -> None:
         self._save_timer.start()
+
+    def _job_failed(self, job: Job) -> None:
+        """A user's job that failed says so in the status bar; a failure of the app's
+        own housekeeping, or one no API error explains, is a bug: the crash dialog."""
+        from storeops.api.errors import ApiError
+        from storeops.services.accounts import describe_error
+
+        exc = job.error
+        if exc is None:
+            return
+        if job.visible and isinstance(exc, ApiError | OSError):
+            self.reporter.error(f"{job.label} failed: {describe_error(exc) if isinstance(exc, ApiError) else exc}")
+            return
+        sys.excepthook(type(exc), exc, exc.__traceback__)
 
     def _save_now(self) -> None:
         self.settings.save_in_background()
@@ -355,15 +379,3 @@ async def _cancel_other_tasks(grace: float = 0.15) -> None:
         task.cancel()
     if still:
         await asyncio.wait(still, timeout=grace)
-
-
-def _spawn(coro) -> asyncio.Task:
-    task = asyncio.ensure_future(coro)
-    task.add_done_callback(_report_task_error)
-    return task
-
-
-def _report_task_error(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        exc = task.exception()
-        sys.excepthook(type(exc), exc, exc.__traceback__)

@@ -11,12 +11,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from storeops.api.models import Location
+from storeops.services.jobs import JobService
 from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
 
@@ -125,3 +126,5 @@ class PaneContext:
     # The time panes reason with (store hours, "today", message stamps): the real
     # clock, or in demo mode the demo chain's own, which may be pinned (--demo-now).
     now: Callable[[], datetime] = utc_now
+    # Long work (downloads, exports, bulk reads): the app's, so it outlives the pane.
+    jobs: JobService = field(default_factory=JobService)
