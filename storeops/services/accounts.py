@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from storeops.api import errors
 from storeops.api.models import LocationQuery
 from storeops.log import register_secret
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +30,15 @@ class TestResult:
 
 
 def make_client(url: str, access_key: str, secret_key: str, *, timeout: float | None = None,
-                retries: bool = True):
+                retries: bool = True) -> RetailNextClient:
     """One long-lived RetailNextClient; the caller closes it (`await client.aclose()`)."""
     from storeops.api.client import RetailNextClient
     from storeops.api.retry import RetryPolicy
 
     register_secret(secret_key)
-    kwargs: dict = {}
-    if not retries:
-        kwargs["retry"] = RetryPolicy.never()
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    return RetailNextClient(url, access_key, secret_key, **kwargs)
+    # None is the client's own default for both.
+    return RetailNextClient(url, access_key, secret_key, timeout=timeout,
+                            retry=None if retries else RetryPolicy.never())
 
 
 async def test_connection(url: str, access_key: str, secret_key: str, *,
@@ -64,7 +65,7 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
         return TestResult(False, f"Secure connection to {host} failed: its certificate could not "
                           "be verified (TLS). Check the address, or ask IT about a proxy.",
                           kind="tls")
-    except (errors.RequestTimeout, asyncio.TimeoutError):
+    except (TimeoutError, errors.RequestTimeout):
         return TestResult(False, f"{host} did not answer within {timeout:g} s (timeout). "
                           "Check your network connection and try again.", kind="timeout")
     except errors.ConnectionFailed:

@@ -13,8 +13,9 @@ import json
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class AuditEntry:
     detail: str = ""
     user: str = field(default_factory=current_user)
     profile: str = ""
-    time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 class AuditLog:
@@ -64,11 +65,11 @@ class AuditLog:
         except OSError as exc:  # an audit failure must not hide the adjust result
             log.error("audit log not written (%s): %s", self.path, exc)
 
-    def entries(self) -> list[dict]:
+    def entries(self) -> list[dict[str, Any]]:
         """Read back (for tests and a future viewer); skips torn lines."""
         if not self.path.exists():
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for line in self.path.read_text(encoding="utf-8").splitlines():
             try:
                 out.append(json.loads(line))

@@ -12,11 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from storeops.api.errors import ApiError
 from storeops.api.models import StoreHours
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,7 @@ LOOKAHEAD_DAYS = 7
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -88,7 +92,7 @@ class StoreHoursCache:
 
     def __init__(
         self,
-        client,
+        client: RetailNextClient,
         *,
         now: Callable[[], datetime] = utc_now,
         max_age: timedelta = timedelta(hours=6),
@@ -110,10 +114,7 @@ class StoreHoursCache:
         now = self._now()
         if self._read_at is None or now - self._read_at > self._max_age:
             return True
-        for uuid, tz in stores.items():
-            if self._read_local_date.get(uuid) != local_now(now, tz).date():
-                return True
-        return False
+        return any(self._read_local_date.get(uuid) != local_now(now, tz).date() for uuid, tz in stores.items())
 
     async def refresh(self, stores: dict[str, str | None]) -> None:
         """`stores`: uuid -> time zone. Raises ApiError when the read fails."""

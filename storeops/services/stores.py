@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from storeops.api.models import Location, LocationQuery
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
 
 STORE_FIELDS = ["store.store_id", "store.time_zone", "store.occupancy_limit"]
 
@@ -11,7 +16,7 @@ def stores_query() -> LocationQuery:
     return LocationQuery(location_types=["store"], extra_fields=list(STORE_FIELDS))
 
 
-async def load_stores(client) -> list[Location]:
+async def load_stores(client: RetailNextClient) -> list[Location]:
     """Open stores, by name. Archived stores are left out: nobody picks a closed
     store to watch its occupancy."""
     stores = await client.query_locations(stores_query())
