@@ -1,4 +1,12 @@
-"""Which servers the client agrees to talk to."""
+"""Which servers the client agrees to talk to.
+
+Plain http is allowed only to this computer, and "this computer" means a
+loopback address written as such: 127.0.0.0/8 or ::1. Any other name is looked
+up (DNS, hosts file, a resolver's search list) and could lead anywhere, keys
+in clear included; `*.localhost` is such a name. The literal name `localhost`
+is accepted but never looked up: a plain-http base URL with it is pinned to
+127.0.0.1 (the address every local server of ours listens on).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +22,19 @@ SUBSCRIPTION_URL = "https://{name}.api.retailnext.net"
 _SUBSCRIPTION_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
 
 
+LOCALHOST = "localhost"
+#: What `localhost` stands for in a plain-http base URL.
+LOCALHOST_ADDRESS = "127.0.0.1"
+
+
 def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    """A loopback address, or the literal name localhost (see the module's
+    docstring for why nothing else that merely ends in it is)."""
+    host = host.lower()
+    if host == LOCALHOST:
         return True
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -44,9 +61,12 @@ def normalize_base_url(url: str) -> str:
         raise ValidationError("put the keys in the key fields, not in the server address")
     if parsed.query or parsed.fragment:
         raise ValidationError("the server address cannot have a query or a fragment")
-    if parsed.scheme == "http" and not is_loopback_host(parsed.host):
-        raise ValidationError(
-            "plain http:// would send the keys unencrypted; use https:// "
-            "(http is only allowed to this computer)")
+    if parsed.scheme == "http":
+        if not is_loopback_host(parsed.host):
+            raise ValidationError(
+                "plain http:// would send the keys unencrypted; use https:// "
+                "(http is only allowed to this computer)")
+        if parsed.host == LOCALHOST:
+            parsed = parsed.copy_with(host=LOCALHOST_ADDRESS)
     text = str(parsed.copy_with(path=parsed.path.rstrip("/") or "/"))
     return text.rstrip("/")

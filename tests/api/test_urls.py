@@ -6,7 +6,11 @@ import pytest
 
 from storeops.api.client import RetailNextClient
 from storeops.api.errors import ValidationError
-from storeops.api.urls import is_loopback_host, normalize_base_url, subscription_url
+from storeops.api.urls import (
+    is_loopback_host,
+    normalize_base_url,
+    subscription_url,
+)
 
 
 async def test_for_subscription_builds_the_https_url():
@@ -50,3 +54,31 @@ def test_missing_keys_are_refused():
         RetailNextClient("https://example.com", "", "secret")
     with pytest.raises(ValidationError):
         RetailNextClient("https://example.com", "key", "")
+
+
+# ------------------------------------------------------------ names that only look local
+
+
+@pytest.mark.parametrize("url", [
+    "http://anything.localhost", "http://api.localhost:8080", "http://localhost.", "http://127.1",
+    "http://LOCALHOST.evil.com", "http://0.0.0.0:8080", "http://[::ffff:7f00:1]",
+])
+def test_names_that_only_look_local_are_refused_for_plain_http(url):
+    with pytest.raises(ValidationError):
+        normalize_base_url(url)
+
+
+def test_localhost_is_pinned_to_the_loopback_address():
+    # Never resolved: a hosts file or resolver that maps "localhost" elsewhere
+    # must not receive the keys in clear.
+    assert normalize_base_url("http://localhost:8765/") == "http://127.0.0.1:8765"
+    assert normalize_base_url("http://LocalHost") == "http://127.0.0.1"
+    assert normalize_base_url("https://localhost:8443") == "https://localhost:8443"  # TLS decides
+
+
+def test_only_real_loopback_addresses_are_loopback():
+    assert is_loopback_host("127.0.0.1") and is_loopback_host("127.255.0.9")
+    assert is_loopback_host("[::1]") and is_loopback_host("localhost")
+    assert not is_loopback_host("x.localhost") and not is_loopback_host("localhost.")
+    assert not is_loopback_host("0.0.0.0") and not is_loopback_host("::")
+
