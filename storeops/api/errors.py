@@ -2,10 +2,14 @@
 
 The UI catches these, never httpx errors. Messages are written for a store
 manager; `detail` keeps the server's own words. No message ever contains a
-secret: credentials are not part of any request line we quote.
+secret: credentials are not part of any request line we quote, and both the
+message and the detail are masked as log records are (storeops/log.py), since
+a server may echo a secret or the basic-auth credentials in its own words.
 """
 
 from __future__ import annotations
+
+from storeops.log import redact
 
 
 class ApiError(Exception):
@@ -14,6 +18,9 @@ class ApiError(Exception):
     status: int | None = None
 
     def __init__(self, message: str, *, status: int | None = None, detail: str | None = None):
+        message = redact(message)
+        if detail is not None:
+            detail = redact(detail)
         super().__init__(message)
         self.message = message
         if status is not None:

@@ -35,6 +35,7 @@ from storeops.api.errors import (
 )
 from storeops.api.limits import Family, RequestLimits
 from storeops.api.retry import RetryPolicy, parse_retry_after
+from storeops.log import redact, register_secret
 
 log = logging.getLogger("storeops.api")
 
@@ -115,6 +116,7 @@ class Transport:
         self.base_url = base_url
         self._origin = origin_of(httpx.URL(base_url))
         self._auth_header = auth_header
+        _mask_credentials(auth_header)
         self.http = http
         self.retry = retry
         self.limits = limits
@@ -304,18 +306,35 @@ def _is_tls_failure(exc: BaseException) -> bool:
 
 def server_detail(response: httpx.Response) -> str | None:
     """The server's own explanation: error_detail (or error / reason) of a JSON
-    body, else a short piece of the text."""
+    body, else a short piece of the text. Masked as log records are: a server
+    may echo the secret, or the basic-auth credentials, in its words."""
     try:
         body = response.json()
     except ValueError:
         text = response.text.strip()
-        return text[:200] or None
+        return redact(text[:200]) or None
     if isinstance(body, dict):
         for key in ("error_detail", "reason", "error", "message"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value
+                return redact(value[:2000])
     return None
+
+
+def _mask_credentials(auth_header: str) -> None:
+    """Register the credentials in `auth_header` (Basic base64(access:secret))
+    with the log's masking, which errors use too: the base64 form, the pair,
+    and the secret alone."""
+    scheme, _, encoded = auth_header.partition(" ")
+    register_secret(encoded)
+    if scheme.lower() != "basic":
+        return
+    try:
+        pair = base64.b64decode(encoded).decode()
+    except ValueError:
+        return
+    register_secret(pair)
+    register_secret(pair.partition(":")[2])
 
 
 def error_for(call: Call, response: httpx.Response) -> ApiError:

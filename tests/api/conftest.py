@@ -9,6 +9,9 @@ from storeops.api.client import RetailNextClient
 from storeops.api.retry import RetryPolicy
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
+# `hostile`: a misbehaving HTTP server for the fault tests (tests/api/hostile_server.py).
+from .hostile_server import hostile  # noqa: F401
+
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, jitter=0.25,
                          max_retry_after=2.0)
 
