@@ -61,7 +61,7 @@ from storeops.api.transport import (
     basic_auth_header,
     server_detail,
 )
-from storeops.api.urls import normalize_base_url, subscription_url
+from storeops.api.urls import normalize_base_url, path_segment, subscription_url
 
 T = TypeVar("T")
 
@@ -90,10 +90,8 @@ _DOWNLOADS = TypeAdapter(DownloadList)
 
 
 def _segment(value: str, what: str) -> str:
-    """One path segment; quoting keeps a uuid from walking the path."""
-    if not value or not isinstance(value, str):
-        raise ValidationError(f"{what} is missing")
-    return quote(value, safe="")
+    """One path segment: an id that could walk the path (`..`) is refused."""
+    return path_segment(value, what)
 
 
 def _iso_utc(value: datetime, what: str) -> str:
@@ -375,7 +373,8 @@ class RetailNextClient:
         export_id = path.split(EXPORT_TASK_PATH, 1)[1].strip("/")
         if not export_id or "/" in export_id:
             raise ProtocolError(f"{call.label}: the answer did not say where the export is")
-        return export_id
+        # The id goes into the paths of later calls: refused now, as the server's fault.
+        return path_segment(export_id, f"{call.label}: the export id", ProtocolError)
 
     async def export_status(self, export_id: str) -> ExportStatus:
         """302 means ready in the reference's list of statuses; its example answers

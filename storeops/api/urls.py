@@ -1,4 +1,4 @@
-"""Which servers the client agrees to talk to.
+"""Which servers the client agrees to talk to, and what may stand in a path.
 
 Plain http is allowed only to this computer, and "this computer" means a
 loopback address written as such: 127.0.0.0/8 or ::1. Any other name is looked
@@ -15,7 +15,7 @@ import re
 
 import httpx
 
-from storeops.api.errors import ValidationError
+from storeops.api.errors import ApiError, ValidationError
 
 SUBSCRIPTION_URL = "https://{name}.api.retailnext.net"
 
@@ -25,6 +25,11 @@ _SUBSCRIPTION_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IG
 LOCALHOST = "localhost"
 #: What `localhost` stands for in a plain-http base URL.
 LOCALHOST_ADDRESS = "127.0.0.1"
+
+#: Longest id accepted in a path (UUIDs are 36; the reference's ids are shorter).
+MAX_SEGMENT_CHARS = 200
+# RFC 3986 unreserved characters, plus ":" and "@" (allowed in a segment as is).
+_SEGMENT = re.compile(r"[A-Za-z0-9._~:@-]+")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -39,6 +44,22 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def path_segment(value: object, what: str, error: type[ApiError] = ValidationError) -> str:
+    """`value` (an id, from the user or from the server) as one path segment.
+
+    Refused rather than escaped: `..` and `.` are not escaped by percent-encoding
+    and are resolved by the URL layer (`PUT /v2/location/..` is sent as
+    `PUT /v2`), and an id with other characters is not an id of this API.
+    `error`: ValidationError for what the caller gave, ProtocolError for what
+    the server did."""
+    if not isinstance(value, str) or not value:
+        raise error(f"{what} is missing")
+    if (len(value) > MAX_SEGMENT_CHARS or not _SEGMENT.fullmatch(value)
+            or value.strip(".") == ""):
+        raise error(f"{what}: not a valid id")
+    return value
 
 
 def subscription_url(name: str) -> str:

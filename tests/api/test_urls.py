@@ -9,6 +9,7 @@ from storeops.api.errors import ValidationError
 from storeops.api.urls import (
     is_loopback_host,
     normalize_base_url,
+    path_segment,
     subscription_url,
 )
 
@@ -82,3 +83,21 @@ def test_only_real_loopback_addresses_are_loopback():
     assert not is_loopback_host("x.localhost") and not is_loopback_host("localhost.")
     assert not is_loopback_host("0.0.0.0") and not is_loopback_host("::")
 
+
+# ------------------------------------------------------------ path segments
+
+
+@pytest.mark.parametrize("value", [
+    "9f1c2d3e-0000-4000-8000-000000000001", "exp_42", "AA:BB:CC", "a.b", "v1~x",
+])
+def test_plain_ids_are_path_segments(value):
+    assert path_segment(value, "location") == value
+
+
+@pytest.mark.parametrize("value", [
+    "", ".", "..", "...", "a/b", "a\\b", "%2e%2e", "a b", "x\u00e9", "a?b", "a#b", "a\x00",
+    "a\n", "x" * 300, None, 42,
+])
+def test_ids_that_could_walk_or_bend_the_path_are_refused(value):
+    with pytest.raises(ValidationError):
+        path_segment(value, "location")
