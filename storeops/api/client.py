@@ -55,7 +55,10 @@ from storeops.api.models import (
 from storeops.api.pagination import MAX_PAGE_LENGTH, cursor_pages, header_pages
 from storeops.api.retry import RetryPolicy
 from storeops.api.transport import (
+    DATAMINE_MAX_BYTES,
+    DEFAULT_DEADLINE_S,
     DEFAULT_TIMEOUT,
+    STORE_HOURS_MAX_BYTES,
     Call,
     Transport,
     basic_auth_header,
@@ -117,7 +120,8 @@ class RetailNextClient:
     owned otherwise). `retry`: timing of retries of safe calls. `max_in_flight`:
     the global cap on concurrent requests; `limits` replaces the whole set (give
     several clients of one subscription the same instance). `timeout`: seconds or
-    an httpx.Timeout. `today`: the date predictions must lie after, unless a call
+    an httpx.Timeout, per read; `deadline`: seconds for a whole call, retries
+    included. `today`: the date predictions must lie after, unless a call
     passes its own (a store's local date)."""
 
     def __init__(
@@ -130,6 +134,7 @@ class RetailNextClient:
         retry: RetryPolicy | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         timeout: httpx.Timeout | float | None = None,
+        deadline: float = DEFAULT_DEADLINE_S,
         limits: RequestLimits | None = None,
         today: Callable[[], date] = _utc_today,
     ) -> None:
@@ -156,6 +161,7 @@ class RetailNextClient:
             retry=retry or RetryPolicy(),
             limits=limits or RequestLimits(max_in_flight),
             timeout=timeout,
+            deadline=deadline,
         )
 
     @classmethod
@@ -234,7 +240,8 @@ class RetailNextClient:
     # ------------------------------------------------------------ metrics
 
     async def datamine(self, request: DatamineRequest) -> DatamineResult:
-        call = Call("POST", "/v2/datamine", Family.OTHER, safe=True, json=request.to_body())
+        call = Call("POST", "/v2/datamine", Family.OTHER, safe=True, json=request.to_body(),
+                    max_bytes=DATAMINE_MAX_BYTES)
         return await self._call(call, _DATAMINE, parsing.datamine_result)
 
     async def adjust_occupancy(self, store_uuid: str, count: int,
@@ -260,7 +267,8 @@ class RetailNextClient:
             raise ValidationError("the end date is before the start date")
         body = {"stores": stores, "start_date": gregorian_text(start),
                 "end_date": gregorian_text(end)}
-        call = Call("POST", "/v1/storehours", Family.OTHER, safe=True, json=body)
+        call = Call("POST", "/v1/storehours", Family.OTHER, safe=True, json=body,
+                    max_bytes=STORE_HOURS_MAX_BYTES)
         answer = await self._call(call, _STORE_HOURS)
         return answer.by_store()
 

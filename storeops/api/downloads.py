@@ -4,6 +4,13 @@ Bytes go to `<dest>.part`; an interrupted transfer resumes from the size of that
 file with a Range header; the finished file is fsynced and moved into place with
 os.replace, so `dest` is either the previous file or the complete new one. Disk
 writes run in the default executor: a slow disk must not stall the event loop.
+
+Files are not held in memory, so no answer cap applies; but a server may send
+a file compressed although asked for identity (a store of pre-compressed files
+does): it is decoded a bounded piece at a time, and refused once it decodes to
+more than MAX_INFLATE_RATIO times what came over the wire (a gzip bomb is
+~1,000 times). Such a transfer cannot resume (ranges count compressed bytes):
+it starts over.
 """
 
 from __future__ import annotations
@@ -21,7 +28,13 @@ import httpx
 
 from storeops.api.errors import ApiError, ProtocolError
 from storeops.api.limits import Family
-from storeops.api.transport import Call, Transport, map_transport_errors
+from storeops.api.transport import (
+    Call,
+    Transport,
+    content_decoder,
+    map_transport_errors,
+    too_large,
+)
 
 log = logging.getLogger("storeops.api")
 
@@ -31,6 +44,10 @@ Progress = Callable[[int, int | None], None]
 WRITE_BUFFER_BYTES = 1024 * 1024
 READ_CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
+#: Decoded bytes allowed per byte received, plus INFLATE_ALLOWANCE_BYTES:
+#: exported CSV compresses ~10-20 times, video not at all.
+MAX_INFLATE_RATIO = 100
+INFLATE_ALLOWANCE_BYTES = 16 * 1024 * 1024
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
@@ -133,6 +150,9 @@ async def _attempt(transport: Transport, url: str, params, part: Path, have: int
 async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
                    progress: Progress | None) -> None:
     status = response.status_code
+    inflater = content_decoder(call, response)
+    if inflater is not None and status in (206, 416):
+        raise _Restart  # ranges of the compressed bytes: the .part file cannot continue them
     if status == 416:
         match = _UNSATISFIED_RANGE.search(response.headers.get("content-range", ""))
         if have and match and int(match.group(1)) == have:
@@ -150,6 +170,7 @@ async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
         total = int(length) if length and length.isdigit() else None
         mode = "wb"  # a 200 is the whole file: the .part content is stale
         done = 0
+    wire = 0  # bytes received, compressed or not
     f: BinaryIO = await _io(open, part, mode)
     buffer = bytearray()
     try:
@@ -157,18 +178,34 @@ async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
             progress(done, total)
         with map_transport_errors(call):
             async for chunk in response.aiter_raw(READ_CHUNK_BYTES):
-                buffer += chunk
-                done += len(chunk)
+                wire += len(chunk)
+                if inflater is None:
+                    buffer += chunk
+                    done += len(chunk)
+                else:
+                    allowed = INFLATE_ALLOWANCE_BYTES + MAX_INFLATE_RATIO * wire
+                    for piece in inflater.feed(chunk, allowed - done):
+                        done += len(piece)
+                        if done > allowed:
+                            raise too_large(call, allowed)
+                        buffer += piece
+                        if len(buffer) >= WRITE_BUFFER_BYTES:
+                            await _io(f.write, bytes(buffer))
+                            buffer.clear()
                 if len(buffer) >= WRITE_BUFFER_BYTES:
                     await _io(f.write, bytes(buffer))
                     buffer.clear()
                 if progress:
-                    progress(done, total)
+                    progress(done, total if inflater is None else None)
+            if inflater is not None:
+                buffer += inflater.flush()
     finally:
         # Keep every byte received, even when the link broke: the next attempt
         # resumes after them.
         if buffer:
             await _io(f.write, bytes(buffer))
         await _io(f.close)
+    if inflater is not None:
+        done = wire  # Content-Length counts the compressed bytes
     if total is not None and done != total:
         raise ProtocolError(f"{call.label}: the file ended after {done} of {total} bytes")

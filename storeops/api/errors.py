@@ -87,6 +87,11 @@ class ProtocolError(ApiError):
     """The answer was malformed or not what the reference documents."""
 
 
+class ResponseTooLarge(ProtocolError):
+    """The answer (or its decompressed form) grew past the cap of its call
+    family; reading stopped there (storeops/api/transport.py)."""
+
+
 class MetricError(ApiError):
     """A datamine metric answered ok: false."""
 

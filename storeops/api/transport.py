@@ -3,6 +3,12 @@
 Every request of the client goes through `Transport.send` (or `Transport.stream`
 for downloads). Callers state the call's family and whether it is safe to
 repeat; nothing here guesses from the path.
+
+No server is trusted with this process's memory or time: an answer is read as a
+stream and refused (ResponseTooLarge) once it, or its decompressed form, passes
+the cap of its call family; an error body is cut short; and every call has a
+total deadline, since the per-read timeout restarts with each byte a slow or
+hostile server drips (or each `102 Processing` it sends).
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ import base64
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,6 +37,7 @@ from storeops.api.errors import (
     ProtocolError,
     RateLimited,
     RequestTimeout,
+    ResponseTooLarge,
     ServerError,
     TlsError,
 )
@@ -46,6 +54,39 @@ T = TypeVar("T")
 BIG_BODY_BYTES = 256 * 1024
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Seconds one call may take in all (retries and their waits included), however
+#: the server paces its bytes. The biggest answers measured on the simulator
+#: (10,000 location nodes, a year of 15-minute datamine) take well under 2 s
+#: on loopback; this leaves room for slow links without holding a pane forever.
+DEFAULT_DEADLINE_S = 120.0
+
+_MB = 1024 * 1024
+#: Caps on one answer's body (decompressed) by call family, each far above the
+#: biggest documented answer of the family, measured on the simulator:
+#: - LOCATION: 10,000 nodes (the documented maximum) with every extra field is
+#:   2.8 MB;
+#: - INVENTORY: a page of 100 cameras (the maximum page) is 41 KB;
+#: - PREDICTED_TRAFFIC: 7 days of 15-minute predictions, ~60 KB;
+#: - OTHER: a page of 100 health alerts is 47 KB; tokens and lists are small.
+#: Calls with bigger answers in the OTHER family say so (Call.max_bytes).
+MAX_ANSWER_BYTES: dict[Family, int] = {
+    Family.LOCATION: 64 * _MB,
+    Family.INVENTORY: 16 * _MB,
+    Family.PREDICTED_TRAFFIC: 8 * _MB,
+    Family.POS: 16 * _MB,
+    Family.OTHER: 16 * _MB,
+}
+#: POST v2/datamine: a year of 15-minute data is 5.7 MB per store and metric
+#: (17.7 MB for 15 stores and 2 metrics summed); ~45 store-years fit.
+DATAMINE_MAX_BYTES = 256 * _MB
+#: POST v1/storehours: a year of 15 stores is 0.96 MB; ~1,000 store-years fit.
+STORE_HOURS_MAX_BYTES = 64 * _MB
+#: Error bodies only give the words of an error: the rest is not read.
+ERROR_BODY_MAX_BYTES = 64 * 1024
+#: Decompressed bytes produced per zlib call (a bomb never expands in one go).
+INFLATE_PIECE_BYTES = 256 * 1024
+#: Only what is decoded here, a bounded piece at a time (see Inflater).
+ACCEPT_ENCODING = "gzip, deflate"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -90,6 +131,14 @@ class Call:
     params: Iterable[tuple[str, str]] | None = None
     headers: Mapping[str, str] | None = None
     expected: frozenset[int] = field(default=frozenset({200}))
+    max_bytes: int | None = None  # the body's cap; None: the family's (MAX_ANSWER_BYTES)
+    deadline: float | None = None  # seconds for the whole call; None: the transport's
+
+    @property
+    def body_cap(self) -> int:
+        if self.max_bytes is not None:
+            return self.max_bytes
+        return MAX_ANSWER_BYTES.get(self.family, MAX_ANSWER_BYTES[Family.OTHER])
 
     @property
     def label(self) -> str:
@@ -111,6 +160,7 @@ class Transport:
         retry: RetryPolicy,
         limits: RequestLimits,
         timeout: httpx.Timeout,
+        deadline: float = DEFAULT_DEADLINE_S,
         sleep=asyncio.sleep,
     ) -> None:
         self.base_url = base_url
@@ -121,6 +171,7 @@ class Transport:
         self.retry = retry
         self.limits = limits
         self.timeout = timeout
+        self.deadline = deadline
         self._sleep = sleep
 
     def __repr__(self) -> str:
@@ -137,7 +188,7 @@ class Transport:
         return origin_of(httpx.URL(url)) == self._origin
 
     def _headers(self, url: str, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
         # Credentials go only to the configured origin: a redirect or a download
         # link to another host never sees them.
         if "://" not in url or self.is_own_origin(url):
@@ -148,9 +199,22 @@ class Transport:
 
     # ------------------------------------------------------------ sending
 
+    def _deadline(self, call: Call) -> float:
+        return call.deadline if call.deadline is not None else self.deadline
+
     async def send(self, call: Call) -> httpx.Response:
         """Send `call`, retrying if it is safe and the failure is transient.
-        Returns a read response whose status is in `call.expected`."""
+        Returns a read response whose status is in `call.expected`. The whole
+        of it ends by the call's deadline (RequestTimeout)."""
+        deadline = self._deadline(call)
+        ends = asyncio.get_running_loop().time() + deadline
+        try:
+            async with asyncio.timeout_at(ends):
+                return await self._send(call, ends)
+        except TimeoutError:
+            raise deadline_error(call, deadline) from None
+
+    async def _send(self, call: Call, ends: float) -> httpx.Response:
         retry_number = 0
         while True:
             try:
@@ -162,7 +226,9 @@ class Transport:
             except ApiError as error:
                 retry_number += 1
                 delay = self.retry_delay(call.safe, error, retry_number)
-                if delay is None:
+                # A retry that could not finish in time: the real failure
+                # tells more than the timeout would.
+                if delay is None or asyncio.get_running_loop().time() + delay >= ends:
                     raise
                 log.info("%s failed (%s); retry %d in %.2f s", call.label,
                          type(error).__name__, retry_number, delay)
@@ -184,42 +250,63 @@ class Transport:
         url = self.url(call.path)
         started = time.perf_counter()
         with map_transport_errors(call):
-            response = await self.http.request(
+            request = self.http.build_request(
                 call.method,
                 url,
                 json=call.json,
                 params=list(call.params) if call.params is not None else None,
                 headers=self._headers(url, call.headers),
-                auth=None,  # never the injected client's own auth: see _headers
-                follow_redirects=False,
                 timeout=self.timeout,
             )
+            # auth=None: never the injected client's own auth (see _headers).
+            response = await self.http.send(request, stream=True, auth=None,
+                                            follow_redirects=False)
+            try:
+                if response.status_code in call.expected:
+                    body = await read_body(call, response, call.body_cap)
+                else:
+                    body = await read_body(call, response, ERROR_BODY_MAX_BYTES, cut=True)
+            finally:
+                await response.aclose()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %d (%.0f ms)", call.label, response.status_code,
                       (time.perf_counter() - started) * 1000)
-        return response
+        return with_body(response, body)
 
     @asynccontextmanager
     async def stream(self, call: Call) -> AsyncIterator[httpx.Response]:
-        """One attempt, streaming: the body is not read. Statuses outside
-        `call.expected` raise the mapped error. The slot is held while the body
-        is being read."""
+        """One attempt, streaming: the body is not read (decode it with
+        `content_decoder`). Statuses outside `call.expected` raise the mapped
+        error. The slot is held while the body is being read. The deadline
+        covers the answer's head and an error's body, not the streamed body:
+        a download's length is the caller's business."""
         url = self.url(call.path)
+        deadline = self._deadline(call)
+        ends = asyncio.get_running_loop().time() + deadline
         async with self.limits.slot(call.family):
-            with map_transport_errors(call):
-                request = self.http.build_request(
-                    call.method, url,
-                    params=list(call.params) if call.params is not None else None,
-                    headers=self._headers(url, call.headers),
-                    timeout=self.timeout,
-                )
-                response = await self.http.send(request, stream=True, auth=None,
-                                                follow_redirects=False)
+            try:
+                async with asyncio.timeout_at(ends):
+                    with map_transport_errors(call):
+                        request = self.http.build_request(
+                            call.method, url,
+                            params=list(call.params) if call.params is not None else None,
+                            headers=self._headers(url, call.headers),
+                            timeout=self.timeout,
+                        )
+                        response = await self.http.send(request, stream=True, auth=None,
+                                                        follow_redirects=False)
+            except TimeoutError:
+                raise deadline_error(call, deadline) from None
             try:
                 if response.status_code not in call.expected:
-                    with map_transport_errors(call):
-                        await response.aread()
-                    raise error_for(call, response)
+                    try:
+                        async with asyncio.timeout_at(ends):
+                            with map_transport_errors(call):
+                                body = await read_body(call, response, ERROR_BODY_MAX_BYTES,
+                                                       cut=True)
+                    except TimeoutError:
+                        raise deadline_error(call, deadline) from None
+                    raise error_for(call, with_body(response, body))
                 yield response
             finally:
                 await response.aclose()
@@ -240,6 +327,118 @@ class Transport:
                 return await loop.run_in_executor(None, big, call.label, content)
             return await loop.run_in_executor(None, _validate, call.label, adapter, content)
         return _validate(call.label, adapter, content)
+
+
+# ---------------------------------------------------------------- bodies
+
+
+class Inflater:
+    """A gzip or deflate body decoded a bounded piece at a time.
+
+    httpx decodes each network read whole: 64 KB of a gzip bomb become 64 MB
+    in one call, before any cap can look. Here zlib never produces more than
+    asked for (max_length), so a caller stops a bomb within a piece."""
+
+    def __init__(self, label: str, encoding: str) -> None:
+        self._label = label
+        self._raw_deflate_fallback = encoding == "deflate"
+        wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, room: int) -> Iterator[bytes]:
+        """Decoded pieces of `data`, stopping once they total more than `room`
+        (the caller then refuses the body, or cuts it there)."""
+        produced = 0
+        while True:
+            wanted = min(room - produced + 1, INFLATE_PIECE_BYTES)
+            try:
+                out = self._zlib.decompress(data, wanted)
+            except zlib.error:
+                if self._raw_deflate_fallback:
+                    # "deflate" is sent both zlib-wrapped (as specified) and raw
+                    # (as some servers do); httpx accepts both too.
+                    self._raw_deflate_fallback = False
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise ProtocolError(f"{self._label}: the answer's compression is broken") from None
+            self._raw_deflate_fallback = False
+            data = self._zlib.unconsumed_tail
+            if out:
+                produced += len(out)
+                yield out
+                if produced > room:
+                    return
+            # Output that filled the piece may have more behind it even when
+            # all input was taken: ask again until a piece comes back short.
+            if not data and len(out) < wanted:
+                return
+
+    def flush(self) -> bytes:
+        return self._zlib.flush()
+
+
+def content_decoder(call: Call, response: httpx.Response) -> Inflater | None:
+    """The Inflater for the answer's Content-Encoding; None for identity."""
+    header = response.headers.get("content-encoding", "")
+    codings = [c.strip().lower() for c in header.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+        return Inflater(call.label, codings[0])
+    raise ProtocolError(f"{call.label}: the answer is compressed in a way this app does not "
+                        f"read ({header[:40]})")
+
+
+def too_large(call: Call, cap: int) -> ResponseTooLarge:
+    return ResponseTooLarge(f"{call.label}: the server's answer is too large "
+                            f"(over {cap // 1024:,} KB)")
+
+
+async def read_body(call: Call, response: httpx.Response, cap: int, *, cut: bool = False) -> bytes:
+    """The body of a streamed `response`, decompressed, at most `cap` bytes
+    both on the wire and decoded: beyond it ResponseTooLarge, or with `cut`
+    the first `cap` bytes (error bodies: only their words matter)."""
+    length = response.headers.get("content-length", "")
+    if not cut and length.isdigit() and int(length) > cap:
+        raise too_large(call, cap)
+    inflater = content_decoder(call, response)
+    parts: list[bytes] = []
+    wire = size = 0
+    async for raw in response.aiter_raw():
+        wire += len(raw)
+        if wire > cap and not cut:
+            raise too_large(call, cap)
+        for piece in (raw,) if inflater is None else inflater.feed(raw, cap - size):
+            size += len(piece)
+            if size > cap:
+                if cut:
+                    parts.append(piece[:len(piece) - (size - cap)])
+                    return b"".join(parts)
+                raise too_large(call, cap)
+            parts.append(piece)
+    if inflater is not None:
+        rest = inflater.flush()
+        if size + len(rest) > cap and not cut:
+            raise too_large(call, cap)
+        parts.append(rest[:cap - size])
+    return b"".join(parts)
+
+
+def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A read response with `body` (already decoded) as its content."""
+    headers = [(k, v) for k, v in response.headers.raw
+               if k.lower() not in (b"content-encoding", b"content-length")]
+    return httpx.Response(response.status_code, headers=headers, content=body,
+                          request=response.request, extensions=response.extensions)
+
+
+def deadline_error(call: Call, deadline: float) -> RequestTimeout:
+    return RequestTimeout(f"{call.label}: the server did not answer in time "
+                          f"(no complete answer within {deadline:g} s)")
+
+
+# ---------------------------------------------------------------- decoding
 
 
 def _validate(label: str, adapter: pydantic.TypeAdapter[T], content: bytes) -> T:
