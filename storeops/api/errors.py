@@ -92,6 +92,11 @@ class ResponseTooLarge(ProtocolError):
     family; reading stopped there (storeops/api/transport.py)."""
 
 
+class PaginationError(ProtocolError):
+    """A paginated list went wrong: a cursor repeated, too long, not ASCII, or
+    more pages than any real list has (storeops/api/pagination.py)."""
+
+
 class MetricError(ApiError):
     """A datamine metric answered ok: false."""
 

@@ -7,19 +7,24 @@ Two schemes exist in the reference:
   sent back as `X-Page-Start`, until it reads "end".
 
 A server that hands out a cursor twice would make us loop forever: that is a
-ProtocolError instead. So is an integer X-Page-Next that does not move forward
-(offsets and page numbers both only grow), caught before re-reading a page.
+PaginationError (a ProtocolError) instead. So is an integer X-Page-Next that
+does not move forward (offsets and page numbers both only grow), caught before
+re-reading a page; a cursor too long or not printable ASCII (it goes back in a
+header); and a list longer than MAX_PAGES pages, which also ends a server that
+hands out a new cursor forever. Cursors already seen are remembered by a
+fixed-size digest, so memory stays bounded whatever the cursors weigh.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import pydantic
 
-from storeops.api.errors import ProtocolError, ValidationError
+from storeops.api.errors import PaginationError, ValidationError
 from storeops.api.transport import Call, Transport
 
 T = TypeVar("T")
@@ -28,6 +33,33 @@ T = TypeVar("T")
 MAX_PAGE_LENGTH = 100
 #: The inventory cursor that means "no more pages".
 END_CURSOR = "end"
+#: Longest cursor sent back (UUIDs are 36 characters, offsets a few digits, the
+#: inventory's a few dozen).
+MAX_CURSOR_CHARS = 512
+#: Pages of one list: 10,000 health alerts (the big chain) are 100 pages at the
+#: maximum page length, 10,000 at a page length of 1.
+MAX_PAGES = 20_000
+
+
+class _Cursors:
+    """Cursors seen so far in one list, checked before one is sent back."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._seen: set[bytes] = set()
+
+    def check(self, cursor: str) -> None:
+        if len(cursor) > MAX_CURSOR_CHARS:
+            raise PaginationError(f"{self._label}: page cursor of {len(cursor):,} characters")
+        if not (cursor.isascii() and cursor.isprintable()):
+            raise PaginationError(f"{self._label}: page cursor that is not printable ASCII")
+        digest = hashlib.blake2b(cursor.encode("ascii"), digest_size=16).digest()
+        if digest in self._seen:
+            raise PaginationError(f"{self._label}: the server repeated page cursor {cursor!r}")
+        if len(self._seen) + 1 >= MAX_PAGES:
+            raise PaginationError(f"{self._label}: more than {MAX_PAGES:,} pages; "
+                                  "the server does not stop")
+        self._seen.add(digest)
 
 
 def check_page_length(page_length: int) -> int:
@@ -54,7 +86,7 @@ async def header_pages(
     """Items of a v1 list paginated by 206 + X-Page-Next (an integer or a UUID)."""
     check_page_length(page_length)
     cursor: str | None = None
-    seen: set[str] = set()
+    seen = _Cursors(call.label)
     last_offset = 0  # the first page starts at 0: a next page is past it
     while True:
         page_call = _page_call(call, page_length, cursor)
@@ -67,18 +99,16 @@ async def header_pages(
         # httpx headers are case-insensitive: x-page-next, X-Page-Next, ...
         cursor = (response.headers.get("x-page-next") or "").strip()
         if not cursor:
-            raise ProtocolError(f"{call.label}: partial page without X-Page-Next")
-        if cursor in seen:
-            raise ProtocolError(f"{call.label}: the server repeated page cursor {cursor!r}")
-        if cursor.isascii() and cursor.isdigit():
+            raise PaginationError(f"{call.label}: partial page without X-Page-Next")
+        seen.check(cursor)
+        if cursor.isdigit():
             if len(cursor) > 30:  # and int() refuses over 4,300 digits
-                raise ProtocolError(f"{call.label}: page cursor of {len(cursor)} digits")
+                raise PaginationError(f"{call.label}: page cursor of {len(cursor)} digits")
             offset = int(cursor)
             if offset <= last_offset:
-                raise ProtocolError(f"{call.label}: page cursor {cursor!r} does not move forward "
-                                    f"(previous: {last_offset})")
+                raise PaginationError(f"{call.label}: page cursor {cursor!r} does not move "
+                                      f"forward (previous: {last_offset})")
             last_offset = offset
-        seen.add(cursor)
 
 
 async def cursor_pages(
@@ -92,7 +122,7 @@ async def cursor_pages(
     """Items of an inventory list paginated by the body's `next_page`."""
     check_page_length(page_length)
     cursor: str | None = None
-    seen: set[str] = set()
+    seen = _Cursors(call.label)
     while True:
         page_call = _page_call(call, page_length, cursor)
         response = await transport.send(page_call)
@@ -104,6 +134,4 @@ async def cursor_pages(
         # guessing a start value.
         if not cursor or cursor == END_CURSOR:
             return
-        if cursor in seen:
-            raise ProtocolError(f"{call.label}: the server repeated page cursor {cursor!r}")
-        seen.add(cursor)
+        seen.check(cursor)
