@@ -4,7 +4,7 @@ put where stores are open or closed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from storeops.api.client import RetailNextClient
@@ -65,3 +65,17 @@ async def occupancy_now(client, uuid: str, tz: str) -> int:
     result = await client.datamine(current_occupancy_request([uuid], tz))
     values = [p.value for p in result.metric("total_occupancy").data]
     return int(values[0]) if values else 0
+
+
+def expected_open(world, store, instant: datetime) -> bool:
+    """Open by the simulator's own hours: the store day that opened today or yesterday
+    (an overnight store's) covers the store-local wall time."""
+    local = instant.astimezone(ZoneInfo(store.time_zone)).replace(tzinfo=None)
+    for day in (local.date() - timedelta(days=1), local.date()):
+        hours = world.hours_on(store, day)
+        if hours is None:
+            continue
+        midnight = datetime.combine(day, datetime.min.time())
+        if midnight + timedelta(minutes=hours[0]) <= local < midnight + timedelta(minutes=hours[1]):
+            return True
+    return False

@@ -18,8 +18,9 @@ from storeops.services.occupancy import OccupancyService
 from storeops.simulator.clock import Clock, parse_instant
 from storeops.simulator.server import start_simulator
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.services.occupancy_env import make_client, occupancy_now, sent
+from tests.services.occupancy_env import expected_open, make_client, occupancy_now, sent
 
+# Also the Occupancy pane's (tests/ui/test_occupancy_any_instant.py).
 INSTANTS = [
     # Times of day (UTC) on the suite's ordinary Wednesday: night, morning and
     # evening in each of the four zones.
@@ -34,20 +35,6 @@ INSTANTS = [
     # The day before a holiday, when "tomorrow" is closed for most stores.
     "2026-12-24T18:47:00Z", "2026-12-31T18:47:00Z", "2026-12-31T23:58:00Z",
 ]
-
-
-def expected_open(world, store, instant: datetime) -> bool:
-    """Open by the simulator's own hours: the store day that opened today or yesterday
-    (an overnight store's) covers the store-local wall time."""
-    local = instant.astimezone(ZoneInfo(store.time_zone)).replace(tzinfo=None)
-    for day in (local.date() - timedelta(days=1), local.date()):
-        hours = world.hours_on(store, day)
-        if hours is None:
-            continue
-        midnight = datetime.combine(day, datetime.min.time())
-        if midnight + timedelta(minutes=hours[0]) <= local < midnight + timedelta(minutes=hours[1]):
-            return True
-    return False
 
 
 def store_day(instant: datetime, time_zone: str) -> date:
