@@ -63,6 +63,7 @@ from storeops.api.transport import (
     Transport,
     basic_auth_header,
     server_detail,
+    typed_errors,
 )
 from storeops.api.urls import normalize_base_url, path_segment, subscription_url
 
@@ -115,6 +116,7 @@ def _utc_today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+@typed_errors  # whatever a server answers, only ApiError types come out
 class RetailNextClient:
     """`http`: an httpx.AsyncClient to share (left open on aclose; one is made and
     owned otherwise). `retry`: timing of retries of safe calls. `max_in_flight`:

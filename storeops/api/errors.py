@@ -97,6 +97,10 @@ class PaginationError(ProtocolError):
     more pages than any real list has (storeops/api/pagination.py)."""
 
 
+class LocalFileError(ApiError):
+    """A file on this computer could not be written (a download's destination)."""
+
+
 class MetricError(ApiError):
     """A datamine metric answered ok: false."""
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
+import inspect
 import logging
 import ssl
 import time
@@ -32,6 +34,7 @@ from storeops.api.errors import (
     AuthError,
     ConnectionFailed,
     InvalidRequest,
+    LocalFileError,
     NotFound,
     PermissionDenied,
     ProtocolError,
@@ -534,6 +537,88 @@ def _mask_credentials(auth_header: str) -> None:
         return
     register_secret(pair)
     register_secret(pair.partition(":")[2])
+
+
+# ---------------------------------------------------------------- only typed errors
+
+
+def typed_errors(cls: type[T]) -> type[T]:
+    """Class decorator: no public method of `cls` lets out anything but an
+    ApiError. An answer the client did not foresee (a value pydantic refuses
+    deep in a record, text that cannot be encoded back into a header, a shape
+    nobody wrote a check for) then reaches the UI as a ProtocolError, which it
+    knows how to word, instead of as a crash. Coroutines, async generators and
+    methods returning async iterators (the paginated lists) are covered.
+
+    Only the errors that odd data can raise in Python code are converted
+    (DATA_ERRORS); anything else, such as what a caller's progress callback
+    raises to stop a download, passes through as the caller's own."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, _guarded(member))
+    return cls
+
+
+#: What an unforeseen answer can raise below a client call (UnicodeError and
+#: json's errors are ValueErrors; OSError: the local file of a download).
+DATA_ERRORS = (pydantic.ValidationError, ValueError, TypeError, LookupError, AttributeError,
+               ArithmeticError, RecursionError, OSError, zlib.error)
+
+
+def untyped_error(label: str, exc: Exception) -> ApiError:
+    if isinstance(exc, pydantic.ValidationError):
+        return protocol_error(label, exc)
+    if isinstance(exc, OSError):  # httpx wraps network errors: this is a local file
+        return LocalFileError(f"{label}: a file on this computer could not be written",
+                              detail=exc.strerror or type(exc).__name__)
+    return ProtocolError(f"{label}: unexpected answer from the server",
+                         detail=type(exc).__name__)
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    label = func.__name__
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def call(*args: Any, **kw: Any) -> Any:
+            try:
+                return await func(*args, **kw)
+            except ApiError:
+                raise
+            except DATA_ERRORS as exc:
+                raise untyped_error(label, exc) from exc
+        return call
+    if inspect.isasyncgenfunction(func):
+        @functools.wraps(func)
+        def gen(*args: Any, **kw: Any) -> Any:
+            return _guarded_iter(label, func(*args, **kw))
+        return gen
+
+    @functools.wraps(func)
+    def plain(*args: Any, **kw: Any) -> Any:
+        try:
+            result = func(*args, **kw)
+        except ApiError:
+            raise
+        except DATA_ERRORS as exc:
+            raise untyped_error(label, exc) from exc
+        if hasattr(result, "__anext__"):
+            return _guarded_iter(label, result)
+        return result
+    return plain
+
+
+async def _guarded_iter(label: str, items: AsyncIterator[T]) -> AsyncIterator[T]:
+    try:
+        async for item in items:
+            yield item
+    except ApiError:
+        raise
+    except DATA_ERRORS as exc:
+        raise untyped_error(label, exc) from exc
+    finally:
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def error_for(call: Call, response: httpx.Response) -> ApiError:
