@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -125,7 +126,7 @@ async def _send(send: Send, status: int, payload: object | bytes, headers: dict[
     await send({"type": "http.response.body", "body": body})
 
 
-async def _serve_fault(kind: str, params: dict, receive: Receive, send: Send) -> None:
+async def _serve_fault(kind: str, params: dict[str, Any], receive: Receive, send: Send) -> None:
     if kind == "status":
         status = int(params.get("status", 503))
         headers = dict(params.get("headers") or {})

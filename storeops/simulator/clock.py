@@ -12,7 +12,7 @@ import argparse
 import math
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def parse_instant(text: str) -> datetime:
@@ -21,7 +21,7 @@ def parse_instant(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset (add Z or +HH:MM)")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 class Clock:
@@ -39,7 +39,7 @@ class Clock:
         self._frozen: datetime | None = None
         self._speed = speed
         # Anchor: the clock read `_anchor_at` when time.monotonic() read `_anchor_mono`.
-        self._anchor_at: datetime | None = start.astimezone(timezone.utc) if start else None
+        self._anchor_at: datetime | None = start.astimezone(UTC) if start else None
         self._anchor_mono = time.monotonic()
         self._offset = timedelta(0)  # added to real time when there is no anchor
         if start is not None and speed == 0:
@@ -64,13 +64,13 @@ class Clock:
             if self._anchor_at is not None:
                 elapsed = (time.monotonic() - self._anchor_mono) * self._speed
                 return self._anchor_at + timedelta(seconds=elapsed)
-            return datetime.now(timezone.utc) + self._offset
+            return datetime.now(UTC) + self._offset
 
     def freeze(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("freeze() needs an aware datetime")
         with self._lock:
-            self._frozen = at.astimezone(timezone.utc)
+            self._frozen = at.astimezone(UTC)
 
     def run_from(self, at: datetime, *, speed: float | None = None) -> None:
         """Run (again) from `at`, at `speed` (the current speed by default)."""
@@ -80,7 +80,7 @@ class Clock:
             if speed is not None:
                 self._speed = speed
             self._frozen = None
-            self._anchor_at = at.astimezone(timezone.utc)
+            self._anchor_at = at.astimezone(UTC)
             self._anchor_mono = time.monotonic()
 
     def shift_to(self, at: datetime) -> None:
@@ -138,4 +138,4 @@ def add_clock_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGrou
 def clock_from_arguments(now: datetime | None, speed: float | None) -> Clock:
     if now is None and speed in (None, 1.0):
         return Clock()
-    return Clock(now or datetime.now(timezone.utc), speed=1.0 if speed is None else speed)
+    return Clock(now or datetime.now(UTC), speed=1.0 if speed is None else speed)

@@ -9,6 +9,7 @@ adjustments, never below zero), summed over the group's stores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,9 @@ from storeops.simulator.world import Node, World
 METRICS = ("traffic_in", "traffic_out", "total_occupancy")
 MAX_STORE_DAYS = 250_000  # a simulator guard: ~2 years of every store of the big chain / 3
 _DAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+
+# A group key of one layer -> its JSON description ("group" of a data point).
+Describe = Callable[[int], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -130,7 +134,8 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     base = min(f for f, _ in ranges).date()
     end = max(t for _, t in ranges)
     last_date = (end - timedelta(microseconds=1)).date()
-    keys, describers = [], []
+    keys: list[np.ndarray] = []
+    describers: list[Describe] = []
     for gb in group_bys:
         k, describe = _layer(gb, cols, base, last_date, covered, world)
         keys.append(k)
@@ -160,7 +165,7 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
         values = {"traffic_in": sums_in, "traffic_out": sums_out, "total_occupancy": occupancy}[name]
         data = []
         for g in range(groups):
-            point: dict[str, Any] = {"value": int(round(values[g])),
+            point: dict[str, Any] = {"value": round(float(values[g])),
                                      "validity": traffic.VALIDITY_NAMES[worst[g]]}
             if descriptions[g] is not None:
                 point["group"] = descriptions[g]
@@ -173,9 +178,9 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
 def _unique_rows(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """np.unique(axis=0) on the layer keys, through one mixed-radix integer (much faster)."""
     lows = [int(k.min()) if len(k) else 0 for k in keys]
-    spans = [int(k.max()) - low + 1 if len(k) else 1 for k, low in zip(keys, lows)]
+    spans = [int(k.max()) - low + 1 if len(k) else 1 for k, low in zip(keys, lows, strict=True)]
     combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for k, low, span in zip(keys, lows, spans):
+    for k, low, span in zip(keys, lows, spans, strict=True):
         combined = combined * span + (k - low)
     uniq, inverse = np.unique(combined, return_inverse=True)
     rows = np.zeros((len(uniq), len(keys)), dtype=np.int64)
@@ -264,7 +269,7 @@ def _group_bys(raw: Any) -> list[GroupBy]:
         return []
     if not isinstance(raw, list):
         raise bad("group_bys must be a list")
-    out = []
+    out: list[GroupBy] = []
     for item in raw:
         if not isinstance(item, dict):
             raise bad("each group_by must be an object")
@@ -303,29 +308,30 @@ def _time_json(minutes: int, end: bool = False) -> dict[str, Any]:
 
 
 def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
-           covered: list[tuple[Node, list[Node]]], world: World):
+           covered: list[tuple[Node, list[Node]]], world: World) -> tuple[np.ndarray, Describe]:
+    """One group_by: each interval's group key, and how to describe a key."""
     bday = cols["bday"]
     if gb.group == "location":
         names = world.name_counts()
 
-        def describe(key: int) -> dict[str, Any]:
+        def describe_location(key: int) -> dict[str, Any]:
             node = covered[key][0]
             return {"type": "location", "uuid": node.uuid, "name": node.name,
                     "qualified_name": world.qualified_name(node, names)}
-        return cols["loc"], describe
+        return cols["loc"], describe_location
     if gb.group == "day_of_week":
-        def describe(key: int) -> dict[str, Any]:
+        def describe_weekday(key: int) -> dict[str, Any]:
             return {"type": "day_of_week", "value": key, "name": _DAY_NAMES[key]}
-        return bday % 7, describe  # ordinal 7 is a Sunday
+        return bday % 7, describe_weekday  # ordinal 7 is a Sunday
     if gb.group == "time":
         # Any size: groups start at the store day's midnight, every `size` minutes,
         # and a 15-minute interval counts wholly in the group its start falls in.
         size = gb.value * (60 if gb.unit == "hours" else 1)
 
-        def describe(key: int) -> dict[str, Any]:
+        def describe_time(key: int) -> dict[str, Any]:
             end = min((key + 1) * size, STORE_DAY_END)
             return {"type": "time", "from": _time_json(key * size), "to": _time_json(end, end=True)}
-        return cols["bmin"] // min(size, STORE_DAY_END), describe
+        return cols["bmin"] // min(size, STORE_DAY_END), describe_time
 
     # A group wider than any query answers the same as one just as wide: the cap
     # keeps the arithmetic inside numpy's and datetime's ranges.
@@ -356,17 +362,17 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
             start = add_months(o, key * months_per).date()
             return start, add_months(o, (key + 1) * months_per).date() - timedelta(days=1)
 
-    def describe(key: int) -> dict[str, Any]:
+    def describe_dates(key: int) -> dict[str, Any]:
         start, through = bounds(key)
         return {"type": "date", "from": _date_json(max(start, base)), "through": _date_json(min(through, last))}
-    return keys, describe
+    return keys, describe_dates
 
 
-def _describe(row: np.ndarray, describers: list) -> dict[str, Any] | None:
+def _describe(row: np.ndarray, describers: list[Describe]) -> dict[str, Any] | None:
     if not describers:
         return None
     inner: dict[str, Any] | None = None
-    for key, describe in reversed(list(zip(row.tolist(), describers))):
+    for key, describe in reversed(list(zip(row.tolist(), describers, strict=True))):
         desc = describe(int(key))
         if inner is not None:
             desc["group"] = inner

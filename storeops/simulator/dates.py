@@ -9,7 +9,7 @@ calendar; `to` is exclusive.
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -230,4 +230,4 @@ def parse_iso_instant(value: Any, field: str, default_tz: ZoneInfo) -> datetime:
         raise bad(f"{field} must fall between {MIN_YEAR} and {MAX_YEAR}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from storeops.simulator.errors import bad
 
@@ -74,9 +75,7 @@ def page_by_offset(request: Request, items: Sequence[T]) -> tuple[list[T], str |
     return page, str(following) if following < len(items) else None
 
 
-def header_page_response(payload: dict[str, Any], next_cursor: str | None):
-    from starlette.responses import JSONResponse
-
+def header_page_response(payload: dict[str, Any], next_cursor: str | None) -> JSONResponse:
     if next_cursor is None:
         return JSONResponse(payload, status_code=200)
     return JSONResponse(payload, status_code=206, headers={"X-Page-Next": next_cursor})

@@ -15,9 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import random
-import uuid as uuidlib
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from storeops.simulator.world import (
@@ -26,23 +26,23 @@ from storeops.simulator.world import (
     Appliance,
     Camera,
     ChannelRec,
-    Hours,
     Node,
+    WeekHours,
     World,
 )
 
 BIG_LOCATION_NODES = 10_000
 BIG_HEALTH_ALERTS = 10_000
 
-_RETAIL = {0: (600, 1260), 1: (600, 1260), 2: (600, 1260), 3: (600, 1260), 4: (600, 1320),
-           5: (540, 1320), 6: (660, 1080)}
-_MALL = {d: (600, 1260) for d in range(6)} | {6: (720, 1080)}
-_NO_SUNDAY = {d: (540, 1200) for d in range(6)} | {6: None}
-_OVERNIGHT = {d: (1080, 1560) for d in range(7)}  # 18:00 - 02:00 next day
-_UK = {d: (540, 1200) for d in range(5)} | {5: (540, 1260), 6: None}
+_RETAIL: WeekHours = {0: (600, 1260), 1: (600, 1260), 2: (600, 1260), 3: (600, 1260), 4: (600, 1320),
+                      5: (540, 1320), 6: (660, 1080)}
+_MALL: WeekHours = {**dict.fromkeys(range(6), (600, 1260)), 6: (720, 1080)}
+_NO_SUNDAY: WeekHours = {**dict.fromkeys(range(6), (540, 1200)), 6: None}
+_OVERNIGHT: WeekHours = dict.fromkeys(range(7), (1080, 1560))  # 18:00 - 02:00 next day
+_UK: WeekHours = {**dict.fromkeys(range(5), (540, 1200)), 5: (540, 1260), 6: None}
 
 # (region key, name, time zone, store id, occupancy limit, hours, closed on holidays)
-_STORES: list[tuple[str, str, str, str, int | None, dict[int, Hours | None], bool]] = [
+_STORES: list[tuple[str, str, str, str, int | None, WeekHours, bool]] = [
     ("bay", "Caspar City Plaza", "America/Los_Angeles", "50", 50, _RETAIL, True),
     ("bay", "Willow Glen", "America/Los_Angeles", "101", 15, _MALL, True),
     ("bay", "San Jose Store", "America/Los_Angeles", "102", 40, _RETAIL, False),
@@ -105,7 +105,7 @@ class _Ids:
 def build_world(seed: int = 0, *, big: bool = False, now: datetime | None = None) -> World:
     rng = random.Random(seed)
     ids = _Ids(rng)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     world = World(seed, ids.uuid(), now.date())
     world.add(Node(world.organization_uuid, "Northwind Outfitters", "organization", None))
 
@@ -136,7 +136,7 @@ def build_world(seed: int = 0, *, big: bool = False, now: datetime | None = None
 
 
 def _add_store(world: World, ids: _Ids, parent: str, name: str, tz: str, store_id: str,
-               limit: int | None, hours: dict[int, Hours | None], holidays: bool) -> Node:
+               limit: int | None, hours: WeekHours, holidays: bool) -> Node:
     rng = ids.rng
     return world.add(Node(
         ids.uuid(), name, "store", parent,
@@ -215,7 +215,7 @@ def _stop_one_recording(world: World, live: list[Node]) -> None:
 
 def _add_camera(world: World, ids: _Ids, store: Node, appliance_id: str, kind: int, vendor: str,
                 model: str, name: str, heard: str, *, channels: int = 0, height: int | None = None,
-                summary: dict | None = None, serial: str = "", lines: int = 0) -> Camera:
+                summary: dict[str, Any] | None = None, serial: str = "", lines: int = 0) -> Camera:
     rng = ids.rng
     device_id = ids.mac("20:C3:A4" if vendor == "RetailNext" else "AC:CC:8E")
     camera = Camera(kind, device_id, name, store.uuid, appliance_id, vendor, model, heard,
@@ -290,7 +290,7 @@ def _pad_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
     # final sort only merges two ordered runs.
     base = len(world.alerts)
     ages = sorted(rng.randrange(30, 60 * 24 * 60) for _ in range(base, BIG_HEALTH_ALERTS))
-    utc_now = now.astimezone(timezone.utc)
+    utc_now = now.astimezone(UTC)
     minute, hour = timedelta(minutes=1), timedelta(hours=1)
     for n, age in enumerate(ages, start=base):
         store = stores[rng.randrange(len(stores))]
@@ -310,7 +310,7 @@ def _pad_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
 
 
 def _add_files(world: World, ids: _Ids, rng: random.Random) -> None:
-    stores = [s for s in world.stores()]
+    stores = list(world.stores())
     for n in range(5):
         path = f"custom_exports/inventory_reports/{ids.uuid()}.csv"
         world.files[path] = _inventory_csv(world.seed * 31 + n, stores)

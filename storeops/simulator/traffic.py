@@ -11,6 +11,7 @@ sublocations see a share of them. Everything is numpy-vectorised per query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -69,7 +70,7 @@ class Series:
     def __len__(self) -> int:
         return len(self.epoch)
 
-    def occupancy(self, adjustments: list[tuple[float, int, int]] = ()) -> np.ndarray:
+    def occupancy(self, adjustments: Sequence[tuple[float, int, int]] = ()) -> np.ndarray:
         """In minus out since the store day opened, plus adjustments, never below 0.
 
         `adjustments` are (UTC epoch, store day ordinal, count); one made after the
@@ -218,7 +219,7 @@ def predicted(world: World, store: Node, first: date, last: date, today: date) -
     history = store_series(world, store, today - timedelta(days=28), today - timedelta(days=1))
     by_slot: dict[tuple[int, int], list[int]] = {}
     weekdays = (history.bday - 1) % 7
-    for wd, minute, value in zip(weekdays.tolist(), history.bmin.tolist(), history.tin.tolist()):
+    for wd, minute, value in zip(weekdays.tolist(), history.bmin.tolist(), history.tin.tolist(), strict=True):
         by_slot.setdefault((wd, minute), []).append(value)
     out: list[tuple[datetime, int]] = []
     day = first

@@ -30,6 +30,8 @@ EXTRA_FIELDS = {
 # Store hours: minutes after local midnight of the store day. A close after 1440
 # means the store day runs past midnight (the API's "+" timestamps).
 Hours = tuple[int, int]
+# Weekday (Monday = 0) -> hours, None when closed that weekday.
+WeekHours = dict[int, Hours | None]
 
 
 @dataclass(slots=True)
@@ -51,8 +53,7 @@ class Node:
     aggregate_to_parent: bool | None = None
     aggregate_to_store: bool | None = None
     bandwidth_limit: int | None = None
-    # stores only: weekday (Monday = 0) -> hours, None when closed that weekday
-    hours: dict[int, Hours | None] | None = None
+    hours: WeekHours | None = None  # stores only
     closed_on_holidays: bool = False
     traffic_base: float = 0.0  # mean visitors per 15 minutes at the daily peak
 

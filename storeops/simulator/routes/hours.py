@@ -4,6 +4,7 @@ documented meaningless trailing Z."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -62,7 +63,7 @@ def _day(value: str, key: str) -> date:
     return day
 
 
-def query_store_hours(world: World, body: dict) -> dict:
+def query_store_hours(world: World, body: dict[str, Any]) -> dict[str, Any]:
     stores = req_str_list(body, "stores")
     if not stores:
         raise bad("stores must not be empty")
@@ -72,18 +73,18 @@ def query_store_hours(world: World, body: dict) -> dict:
         raise bad("end_date is before start_date")
     if len(stores) * ((end - start).days + 1) > MAX_HOURS_STORE_DAYS:
         raise bad("query too large: narrow the dates or the stores")
-    result: dict[str, dict] = {}
+    result: dict[str, dict[str, dict[str, str | None]]] = {}
     with world.lock:
         for uuid in stores:
             store = world.nodes.get(uuid)
             if store is None or not store.is_store:
                 raise bad(f"not a store: {uuid}")
-            days: dict[str, dict] = {}
+            days: dict[str, dict[str, str | None]] = {}
             day = start
             while day <= end:
                 key = _fake_z(datetime.combine(day, datetime.min.time()))
                 hours = world.hours_on(store, day)
-                entry = {"store_uuid": uuid, "effective_day": key, "open": None, "close": None}
+                entry: dict[str, str | None] = {"store_uuid": uuid, "effective_day": key, "open": None, "close": None}
                 if hours is not None:  # closed days are listed with null open/close
                     midnight = datetime.combine(day, datetime.min.time())
                     entry["open"] = _fake_z(midnight + timedelta(minutes=hours[0]))
@@ -103,7 +104,7 @@ def _strict_day(value: str, key: str) -> date:
         raise bad(f"{key} must be yyyy-mm-dd, got {value!r}") from None
 
 
-def predicted_traffic(world: World, body: dict, now_utc: datetime) -> dict:
+def predicted_traffic(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str, Any]:
     store_uuid = req_str(body, "store_uuid")
     first = _strict_day(req_str(body, "first_day"), "first_day")
     last = _strict_day(req_str(body, "last_day"), "last_day")

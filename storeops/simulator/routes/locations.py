@@ -121,8 +121,9 @@ def _where(where: Any) -> tuple[set[str] | None, set[str] | None, set[str] | Non
             if key not in allowed:
                 raise bad(f"unknown where filter: {key}; supported: and, {', '.join(allowed)}")
             values = set(str_list(value, f"where.{key}"))
-            if allowed[key] is not None:
-                wrong = values - set(allowed[key])
+            choices = allowed[key]
+            if choices is not None:
+                wrong = values - set(choices)
                 if wrong:
                     raise bad(f"unknown {key} value(s): {', '.join(sorted(wrong))}")
             # Several clauses on the same key narrow each other (it is an "and").

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -51,7 +52,7 @@ def open_at(world: World, store: Node, at_utc: datetime) -> date | None:
     return None
 
 
-def adjust_occupancy(world: World, body: dict, now_utc: datetime) -> dict:
+def adjust_occupancy(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str, Any]:
     unknown = set(body) - {"store_uuid", "adjustment_count", "adjustment_time"}
     if unknown:
         raise bad(f"unknown field(s): {', '.join(sorted(unknown))}")

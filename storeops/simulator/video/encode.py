@@ -11,13 +11,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Final
 
 import av
 import numpy as np
+from av.container import OutputContainer
+from av.video.stream import VideoStream
 
 from storeops.simulator.video.picture import render_frame
 
-CODEC = "mpeg4"
+CODEC: Final = "mpeg4"  # Final: its literal type picks add_stream's video overload
 SEGMENT_SECONDS = 2
 SEGMENT_FPS = 10
 SEGMENT_SIZE = (640, 360)
@@ -32,7 +35,8 @@ def segment_start(seq: int) -> datetime:
     return datetime.fromtimestamp(seq * SEGMENT_SECONDS, UTC)
 
 
-def _open_video_stream(container, width: int, height: int, rate: int, *, qscale: int):
+def _open_video_stream(container: OutputContainer, width: int, height: int, rate: int, *,
+                       qscale: int) -> VideoStream:
     stream = container.add_stream(CODEC, rate=rate)
     stream.width, stream.height = width, height
     stream.pix_fmt = "yuv420p"

@@ -84,7 +84,7 @@ class ExportSpec:
     def frame_size(self) -> tuple[int, int]:
         if len(self.channels) > 1:
             return _renderable(self.resolution or DEFAULT_RESOLUTION)
-        height = int(round(SINGLE_WIDTH / self.channels[0].aspect / 2)) * 2
+        height = round(SINGLE_WIDTH / self.channels[0].aspect / 2) * 2
         return SINGLE_WIDTH, max(2, height)
 
     def frame_interval_ms(self) -> int:
