@@ -16,7 +16,10 @@ from storeops.api.errors import MetricError
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
+    # allow_inf_nan: a NaN or an infinite count, area or frame rate is a broken
+    # answer, not a number to chart or sum.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False,
+                              allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- locations

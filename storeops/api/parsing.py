@@ -143,7 +143,9 @@ def datamine_result(label: str, content: bytes) -> DatamineResult:
     for n, raw in enumerate(data.get("metrics", [])):
         if not isinstance(raw, dict):
             raise _shape_error(label, f"metrics.{n}: an object was expected")
-        points = raw.get("data") or []
+        # A missing list is the model's default; a null one is refused, as the
+        # model refuses it in a small answer.
+        points = raw.get("data", [])
         if not isinstance(points, list):
             raise _shape_error(label, f"metrics.{n}.data: a list was expected")
         try:

@@ -104,3 +104,17 @@ def big_body() -> bytes:
                               json={"where": {"and": [{"node_types": ["location"]}]}})
     response.raise_for_status()
     return response.content
+
+
+@pytest.mark.parametrize("value", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+def test_non_finite_areas_are_refused_by_both_parsers(value):
+    body = json.dumps({"nodes": [nodes(3000)]}).encode().replace(b'"area": 1.5', b'"area": ' + value, 1)
+    assert body.count(value) == 1
+    with pytest.raises(ProtocolError):
+        parsing.location_nodes("POST /v2/location", body)
+
+
+def test_null_points_are_refused_by_the_sliced_datamine_parser():
+    body = b'{"ok": true, "metrics": [{"name": "traffic_in", "ok": true, "data": null}]}'
+    with pytest.raises(ProtocolError):
+        parsing.datamine_result("POST /v2/datamine", body)
