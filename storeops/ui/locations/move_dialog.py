@@ -5,6 +5,7 @@ organization; never under itself or below itself; nothing archived)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -89,7 +90,8 @@ class MoveDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down from the filter goes to the list, as in any search box.
-        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+        if watched is self.filter_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Down:
             shown = self.shown_items()
             if shown:
                 current = self.list.currentItem()
@@ -118,3 +120,7 @@ class MoveDialog(QDialog):
         for i in range(self.list.count()):
             item = self.list.item(i)
             item.setHidden(bool(needle) and needle not in item.text().casefold())
+        # An empty list with no word looked broken (seen typing the node's own name).
+        if self.list.count():
+            self.empty_label.setText(f"No destination matches “{text.strip()}”." if needle else "")
+            self.empty_label.setVisible(bool(needle) and not self.shown_items())
