@@ -74,7 +74,8 @@ class CloseGuard(QObject):
         self._saving = True
         try:
             for key, pane in dirty.items():
-                if not await pane.save_unsaved():
+                save = getattr(pane, "save_unsaved", None)
+                if save is not None and not await save():
                     self._show_pane(key)  # the refusal is shown there, with the edit
                     return
         finally:

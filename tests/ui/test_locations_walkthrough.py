@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from storeops import resources
 from storeops.api.client import RetailNextClient
-from storeops.api.models import LocationCreate
+from storeops.api.models import LocationCreate, LocationUpdate
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.locations.pane import LocationsPane
@@ -190,7 +190,7 @@ def test_drag_move_asks_first_and_can_be_undone(env, qloop):
     pane.move_prompt.button(Btn.Yes).click()
     qloop.run_until_complete(wait_until(
         lambda: env.sim_node(store.uuid).parent_uuid == central.uuid and not pane.model.is_pending(store.uuid)))
-    assert "Undo" == pane.banner.action_button.text() and pane.banner.action_button.isVisible()
+    assert pane.banner.action_button.text() == "Undo" and pane.banner.action_button.isVisible()
 
     # Ctrl+Z in the pane sends the inverse move.
     pane.view.setFocus()
@@ -401,3 +401,37 @@ def test_edits_set_aside_on_another_node_are_marked_in_the_tree(env):
     pane.select(a.uuid)  # back in the form: the form says "Unsaved changes" itself
     assert pane.model.index_of(a.uuid).data(Qt.ItemDataRole.DisplayRole) == "Chicago Loop"
     assert form.state_label.text() == "Unsaved changes"
+
+
+def test_move_picker_says_when_the_filter_matches_nothing(env, qtbot):
+    pane = env.pane
+    dialog = pane.open_move_dialog(env.node_named("Europe").uuid)  # cannot go under itself
+    qtbot.keyClicks(dialog.filter_edit, "europe")
+    assert not dialog.shown_items()
+    assert dialog.empty_label.isVisible() and "No destination matches “europe”" in dialog.empty_label.text()
+    dialog.filter_edit.clear()
+    assert not dialog.empty_label.isVisible()
+    dialog.reject()
+
+
+def test_shutdown_stops_listening_to_the_shared_store_and_status(env, qloop):
+    """The pane host drops panes on a new connection (storeops/ui/pane.py contract)."""
+    from storeops.ui.pane import Pane
+
+    pane, stores, status = env.pane, env.ctx.stores, env.ctx.status
+    assert isinstance(pane, Pane)
+    live = [n for n in pane.tree.nodes.values() if n.is_store and not n.archived]
+    stores.set_stores(live)
+    chicago, boston = env.node_named("Chicago Loop"), env.node_named("Boston Back Bay")
+    pane.select(chicago.uuid)
+    store = env.node_named("Fifth Avenue")
+    env.sim.faults.add(f"/v2/location/{store.uuid}", "status", status=400, detail="refused late")
+    task = qloop.create_task(pane.controller.save_node(store.uuid, LocationUpdate(area=10.0)))
+    pane.deactivate()
+    pane.shutdown()
+    stores.set_current(boston.uuid)
+    assert pane.selected_uuid() == chicago.uuid  # no longer follows
+    assert qloop.run_until_complete(task) is False
+    assert "refused late" in pane.banner.text()  # said in the dropped view only
+    assert not (status.last_error or "").count("refused late")
+    pane.activate()

@@ -103,6 +103,14 @@ class LocationsController(QObject):
         if self.stores is not None:
             self.stores.changed.connect(self._on_shared_store_changed)
 
+    def shutdown(self) -> None:
+        """The pane is dropped: stop following the shared store, and say nothing
+        more in the status bar (an answer still in flight lands only in the view)."""
+        if self.stores is not None:
+            self.stores.changed.disconnect(self._on_shared_store_changed)
+        self.stores = None
+        self.status = None
+
     @property
     def tree(self) -> LocationTree:
         return self.view.tree
@@ -213,7 +221,7 @@ class LocationsController(QObject):
 
     def unsaved_description(self) -> str:
         form = self.view.form
-        uuids = ([form.uuid] if form.is_dirty() else []) + [u for u in self._drafts if u != form.uuid]
+        uuids = ([form.uuid] if form.uuid and form.is_dirty() else []) + [u for u in self._drafts if u != form.uuid]
         names = [f"“{self.tree.nodes[u].name}”" for u in uuids if u in self.tree]
         return "Locations: unsaved changes to " + ", ".join(names) if names else ""
 

@@ -10,7 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -149,7 +149,7 @@ class LocationsPane(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(_FILTER_DELAY_MS)
 
-        def action(text: str, keys: QKeySequence | str, slot: Any) -> QAction:
+        def action(text: str, keys: QKeySequence | QKeySequence.StandardKey | str, slot: Any) -> QAction:
             act = QAction(text, self)
             act.setShortcut(QKeySequence(keys))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -183,6 +183,20 @@ class LocationsPane(QWidget):
         self.update_actions()
 
     # ------------------------------------------------------------ what the shell asks of a pane
+
+    def activate(self) -> None:
+        """Shown: nothing runs in the background here, so nothing to start."""
+
+    def deactivate(self) -> None:
+        """Hidden: unsaved edits stay (they are asked about on quit)."""
+
+    def shutdown(self) -> None:
+        """Dropped: no more filtering, questions or reports to shared objects."""
+        self._filter_timer.stop()
+        if self.move_prompt is not None:
+            self.move_prompt.close()
+        if self.controller is not None:
+            self.controller.shutdown()
 
     def refresh(self) -> None:
         """F5 from the shell."""
@@ -380,8 +394,8 @@ class LocationsPane(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down from the filter lands on the results, not six Tabs away.
-        if (watched is self.filter_edit and event.type() == QEvent.Type.KeyPress
-                and event.key() == Qt.Key.Key_Down):
+        if (watched is self.filter_edit and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down):
             current = self.selected_uuid()
             if not (current and self.proxy.matches(current)):
                 uuid = self.first_match()
