@@ -13,8 +13,12 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast, overload
 
 from storeops import __version__
+
+if TYPE_CHECKING:
+    from storeops.ui.dialogs.crash import CrashHandler
 
 #: Hidden hook for benchmarks/bench_startup.py: print a timestamp at the first
 #: paint of the main window and exit at once.
@@ -22,7 +26,7 @@ FIRST_PAINT_ENV = "STOREOPS_EXIT_AT_FIRST_PAINT"
 FIRST_PAINT_MARK = "storeops-first-paint"
 
 
-class _KioskLanguages(Sequence):
+class _KioskLanguages(Sequence[str]):
     """The shipped kiosk languages, looked up only when argparse needs them (a
     --lang to check, or --help): building the parser must stay cheap for --version."""
 
@@ -31,7 +35,11 @@ class _KioskLanguages(Sequence):
 
         return languages()
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         return self._codes()[index]
 
     def __len__(self) -> int:
@@ -95,7 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def prepare(args: argparse.Namespace):
+def prepare(args: argparse.Namespace) -> CrashHandler:
     """App dirs, logging, crash hook: everything that must exist before Qt."""
     from storeops import config
     from storeops import log as applog
@@ -129,7 +137,8 @@ def run_app(args: argparse.Namespace) -> int:
     from storeops import config, resources
 
     log = logging.getLogger("storeops")
-    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    # The stubs type instance() as QCoreApplication; here it is always a QApplication.
+    qapp = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
     qapp.setApplicationName(config.APP_NAME)
     qapp.setOrganizationName(config.APP_AUTHOR)
     qapp.setDesktopFileName(config.APP_ID)

@@ -9,10 +9,21 @@ kiosk.json (see storeops.ui.kiosk.config) and the app settings; None defers to t
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from secrets import token_urlsafe
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+    from storeops.settings import Settings
+    from storeops.simulator.clock import Clock
+    from storeops.simulator.server import RunningSimulator
+    from storeops.ui.kiosk.widget import KioskWidget
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +35,7 @@ EXIT_USAGE = 2
 KIOSK_TIMEOUT_S = 10.0
 
 
-def run_kiosk(args) -> int:
+def run_kiosk(args: argparse.Namespace) -> int:
     """Entry point called by storeops.__main__. Creates the QApplication and the
     qasync loop unless the caller already has them."""
     import qasync
@@ -32,23 +43,24 @@ def run_kiosk(args) -> int:
 
     from storeops.ui.gc_guard import GuiThreadGc
 
-    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    # The stubs type instance() as QCoreApplication; here it is always a QApplication.
+    qapp = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
     # --demo runs the simulator's threads in this process; as in the app, cyclic
     # garbage is collected on the GUI thread only, or a Qt object may die on a
     # simulator thread and crash the display later (see storeops.ui.gc_guard).
     gc_guard = GuiThreadGc(qapp)
     # Closing the display must not stop the loop before the cleanup has run.
     qapp.setQuitOnLastWindowClosed(False)
-    loop = None
+    existing: asyncio.AbstractEventLoop | None = None
     try:
-        existing = asyncio.get_event_loop_policy().get_event_loop()
-        if isinstance(existing, qasync.QEventLoop) and not existing.is_closed():
-            loop = existing
+        current = asyncio.get_event_loop_policy().get_event_loop()
+        if isinstance(current, qasync.QEventLoop) and not current.is_closed():
+            existing = current
     except RuntimeError:
         pass
-    owned = loop is None
+    owned = existing is None
+    loop: asyncio.AbstractEventLoop = existing if existing is not None else qasync.QEventLoop(qapp)
     if owned:
-        loop = qasync.QEventLoop(qapp)
         asyncio.set_event_loop(loop)
     try:
         return loop.run_until_complete(run_kiosk_async(args))
@@ -63,21 +75,22 @@ def run_kiosk(args) -> int:
             gc_guard.deleteLater()
 
 
-async def run_kiosk_async(args, *, on_widget=None) -> int:
+async def run_kiosk_async(args: argparse.Namespace, *,
+                          on_widget: Callable[[KioskWidget], None] | None = None) -> int:
     """The kiosk's life: connect, resolve the store, show full screen until the
     staff exit. `on_widget(widget)` is called once shown (tests)."""
+    from PySide6.QtWidgets import QApplication
+
     from storeops.api.errors import ApiError
     from storeops.services.accounts import make_client
     from storeops.services.stores import find_store, load_stores
     from storeops.settings import Settings
     from storeops.ui.kiosk import create_kiosk_widget
 
-    from PySide6.QtWidgets import QApplication
-
     # Closing the display must not stop the loop before the cleanup has run.
-    QApplication.instance().setQuitOnLastWindowClosed(False)
+    cast(QApplication, QApplication.instance()).setQuitOnLastWindowClosed(False)
     settings = Settings.load()
-    simulator = None
+    simulator: RunningSimulator | None = None
     loop = asyncio.get_running_loop()
     if getattr(args, "demo", False):
         access, secret = token_urlsafe(12), token_urlsafe(24)
@@ -87,9 +100,10 @@ async def run_kiosk_async(args, *, on_widget=None) -> int:
         simulator = await loop.run_in_executor(None, _start_demo, access, secret, clock)
         client = make_client(simulator.url, access, secret, timeout=KIOSK_TIMEOUT_S)
     else:
-        client = _profile_client(settings)
-        if client is None:
+        profile_client = _profile_client(settings)
+        if profile_client is None:
             return EXIT_USAGE
+        client = profile_client
     try:
         store = args.store
         try:
@@ -143,17 +157,16 @@ def _stop_on_signals(done: asyncio.Event) -> None:
     The display's 1 s timer gives Python the chance to run the handler."""
     import signal
 
-    def handler(_signum, _frame) -> None:
+    def handler(_signum: int, _frame: object) -> None:
         done.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        # ValueError: not the main thread (tests); OSError: unsupported.
+        with contextlib.suppress(ValueError, OSError):
             signal.signal(sig, handler)
-        except (ValueError, OSError):  # not the main thread (tests), or unsupported
-            pass
 
 
-def _profile_client(settings):
+def _profile_client(settings: Settings) -> RetailNextClient | None:
     from storeops.secrets import SecretStore
     from storeops.services.accounts import make_client
 
@@ -168,7 +181,7 @@ def _profile_client(settings):
     return make_client(profile.url, profile.access_key, secret, timeout=KIOSK_TIMEOUT_S)
 
 
-def _start_demo(access: str, secret: str, clock=None):
+def _start_demo(access: str, secret: str, clock: Clock | None = None) -> RunningSimulator:
     from storeops.simulator.server import start_simulator
 
     return start_simulator(access_key=access, secret_key=secret, seed=1, clock=clock)

@@ -8,6 +8,7 @@ defaults and a logged warning; writes are atomic (temp file + rename).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -186,10 +187,8 @@ class Settings(BaseModel):
 
 def _keep_corrupt_copy(path: Path) -> None:
     """Keep the unreadable file beside the new one so nothing is lost silently."""
-    try:
+    with contextlib.suppress(OSError):
         os.replace(path, path.with_name(path.name + ".corrupt"))
-    except OSError:
-        pass
 
 
 # ---------------------------------------------------------------- validation

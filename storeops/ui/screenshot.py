@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
@@ -21,6 +23,10 @@ from storeops.ui.sidebar import PANES
 
 if TYPE_CHECKING:
     from storeops.app import App
+    from storeops.ui.context import PaneContext
+    from storeops.ui.kiosk.widget import KioskWidget
+
+    KioskFactory = Callable[[PaneContext], KioskWidget]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ SETTLE_S = 0.4
 
 
 async def take_screenshots(app: App, out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     window = app.window
     window.resize(*SIZE)
     await asyncio.wait_for(app.connected.wait(), CONNECT_TIMEOUT_S)
@@ -42,9 +48,9 @@ async def take_screenshots(app: App, out_dir: Path) -> list[Path]:
         path = out_dir / f"{pane.key}.png"
         _save(window, path)
         written.append(path)
-    path = await save_kiosk(app, out_dir)
-    if path is not None:
-        written.append(path)
+    kiosk_path = await save_kiosk(app, out_dir)
+    if kiosk_path is not None:
+        written.append(kiosk_path)
     return written
 
 
@@ -62,7 +68,7 @@ async def save_kiosk(app: App, out_dir: Path) -> Path | None:
     return path
 
 
-async def _shut_down_kiosk(widget: QWidget) -> None:
+async def _shut_down_kiosk(widget: KioskWidget) -> None:
     # close() is refused by design (visitors must not close the display);
     # shutdown() is the app's own way out. Stop polling first, as `storeops kiosk` does.
     controller = widget.controller
@@ -72,12 +78,12 @@ async def _shut_down_kiosk(widget: QWidget) -> None:
     widget.deleteLater()
 
 
-async def _prepare(app: App, module, widget: QWidget | None, key: str) -> None:
+async def _prepare(app: App, module: ModuleType | None, widget: QWidget | None, key: str) -> None:
     prepare = getattr(module, "prepare_screenshot", None) if module is not None else None
     if prepare is not None and widget is not None:
         try:
             await asyncio.wait_for(prepare(widget), PREPARE_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("%s: demo content not ready after %.0f s; saving what shows", key,
                         PREPARE_TIMEOUT_S)
     await _settle(app)
@@ -104,7 +110,7 @@ def _save(widget: QWidget, path: Path) -> None:
     log.info("screenshot: %s", path)
 
 
-def _kiosk_factory():
+def _kiosk_factory() -> tuple[ModuleType, KioskFactory] | tuple[None, None]:
     """The kiosk package's factory: `create_kiosk_widget(ctx)` (store: the
     current one), or None while there is no kiosk in this build."""
     try:
@@ -117,7 +123,7 @@ def _kiosk_factory():
     return (module, factory) if factory is not None else (None, None)
 
 
-async def _kiosk(app: App) -> QWidget | None:
+async def _kiosk(app: App) -> KioskWidget | None:
     module, factory = _kiosk_factory()
     if factory is None or app.ctx is None:
         log.warning("no kiosk factory in storeops.ui.kiosk; kiosk.png not written")
@@ -129,7 +135,7 @@ async def _kiosk(app: App) -> QWidget | None:
     if prepare is not None:
         try:
             await asyncio.wait_for(prepare(widget), PREPARE_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("kiosk: demo content not ready; saving what shows")
     await _settle(app)
     return widget

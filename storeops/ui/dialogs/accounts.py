@@ -12,8 +12,19 @@ import asyncio
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 from qasync import asyncSlot
 
 from storeops.secrets import SecretStore
@@ -30,8 +41,11 @@ class AccountsDialog(QDialog):
 
     active_changed = Signal(object)
     profile_saved = Signal(str)  # a saved profile's id: the app reconnects if it is in use
+    # The "Test connection" verdict. The name hides QDialog.result() (the exec() code),
+    # which nothing here reads; the tests and callers know it as `.result`.
+    result: QLabel  # type: ignore[assignment]
 
-    def __init__(self, settings: Settings, secrets: SecretStore, parent: QWidget | None = None):
+    def __init__(self, settings: Settings, secrets: SecretStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AccountsDialog")
         self.setWindowTitle("Accounts")
@@ -167,7 +181,7 @@ class AccountsDialog(QDialog):
                 self._load(self.settings.profile(profile_id))
                 return
 
-    def _item_changed(self, item: QListWidgetItem | None, _previous=None) -> None:
+    def _item_changed(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
         if item is not None:
             self._load(self.settings.profile(item.data(Qt.ItemDataRole.UserRole)))
 

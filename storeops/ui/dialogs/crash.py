@@ -14,8 +14,7 @@ import PySide6
 import shiboken6
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from storeops import __version__
 from storeops import log as applog
@@ -47,7 +46,7 @@ class CrashHandler:
     does not need one); shows a dialog once there is one, else prints to stderr."""
 
     def __init__(self) -> None:
-        self.open_dialogs: list = []
+        self.open_dialogs: list[CrashDialog] = []
         self.count = 0
         self._previous = sys.excepthook
 

@@ -18,12 +18,17 @@ from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.state import KioskState
 
 if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+    from storeops.api.models import Location
+    from storeops.services.occupancy import StoreRef
+    from storeops.settings import Settings
+    from storeops.ui.context import PaneContext
     from storeops.ui.kiosk.widget import KioskWidget
 
 __all__ = ["KioskConfig", "KioskWidget", "Messages", "create_kiosk_widget", "prepare_screenshot"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name == "KioskWidget":
         from storeops.ui.kiosk.widget import KioskWidget
 
@@ -32,11 +37,11 @@ def __getattr__(name: str):
 
 
 def create_kiosk_widget(
-    ctx=None,
+    ctx: PaneContext | None = None,
     *,
-    client=None,
-    store=None,
-    settings=None,
+    client: RetailNextClient | None = None,
+    store: Location | StoreRef | str | None = None,
+    settings: Settings | None = None,
     config: KioskConfig | None = None,
     lang: str | None = None,
     pin_hash: str | None = None,
@@ -55,7 +60,10 @@ def create_kiosk_widget(
     from storeops.ui.occupancy.pane import poll_interval, profile_name
     from storeops.ui.occupancy.state import Thresholds
 
-    client = client if client is not None else ctx.client
+    if client is None:
+        if ctx is None:
+            raise TypeError("create_kiosk_widget needs a client or a ctx")
+        client = ctx.client
     settings = settings if settings is not None else (ctx.settings if ctx is not None else None)
     config = config or KioskConfig.load()
     messages = Messages.load(lang or config.lang, config.messages_file)
@@ -71,16 +79,18 @@ def create_kiosk_widget(
         now=now or (ctx.now if ctx is not None else utc_now),
         profile=f"kiosk {profile_name(settings)}".strip(),
     )
-    pick = None
+    pick: Callable[[list[Location]], Location | None] | None = None
     if store is None and ctx is not None:
         current = ctx.stores.current()
 
-        def pick(stores):
+        def pick_current(stores: list[Location]) -> Location | None:
             # The current store, unless it has no limit: then a store the display makes sense for.
             chosen = next((s for s in stores if current and s.uuid == current.uuid), None)
             if chosen is None or chosen.occupancy_limit is None:
                 chosen = next((s for s in stores if s.occupancy_limit is not None), chosen)
             return chosen
+
+        pick = pick_current
     widget.controller = KioskController(
         widget, service, store, messages=messages,
         thresholds=Thresholds.from_settings(settings), pick_store=pick,

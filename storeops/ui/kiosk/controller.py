@@ -8,14 +8,23 @@ the view changes. Staff +/− go through the same send-once adjust as the pane.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
 from storeops.api.models import Location
-from storeops.services.occupancy import AdjustBlocked, AdjustResult, OccupancyService, StoreRef
+from storeops.services.occupancy import (
+    AdjustBlocked,
+    AdjustOutcome,
+    AdjustResult,
+    OccupancyService,
+    StoreOccupancy,
+    StoreRef,
+)
 from storeops.ui.kiosk.memory import HeapTrimmer
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.state import KioskView, kiosk_view
@@ -37,19 +46,21 @@ class KioskController(QObject):
         messages: Messages,
         thresholds: Thresholds = Thresholds(),
         tick_ms: int = TICK_MS,
-        pick_store=None,
-    ):
+        pick_store: Callable[[list[Location]], Location | None] | None = None,
+    ) -> None:
         super().__init__(widget)
         self.widget = widget
         self.service = service
         self.messages = messages
         self.thresholds = thresholds
         self._store_key = store
-        self._pick_store = pick_store  # callable(list[Location]) -> Location | None
+        self._pick_store = pick_store
         self.store_uuid: str | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
         self._adjusting = False
+        # Adjusts in flight, held until done: the event loop keeps only weak references.
+        self._adjusts: set[asyncio.Task[AdjustOutcome | None]] = set()
         self.error: str | None = None
         self.trimmer = HeapTrimmer()
         if isinstance(store, (Location, StoreRef)):
@@ -91,10 +102,9 @@ class KioskController(QObject):
                 failures += 1
                 self.error = str(exc)
                 log.warning("kiosk store not resolved: %s", exc)
-                try:  # keep trying: the kiosk may boot before the network is up
+                # Keep trying: the kiosk may boot before the network is up.
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=min(2.0 ** failures, 60.0))
-                except TimeoutError:
-                    pass
         if not stop.is_set():
             await self.service.run(self.polled, stop=stop)
 
@@ -128,7 +138,7 @@ class KioskController(QObject):
             return chosen
         return next((s for s in candidates if self.service.hours.state(s.uuid, s.time_zone).open), chosen)
 
-    def polled(self, _snapshots=None) -> None:
+    def polled(self, _snapshots: list[StoreOccupancy] | None = None) -> None:
         """After each poll: show it, and now and then hand freed memory back."""
         self.refresh_view()
         self.trimmer.polled()
@@ -153,9 +163,11 @@ class KioskController(QObject):
 
     def _on_staff_adjust(self, count: int) -> None:
         if not self._adjusting:
-            asyncio.ensure_future(self.staff_adjust(count))
+            task = asyncio.ensure_future(self.staff_adjust(count))
+            self._adjusts.add(task)
+            task.add_done_callback(self._adjusts.discard)
 
-    async def staff_adjust(self, count: int):
+    async def staff_adjust(self, count: int) -> AdjustOutcome | None:
         if self.store_uuid is None or self._adjusting:
             return None
         self._adjusting = True

@@ -152,7 +152,7 @@ class Messages:
                 log.warning("kiosk messages file %s ignored: %s", messages_file, exc)
         return cls(lang, overrides)
 
-    def get(self, key: str, **values) -> str:
+    def get(self, key: str, **values: object) -> str:
         for table in self._tables:
             if key in table:
                 try:

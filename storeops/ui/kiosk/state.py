@@ -11,10 +11,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from storeops.services.store_hours import local_now, zone
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.occupancy.state import Level, Thresholds, level_for
+
+if TYPE_CHECKING:
+    from storeops.services.occupancy import StoreOccupancy
 
 
 class KioskState(StrEnum):
@@ -57,7 +61,7 @@ class KioskView:
     footer: str = ""
 
 
-def is_outdated(snap, interval: float, now_mono: float | None = None) -> bool:
+def is_outdated(snap: StoreOccupancy, interval: float, now_mono: float | None = None) -> bool:
     """Older than two poll intervals, or two polls failed in a row."""
     if snap.stale:
         return True
@@ -68,7 +72,7 @@ def is_outdated(snap, interval: float, now_mono: float | None = None) -> bool:
 
 
 def kiosk_view(
-    snap,
+    snap: StoreOccupancy | None,
     *,
     interval: float,
     messages: Messages,

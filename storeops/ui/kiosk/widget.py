@@ -9,15 +9,29 @@ one is configured (checked against its hash; five wrong tries lock for 30 s).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QRegularExpressionValidator
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QRegularExpressionValidator,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.pin import verify_pin
 from storeops.ui.kiosk.state import COLOURS, GLYPH, KioskState, KioskView
 from storeops.ui.occupancy.glyphs import draw_glyph
+
+if TYPE_CHECKING:
+    from storeops.ui.kiosk.controller import KioskController
 
 CURSOR_IDLE_MS = 3000
 PIN_IDLE_MS = 20000
@@ -29,6 +43,8 @@ NOTICE_MS = 5000
 class KioskWidget(QWidget):
     exit_requested = Signal()
     staff_adjust = Signal(int)
+    # Attached by create_kiosk_widget: the widget paints, the controller behaves.
+    controller: KioskController
 
     def __init__(
         self,
@@ -90,7 +106,8 @@ class KioskWidget(QWidget):
         panel_box.addWidget(self.pin_error)
         self.pin_panel.hide()
 
-        self.minus_button = self.plus_button = None
+        self.minus_button: QPushButton | None = None
+        self.plus_button: QPushButton | None = None
         if staff_buttons:
             self.minus_button = self._staff_button("−1", -1)
             self.plus_button = self._staff_button("+1", 1)
@@ -147,7 +164,7 @@ class KioskWidget(QWidget):
         return b
 
     def _sync_staff_buttons(self) -> None:
-        if self.minus_button is None:
+        if self.minus_button is None or self.plus_button is None:
             return
         usable = self._view.state in (KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)
         self.minus_button.setVisible(usable)
@@ -155,7 +172,7 @@ class KioskWidget(QWidget):
 
     # ------------------------------------------------------------ exit protection
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers()
         if (event.key() == Qt.Key.Key_Q and mods & Qt.KeyboardModifier.ControlModifier
                 and mods & Qt.KeyboardModifier.ShiftModifier):
@@ -217,7 +234,7 @@ class KioskWidget(QWidget):
     def leaving(self) -> bool:
         return self._allow_close
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._allow_close:
             app = QApplication.instance()
             if app is not None:
@@ -228,7 +245,7 @@ class KioskWidget(QWidget):
 
     # ------------------------------------------------------------ cursor
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.MouseMove, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             if self.cursor().shape() == Qt.CursorShape.BlankCursor:
                 self.unsetCursor()
@@ -244,7 +261,7 @@ class KioskWidget(QWidget):
 
     # ------------------------------------------------------------ layout & paint
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_overlays()
 
@@ -252,13 +269,13 @@ class KioskWidget(QWidget):
         w, h = self.width(), self.height()
         pw, ph = min(w - 40, 640), 200
         self.pin_panel.setGeometry(int((w - pw) / 2), int((h - ph) / 2), int(pw), ph)
-        if self.minus_button is not None:
+        if self.minus_button is not None and self.plus_button is not None:
             side = max(64, int(h * 0.11))
             margin = int(h * 0.03)
             self.minus_button.setGeometry(margin, h - side - margin, side, side)
             self.plus_button.setGeometry(w - side - margin, h - side - margin, side, side)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         self.paints += 1
         view = self._view
         bg, fg = COLOURS[view.state]
