@@ -16,8 +16,8 @@ from storeops.api.errors import MetricError
 
 
 class ApiModel(BaseModel):
-    # allow_inf_nan: a NaN or an infinite count, area or frame rate is a broken
-    # answer, not a number to chart or sum.
+    # allow_inf_nan: a NaN or an infinite count, area or frame rate in an answer
+    # is a broken answer, not a number to chart or sum.
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False,
                               allow_inf_nan=False)
 
@@ -136,6 +136,10 @@ class LocationQuery(ApiModel):
 
 
 class LocationCreate(ApiModel):
+    # What the user typed: the locations service refuses a non-finite area in
+    # its own words (answers refuse them in ApiModel).
+    model_config = ConfigDict(allow_inf_nan=True)
+
     name: str
     parent_uuid: str
     location_type: str
@@ -146,6 +150,8 @@ class LocationCreate(ApiModel):
 
 class LocationUpdate(ApiModel):
     """Fields left as None are not sent."""
+
+    model_config = ConfigDict(allow_inf_nan=True)  # as LocationCreate
 
     name: str | None = None
     parent_uuid: str | None = None
