@@ -68,7 +68,7 @@ async def _overhead(sim) -> float:
         return statistics.median(ratios)
 
 
-async def _location_query(sim) -> tuple[float, float, float]:
+async def _location_query(sim) -> tuple[float, float, float, float]:
     async with httpx.AsyncClient() as bare:
         response = await bare.post(sim.url + "/v2/location", auth=(KEY, SECRET),
                                    json={"where": {"and": [{"node_types": ["location"]}]}})
@@ -91,27 +91,26 @@ async def _location_query(sim) -> tuple[float, float, float]:
         await client.query_locations(query)
         stalls, totals = [], []
         for _ in range(5):
-            worst = 0.0
-            done = False
-
-            async def ticker():
-                nonlocal worst
-                last = time.perf_counter()
-                while not done:
-                    await asyncio.sleep(0.002)
-                    now = time.perf_counter()
-                    worst = max(worst, now - last)
-                    last = now
-
-            tick = asyncio.create_task(ticker())
+            stop = asyncio.Event()
+            tick = asyncio.create_task(_longest_stall(stop))
             await asyncio.sleep(0.01)
             t0 = time.perf_counter()
             await client.query_locations(query)
             totals.append(time.perf_counter() - t0)
-            done = True
-            await tick
-            stalls.append(worst)
+            stop.set()
+            stalls.append(await tick)
     return parse_ms, onecall_ms, statistics.median(totals) * 1000, statistics.median(stalls) * 1000
+
+
+async def _longest_stall(stop: asyncio.Event) -> float:
+    """The longest gap between 2 ms ticks until `stop` is set: how long the loop was held."""
+    worst, last = 0.0, time.perf_counter()
+    while not stop.is_set():
+        await asyncio.sleep(0.002)
+        now = time.perf_counter()
+        worst = max(worst, now - last)
+        last = now
+    return worst
 
 
 @contextmanager
@@ -121,6 +120,7 @@ def _simulator_process(*args: str):
         [sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0",
          "--access-key", KEY, "--secret-key", SECRET, *args],
         stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         line = proc.stdout.readline()
         if "listening on" not in line:

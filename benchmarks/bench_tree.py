@@ -31,6 +31,10 @@ import os
 import statistics
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from storeops.api.models import Location
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -55,7 +59,8 @@ def run() -> Iterator[tuple[str, float, str]]:
     from storeops.ui.gc_guard import GuiThreadGc
     from storeops.ui.locations.pane import LocationsPane, build_pane
 
-    app = QApplication.instance() or QApplication([])
+    # The stubs type instance() as QCoreApplication; here it is always a QApplication.
+    app = cast("QApplication | None", QApplication.instance()) or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing one measured pane must not stop the loop
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -87,7 +92,7 @@ def run() -> Iterator[tuple[str, float, str]]:
     ctx = PaneContext(client=client, stores=StoreSelection(), status=StatusReporter(), settings=Settings())
     query_locations = client.query_locations
 
-    async def timed_query(*args, **kw):  # type: ignore[no-untyped-def]
+    async def timed_query(*args: Any, **kw: Any) -> list[Location]:
         nodes = await query_locations(*args, **kw)
         marks["parsed"] = time.perf_counter()
         return nodes
@@ -97,6 +102,7 @@ def run() -> Iterator[tuple[str, float, str]]:
     async def one_load() -> tuple[float, float, int]:
         marks.clear()
         pane = build_pane(ctx)
+        assert pane.controller is not None  # set by build_pane()
         pane.resize(1200, 800)
         pane.show()
         watch = PaintWatch(pane)
@@ -137,6 +143,7 @@ def run() -> Iterator[tuple[str, float, str]]:
     async def filtering() -> list[float]:
         """Typing a filter on the loaded 10k tree: text applied -> tree painted."""
         pane = build_pane(ctx)
+        assert pane.controller is not None  # set by build_pane()
         pane.resize(1200, 800)
         pane.show()
         await pane.controller.reload()

@@ -35,7 +35,7 @@ def _export_s(http: httpx.Client, channels: list[str], seconds: int, **extra: st
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60 - seconds))
     params = [("channel", c) for c in channels] + [("start", start), ("end", end)] + list(extra.items())
     t0 = time.perf_counter()
-    r = http.post("/v1/video/export/start", params=params)
+    r = http.post("/v1/video/export/start", params=tuple(params))  # a tuple: httpx types a list invariantly
     r.raise_for_status()
     task = r.headers["location"]
     while (status := http.get(task)).status_code == 202:
@@ -70,6 +70,8 @@ def _first_frame_ms_and_delay_s(sim) -> tuple[float, float]:
         first_ms = (time.perf_counter() - t0) * 1000
         time.sleep(4)
         frame = grabber.latest
+        if frame is None:
+            raise RuntimeError("no frame kept after 4 s")
         now = sim.clock.now()
         x, y = clock_position(frame.height)
         text = read_text(frame.rgb(), x, y, text_scale(frame.height), 25)

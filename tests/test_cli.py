@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ def test_arguments():
                   "--demo-speed", "0"]):
         args = parse_args(argv)
         assert args.dev_dir == "d" and args.demo_speed == 0.0
-        assert args.demo_now == datetime(2026, 12, 24, 18, 47, tzinfo=timezone.utc)
+        assert args.demo_now == datetime(2026, 12, 24, 18, 47, tzinfo=UTC)
     plain = parse_args([])
     assert (plain.dev_dir, plain.demo_now, plain.demo_speed) == (None, None, None)
 
@@ -76,6 +76,7 @@ def test_simulator_command_runs_from_the_given_instant():
     proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--access-key", "k", "--secret-key",
                              "s", "--now", "2026-12-24T18:47:00Z", "--speed", "0"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None  # PIPE
     try:
         url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
         assert url.startswith("http://127.0.0.1:"), proc.stderr.read()

@@ -3,6 +3,7 @@ display). Never skipped: without libvlc this fails, with the install hint."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from storeops.media import FrameGrabber, VideoFrame, check_libvlc, redact_url
 from storeops.simulator.video.font import read_text
 from storeops.simulator.video.picture import clock_position, name_position, text_scale
+from storeops.simulator.world import ChannelRec
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 pytestmark = pytest.mark.video
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.video
 WIDTH, HEIGHT = 640, 360  # the simulator's picture size: no scaling, so text reads back
 
 
-def _stream_url(sim) -> tuple[str, str, object]:
+def _stream_url(sim) -> tuple[str, str, ChannelRec]:
     channel = next(iter(sim.world.channels.values()))
     r = httpx.post(
         f"{sim.url}/v1/hlsapitoken",
@@ -70,7 +72,7 @@ def test_libvlc_decodes_live_frames_showing_the_channel_and_a_running_clock(sim)
     assert (first.width, first.height) == (WIDTH, HEIGHT)
     assert [f.index for f in frames] == list(range(1, len(frames) + 1))
     # Each picture delivered once: consecutive frames differ (the clock runs at 10 fps).
-    assert all(a.data != b.data for a, b in zip(frames, frames[1:], strict=False))
+    assert all(a.data != b.data for a, b in itertools.pairwise(frames))
     rgb = first.rgb()
     assert rgb.std() > 20  # a picture, not a black or uniform frame
     nx, ny = name_position(HEIGHT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from tests.conftest import ACCESS_KEY, SECRET_KEY
 # Wednesday 18 March 2026, 13:07 in Los Angeles (PDT), 16:07 in New York,
 # 20:07 in London: US stores are open, the London ones just closed. Fixed, not
 # TEST_NOW: these tests assert what is open at this very instant.
-WEDNESDAY_AFTERNOON = datetime(2026, 3, 18, 20, 7, tzinfo=timezone.utc)
+WEDNESDAY_AFTERNOON = datetime(2026, 3, 18, 20, 7, tzinfo=UTC)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ The clock is frozen on Wednesday 18 March 2026, 13:07 in Los Angeles."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -80,8 +80,8 @@ def test_reference_occupancy_example_counts_completed_intervals_only(http, froze
 
 def test_occupancy_reflects_adjustments(own_sim, own_http):
     store = store_named(own_sim.world, "Fifth Avenue")
-    query = dict(locations=[store.uuid], metrics=["total_occupancy"], time_zone="America/New_York",
-                 date_ranges=[{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}])
+    query = {"locations": [store.uuid], "metrics": ["total_occupancy"], "time_zone": "America/New_York",
+             "date_ranges": [{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}]}
     before = values(mine(own_http, **query), "total_occupancy")[0]["value"]
     assert own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
     assert values(mine(own_http, **query), "total_occupancy")[0]["value"] == before + 5
@@ -269,22 +269,24 @@ def test_validity_reports_incomplete_and_imputed_days(http, frozen_sim):
 
 def test_overnight_store_late_intervals_belong_to_the_opening_day():
     # 01:30 in Los Angeles on Thursday: the night market opened Wednesday 18:00.
-    with frozen_simulator(datetime(2026, 3, 19, 8, 30, tzinfo=timezone.utc)) as sim:
-        with httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:
-            store = store_named(sim.world, "Seattle Night Market")
-            query = dict(locations=[store.uuid], time_zone=LA,
-                         date_ranges=[{"from": {"name": "yesterday"}, "to": {"name": "now"}}])
-            quarters = values(mine(http, group_bys=[{"group": "time", "unit": "minutes", "value": 15}], **query))
-            times = [d["group"]["from"]["time"] for d in quarters]
-            assert times[0] == "18:00" and times[-1] == "+01:15"
-            assert "+00:00" in times and "00:00" not in times
-            days = values(mine(http, group_bys=[{"group": "date", "unit": "days", "value": 1}], **query))
-            assert [d["group"]["from"]["gregorian"] for d in days] == ["2026-03-18"]
-            today = values(mine(http, locations=[store.uuid], time_zone=LA,
-                                date_ranges=[{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}]))
-            assert today == []
-            adjust = http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2})
-            assert adjust.status_code == 200, adjust.text
+    with (
+        frozen_simulator(datetime(2026, 3, 19, 8, 30, tzinfo=UTC)) as sim,
+        httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http,
+    ):
+        store = store_named(sim.world, "Seattle Night Market")
+        query = {"locations": [store.uuid], "time_zone": LA,
+                 "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "now"}}]}
+        quarters = values(mine(http, group_bys=[{"group": "time", "unit": "minutes", "value": 15}], **query))
+        times = [d["group"]["from"]["time"] for d in quarters]
+        assert times[0] == "18:00" and times[-1] == "+01:15"
+        assert "+00:00" in times and "00:00" not in times
+        days = values(mine(http, group_bys=[{"group": "date", "unit": "days", "value": 1}], **query))
+        assert [d["group"]["from"]["gregorian"] for d in days] == ["2026-03-18"]
+        today = values(mine(http, locations=[store.uuid], time_zone=LA,
+                            date_ranges=[{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}]))
+        assert today == []
+        adjust = http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2})
+        assert adjust.status_code == 200, adjust.text
 
 
 def test_reference_date_examples_are_accepted(http, frozen_sim):
@@ -319,11 +321,11 @@ def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
 
 def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone():
     # 10:05 in Los Angeles: Caspar City Plaza opened five minutes ago.
-    with frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=timezone.utc)) as sim, \
+    with frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=UTC)) as sim, \
             httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:
         store = store_named(sim.world, "Caspar City Plaza")
-        query = dict(locations=[store.uuid], metrics=["total_occupancy"], time_zone=LA,
-                     date_ranges=[{"from": {"name": "yesterday"}, "to": {"name": "today"}}])
+        query = {"locations": [store.uuid], "metrics": ["total_occupancy"], "time_zone": LA,
+                 "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "today"}}]}
         before = values(mine(http, **query), "total_occupancy")
         assert http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
         assert values(mine(http, **query), "total_occupancy") == before
@@ -378,7 +380,7 @@ def test_time_groups_of_any_hours_and_sizes_beyond_a_day(http, frozen_sim):
 @pytest.mark.parametrize("unit", ["days", "weeks", "months", "years"])
 def test_date_groups_wider_than_the_range_are_one_group(http, frozen_sim, unit):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
-    query = dict(locations=[store.uuid], date_ranges=day_range("2026-02-10", "2026-03-10"))
+    query = {"locations": [store.uuid], "date_ranges": day_range("2026-02-10", "2026-03-10")}
     daily = values(mine(http, group_bys=[{"group": "date", "unit": "days", "value": 1}], **query))
     [whole] = values(mine(http, group_bys=[{"group": "date", "unit": unit, "value": 10**15}], **query))
     assert whole["group"]["through"]["gregorian"] == "2026-03-09"

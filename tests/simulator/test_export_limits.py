@@ -37,7 +37,8 @@ def _group(world) -> list[str]:
 
 def _start(http: httpx.Client, channels: list[str], start: datetime, end: datetime, **extra) -> httpx.Response:
     params = [("channel", c) for c in channels] + [("start", _iso(start)), ("end", _iso(end))]
-    return http.post("/v1/video/export/start", params=params + [(k, str(v)) for k, v in extra.items()])
+    params += [(k, str(v)) for k, v in extra.items()]
+    return http.post("/v1/video/export/start", params=tuple(params))  # a tuple: httpx types a list invariantly
 
 
 def _ready(http: httpx.Client, task: str, timeout: float = 60) -> httpx.Response:
@@ -162,6 +163,7 @@ def test_command_line_flag(flags, expected):
     proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K",
                              "--secret-key", "S", *flags], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None  # PIPE
     try:
         url = proc.stdout.readline().split()[-1]
         with httpx.Client(base_url=url, auth=("K", "S"), timeout=20) as http:

@@ -24,7 +24,7 @@ def _export(http: httpx.Client, channels: list[str], end: datetime, seconds: int
     """Starts an export of `seconds` before `end` and polls its task until it settles."""
     params = [("channel", c) for c in channels]
     params += [("start", _iso(end - timedelta(seconds=seconds))), ("end", _iso(end))]
-    started = http.post("/v1/video/export/start", params=params)
+    started = http.post("/v1/video/export/start", params=tuple(params))  # a tuple: httpx types a list invariantly
     assert started.status_code == 201, started.text
     deadline = time.monotonic() + 30
     while True:

@@ -69,7 +69,7 @@ def _open_moment(sim, store):
         if hours is not None:
             opens, closes = hours  # minutes after the store day's local midnight
             midnight = dt.datetime.combine(day - dt.timedelta(days=offset), dt.time(), tzinfo=tz)
-            return (midnight + dt.timedelta(minutes=(opens + closes) // 2)).astimezone(dt.timezone.utc)
+            return (midnight + dt.timedelta(minutes=(opens + closes) // 2)).astimezone(dt.UTC)
     raise AssertionError("store never open")
 
 

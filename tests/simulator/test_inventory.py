@@ -7,6 +7,7 @@ import concurrent.futures
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -80,16 +81,18 @@ def test_bad_page_headers_are_400(http, headers):
 
 def test_more_than_three_concurrent_camera_requests_get_429(own_sim):
     own_sim.faults.add("/v1/inventory/cameras", "delay", count=3, seconds=0.5)
-    with httpx.Client(base_url=own_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=10) as c:
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            slow = [pool.submit(c.get, "/v1/inventory/cameras") for _ in range(3)]
-            time.sleep(0.25)
-            extra = c.get("/v1/inventory/cameras")
-            assert extra.status_code == 429 and extra.headers["retry-after"] == "1"
-            assert extra.json()["error"] == "too_many_requests"
-            # channels are not in the cameras family
-            assert c.get("/v1/inventory/channels").status_code == 200
-            assert [f.result().status_code for f in slow] == [200, 200, 200]
+    with (
+        httpx.Client(base_url=own_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=10) as c,
+        concurrent.futures.ThreadPoolExecutor(3) as pool,
+    ):
+        slow = [pool.submit(c.get, "/v1/inventory/cameras") for _ in range(3)]
+        time.sleep(0.25)
+        extra = c.get("/v1/inventory/cameras")
+        assert extra.status_code == 429 and extra.headers["retry-after"] == "1"
+        assert extra.json()["error"] == "too_many_requests"
+        # channels are not in the cameras family
+        assert c.get("/v1/inventory/channels").status_code == 200
+        assert [f.result().status_code for f in slow] == [200, 200, 200]
 
 
 @contextmanager
@@ -104,7 +107,10 @@ def alert_cursor(running, style):
 
 def walk_alerts(http, length, body=None):
     """Every page of v1/healthalerts: (alerts, statuses, the X-Page-Next of each 206)."""
-    seen, cursor, statuses, cursors = [], None, [], []
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    statuses: list[int] = []
+    cursors: list[str] = []
     while True:
         headers = {"X-Page-Length": str(length)}
         if cursor:

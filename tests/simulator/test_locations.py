@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+from typing import Any
 
 import httpx
 import pytest
 
+from storeops.simulator.world import Node
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.simulator.conftest import form_post, frozen_simulator, store_named
 
@@ -165,7 +167,7 @@ def test_update_reference_example(own_http, own_sim):
 
 
 def test_bulk_occupancy_update_example(own_http, own_sim):
-    for store, limit in zip(own_sim.world.stores()[:3], (40, 35, 12)):
+    for store, limit in zip(own_sim.world.stores()[:3], (40, 35, 12), strict=True):
         response = form_post(own_http, f"/v2/location/{store.uuid}", '{"occupancy_limit": %d}' % limit)
         # form_post uses POST; the documented bulk call is a PUT
         assert response.status_code == 405
@@ -206,7 +208,7 @@ def test_update_refusals_change_nothing(http, frozen_sim, case):
     bay = next(n for n in world.nodes.values() if n.name == "Bay Area")
     store = store_named(world, "Willow Glen")
     display = next(n for n in world.children(store.uuid) if n.location_type == "display")
-    target, body = {
+    cases: dict[str, tuple[Node, dict[str, Any]]] = {
         "store_to_display": (store, {"location_type": "display"}),
         "display_to_store": (display, {"location_type": "store"}),
         "display_to_region": (display, {"location_type": "region"}),
@@ -222,7 +224,8 @@ def test_update_refusals_change_nothing(http, frozen_sim, case):
         "region_under_store": (bay, {"parent_uuid": store.uuid}),
         "area_on_region": (west, {"area": 10.0}),
         "self_parent": (bay, {"parent_uuid": bay.uuid}),
-    }[case]
+    }
+    target, body = cases[case]
     snapshot = (target.name, target.parent_uuid, target.location_type, target.occupancy_limit, target.area)
     response = http.put(f"/v2/location/{target.uuid}", json={"name": "Renamed", **body})
     assert response.status_code == 400, response.text

@@ -46,6 +46,7 @@ def test_command_line_serves_and_stops_on_sigterm():
         [sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0",
          "--access-key", "KEY", "--secret-key", "SECRET", "--seed", "5"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None  # PIPE
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("storeops simulator listening on http://127.0.0.1:"), line
@@ -71,6 +72,7 @@ def test_command_line_stops_on_sigint_and_requires_keys():
     proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K",
                              "--secret-key", "S", "--alert-cursor", "uuid"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None  # PIPE
     try:
         line = proc.stdout.readline()
         assert line.startswith("storeops simulator listening on http://")

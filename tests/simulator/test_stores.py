@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -163,7 +163,7 @@ def test_predicted_traffic_refuses_today(http, frozen_sim):
 def test_predicted_traffic_today_is_the_store_local_day(own_sim, own_http):
     # 02:30 UTC on Thursday 19 March: already the 19th in London, still the 18th in
     # Los Angeles, so the 19th is "the future" only for the Los Angeles store.
-    own_sim.clock.freeze(datetime(2026, 3, 19, 2, 30, tzinfo=timezone.utc))
+    own_sim.clock.freeze(datetime(2026, 3, 19, 2, 30, tzinfo=UTC))
     body = {"first_day": "2026-03-19", "last_day": "2026-03-20"}
     london = store_named(own_sim.world, "London Covent Garden")
     refused = own_http.post("/v1/predictedtraffic", json={**body, "store_uuid": london.uuid})
@@ -204,11 +204,13 @@ def test_more_than_three_concurrent_predictions_get_429(own_sim):
     store = store_named(own_sim.world, "Caspar City Plaza")
     body = {"store_uuid": store.uuid, "first_day": "2026-03-20", "last_day": "2026-03-20"}
     own_sim.faults.add("/v1/predictedtraffic", "delay", count=3, seconds=0.5)
-    with httpx.Client(base_url=own_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=10) as c:
-        with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            slow = [pool.submit(c.post, "/v1/predictedtraffic", json=body) for _ in range(3)]
-            time.sleep(0.25)
-            extra = c.post("/v1/predictedtraffic", json=body)
-            assert extra.status_code == 429 and extra.headers["retry-after"] == "1"
-            assert [f.result().status_code for f in slow] == [200, 200, 200]
+    with (
+        httpx.Client(base_url=own_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=10) as c,
+        concurrent.futures.ThreadPoolExecutor(3) as pool,
+    ):
+        slow = [pool.submit(c.post, "/v1/predictedtraffic", json=body) for _ in range(3)]
+        time.sleep(0.25)
+        extra = c.post("/v1/predictedtraffic", json=body)
+        assert extra.status_code == 429 and extra.headers["retry-after"] == "1"
+        assert [f.result().status_code for f in slow] == [200, 200, 200]
     assert own_sim.limits.peak["predicted_traffic"] == 3

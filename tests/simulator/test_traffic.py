@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy as np
 from storeops.simulator import traffic
 from storeops.simulator.seed import build_world
 
-NOW = datetime(2026, 3, 18, 20, 7, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 18, 20, 7, tzinfo=UTC)
 WORLD = build_world(7, now=NOW)
 
 
@@ -30,10 +30,12 @@ def test_counts_only_within_store_hours_and_each_day_balances():
     store = _store("Fifth Avenue")
     s = traffic.store_series(WORLD, store, date(2025, 3, 1), date(2025, 3, 31))
     tz = ZoneInfo(store.time_zone)
-    for epoch, bday in zip(s.epoch[::37].tolist(), s.bday[::37].tolist()):
+    for epoch, bday in zip(s.epoch[::37].tolist(), s.bday[::37].tolist(), strict=True):
         local = datetime.fromtimestamp(epoch, tz)
         day = date.fromordinal(bday)
-        open_min, close_min = WORLD.hours_on(store, day)
+        hours = WORLD.hours_on(store, day)
+        assert hours is not None
+        open_min, close_min = hours
         minute = (local.date() - day).days * 1440 + local.hour * 60 + local.minute
         assert open_min <= minute < close_min
     for day in np.unique(s.bday):

@@ -41,7 +41,7 @@ def _by_appliance(world) -> dict[str, list[str]]:
 def _start(http: httpx.Client, channels: list[str], start: datetime, end: datetime, **extra) -> httpx.Response:
     params = [("channel", c) for c in channels] + [("start", _iso(start)), ("end", _iso(end))]
     params += [(k, str(v)) for k, v in extra.items()]
-    return http.post("/v1/video/export/start", params=params)
+    return http.post("/v1/video/export/start", params=tuple(params))  # a tuple: httpx types a list invariantly
 
 
 def _wait(http: httpx.Client, task: str, timeout: float = 30) -> tuple[httpx.Response, list[int]]:

@@ -117,7 +117,7 @@ def test_segment_is_mpeg_ts_showing_channel_name_and_its_wall_time(sim, http):
         )
         (stream,) = json.loads(probe.stdout)["streams"]
         assert (stream["codec_name"], stream["width"], stream["height"]) == ("mpeg4", *SEGMENT_SIZE)
-        with av.open(io.BytesIO(r.content)) as container:
+        with av.open(io.BytesIO(r.content), "r") as container:
             frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
         assert len(frames) == 20  # 2 s at 10 fps
         seq = int(line.split("/")[1].split(".")[0])
@@ -184,7 +184,9 @@ def test_sequence_moves_with_the_clock_and_tokens_expire_after_24_hours(fresh_si
         def media_sequence() -> int:
             r = httpx.get(url, params={"token": token})
             assert r.status_code == 200, r.text
-            return int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", r.text).group(1))
+            found = re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", r.text)
+            assert found is not None, r.text
+            return int(found.group(1))
 
         first = media_sequence()
         fresh_sim.clock.advance(timedelta(seconds=10))
@@ -213,7 +215,7 @@ def test_segments_are_deterministic_and_timestamps_restart_with_a_discontinuity(
     assert text.count("#EXT-X-DISCONTINUITY\n") == 1
 
     def first_pts_seconds(seq: int) -> float:
-        with av.open(io.BytesIO(encode_segment("Door", "ch-1", seq))) as container:
+        with av.open(io.BytesIO(encode_segment("Door", "ch-1", seq)), "r") as container:
             return next(container.decode(video=0)).time
 
     before, after = first_pts_seconds(boundary - 1), first_pts_seconds(boundary)
