@@ -220,6 +220,7 @@ class StoreCard(QFrame):
         self._progress = ""
         self._block_reason: str | None = None
         self._keyboard_focus = False
+        self._refocus: tuple[QWidget, bool] | None = None
 
         self.name_label = ElidedLabel()
         self.name_label.setStyleSheet("font-weight: 600; font-size: 15px;")
@@ -329,10 +330,31 @@ class StoreCard(QFrame):
         self._sync_controls()
 
     def set_busy(self, busy: bool) -> None:
+        if busy and not self._busy:
+            self._park_focus()
         self._busy = busy
         self._progress = "Sending…"
         self._sync_controls()
+        if not busy:
+            self._restore_focus()
         self.hold_changed.emit()
+
+    def _park_focus(self) -> None:
+        """Disabling the focused button would make Qt pass focus on, as if by Tab,
+        to the next card's −1 (Space would then adjust another store): keep focus
+        on this card while its controls are off, and give it back afterwards."""
+        focused = next((c for c in self.controls() if c.hasFocus()), None)
+        self._refocus = (focused, self._keyboard_focus) if focused is not None else None
+        if focused is not None:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _restore_focus(self) -> None:
+        refocus, self._refocus = self._refocus, None
+        if refocus is None or not self.hasFocus():
+            return  # the user has moved on meanwhile
+        control, keyboard = refocus
+        if control.isEnabled():
+            control.setFocus(Qt.FocusReason.TabFocusReason if keyboard else Qt.FocusReason.MouseFocusReason)
 
     def set_progress(self, text: str) -> None:
         """What an adjust in flight is doing (shown while busy)."""

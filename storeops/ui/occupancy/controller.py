@@ -78,6 +78,7 @@ class OccupancyController(QObject):
         self._adjusting: set[str] = set()  # stores with an adjust asked, confirming or in flight
         self._pending_order: list[str] | None = None
         self._deferred = False  # a new order waited for the user
+        self._order_counted = False  # the order shown was sorted on counts
         self.polls = 0
 
         view.visibility_changed.connect(lambda shown: self.start() if shown else self.stop())
@@ -240,15 +241,23 @@ class OccupancyController(QObject):
         order = self._pending_order
         if order is None or not self._alive():
             return
+        # Only an order the user has seen with counts is held: new cards (scope) and
+        # the first counts (before them the cards stand in name order) sort at once.
         same_cards = set(order) == set(self.view.order())
-        if same_cards and (self._adjusting or self.view.order_held()):
-            self._deferred = True  # cards added or removed (scope) must show at once, though
+        if same_cards and self._order_counted and (self._adjusting or self.view.order_held()):
+            self._deferred = True
             return
         self._pending_order = None
+        self._order_counted = all(self._counted(u) for u in order)
         moved = self.view.set_order(order)
         if moved and self._deferred:
             self.view.announce_order_change()
         self._deferred = False
+
+    def _counted(self, uuid: str) -> bool:
+        """The card has had its count, or has given up waiting for one (stale)."""
+        snap = self.service.snapshot(uuid)
+        return snap is not None and (snap.updated_at is not None or snap.stale)
 
     # ------------------------------------------------------------ adjust
 

@@ -193,7 +193,8 @@ class OccupancyPane(QWidget):
             if card is not None:
                 self._grid.removeWidget(card)
         for i, uuid in enumerate(order):
-            self._grid.addWidget(self.cards[uuid], i // columns, i % columns)
+            # Top-aligned: a card growing a message line must not shift its row's others.
+            self._grid.addWidget(self.cards[uuid], i // columns, i % columns, Qt.AlignmentFlag.AlignTop)
         self._order, self._columns = order, columns
         self._follow_tab_order()
 
