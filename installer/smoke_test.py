@@ -242,7 +242,7 @@ def video_child(dist: Path) -> int:
 
         def exec_module(self, module):
             module.__file__ = module.__spec__.origin
-            exec(pyz.extract(module.__name__), module.__dict__)  # noqa: S102 - the app's own code
+            exec(pyz.extract(module.__name__), module.__dict__)  # the app's own code
 
     frozen = FrozenArchive()
     sys.meta_path.insert(0, frozen)
@@ -250,7 +250,7 @@ def video_child(dist: Path) -> int:
     for name in ("PYTHON_VLC_LIB_PATH", "PYTHON_VLC_MODULE_PATH", "VLC_PLUGIN_PATH"):
         check(name not in os.environ, f"{name} already set")
     hook = marshal.loads(carchive.extract("rthook_vlc"))
-    exec(hook, {"__name__": "rthook_vlc"})  # noqa: S102 - the app's own runtime hook
+    exec(hook, {"__name__": "rthook_vlc"})  # the app's own runtime hook
     check(os.environ.get("PYTHON_VLC_LIB_PATH") == str(internal / "libvlc.so.5"),
           f"the runtime hook set PYTHON_VLC_LIB_PATH={os.environ.get('PYTHON_VLC_LIB_PATH')}")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -25,6 +25,7 @@ from storeops.api.datamine import DatamineRequest, gregorian_text
 from storeops.api.errors import ApiError, ExportNotReady, InvalidRequest, ProtocolError, ValidationError
 from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
 from storeops.api.models import (
+    SUBLOCATION_TYPES,
     Appliance,
     AppliancePage,
     Camera,
@@ -50,7 +51,6 @@ from storeops.api.models import (
     Prediction,
     StoreHours,
     StoreHoursAnswer,
-    SUBLOCATION_TYPES,
 )
 from storeops.api.pagination import MAX_PAGE_LENGTH, cursor_pages, header_pages
 from storeops.api.retry import RetryPolicy
@@ -101,7 +101,7 @@ def _segment(value: str, what: str) -> str:
 def _iso_utc(value: datetime, what: str) -> str:
     if value.tzinfo is None:
         raise ValidationError(f"{what} needs a time zone")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _big_location_answer(label: str, content: bytes) -> LocationAnswer:
@@ -112,8 +112,13 @@ def _big_location_answer(label: str, content: bytes) -> LocationAnswer:
 _TOO_MANY_NODES = re.compile(r"too many result nodes \(\d+\)")
 
 
+def _whole_number(value: object) -> bool:
+    """An int, not a bool (True is an int to Python): callers without type checks may pass either."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _utc_today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @typed_errors  # whatever a server answers, only ApiError types come out
@@ -209,7 +214,7 @@ class RetailNextClient:
         """True for v2/location's documented 400 "too many result nodes (N), please
         refine your query", after which the reference suggests v1/location."""
         return (isinstance(error, InvalidRequest) and error.status == 400
-                and bool(error.detail) and _TOO_MANY_NODES.search(error.detail) is not None)
+                and error.detail is not None and _TOO_MANY_NODES.search(error.detail) is not None)
 
     def paged_locations(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Location]:
         """Every location node through GET v1/location, a page at a time: no node
@@ -249,7 +254,7 @@ class RetailNextClient:
     async def adjust_occupancy(self, store_uuid: str, count: int,
                                at: datetime | None = None) -> None:
         """Never retried: repeating it would count the people twice."""
-        if isinstance(count, bool) or not isinstance(count, int) or count == 0:
+        if not _whole_number(count) or count == 0:
             raise ValidationError("the adjustment must be a non-zero whole number")
         body: dict[str, Any] = {"store_uuid": store_uuid, "adjustment_count": count}
         if not store_uuid:

@@ -17,10 +17,11 @@ Rules the reference states are checked before sending (ValidationError).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from storeops.api.errors import ValidationError
@@ -42,7 +43,7 @@ def gregorian_text(value: date | datetime | str) -> str:
         return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{value.isoformat()}T00:00:00Z"
 
@@ -71,7 +72,8 @@ class DateSpec:
     def absolute(cls, *, year: int, quarter: int | None = None, month: int | None = None,
                  week: int | None = None, day: int | None = None, hour: int | None = None,
                  minute: int | None = None, second: int | None = None) -> DateSpec:
-        parts = {"year": year, "quarter": quarter, "month": month, "week": week, "day": day,
+        # Checked as values: an untyped caller may pass a bool or a float.
+        parts: dict[str, object] = {"year": year, "quarter": quarter, "month": month, "week": week, "day": day,
                  "hour": hour, "minute": minute, "second": second}
         body = {}
         for key in ABSOLUTE_PARTS:
@@ -119,21 +121,13 @@ class DateSpec:
         return self.kind != "relative" or "base" in self.body["relative"]
 
     def to_body(self) -> dict[str, Any]:
-        return _copy(self.body)
+        return copy.deepcopy(self.body)
 
 
 def _uses_name(body: Any) -> bool:
     if isinstance(body, dict):
         return "name" in body or any(_uses_name(v) for v in body.values())
     return False
-
-
-def _copy(body: Any) -> Any:
-    if isinstance(body, dict):
-        return {k: _copy(v) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_copy(v) for v in body]
-    return body
 
 
 @dataclass(frozen=True)
@@ -223,7 +217,7 @@ class GroupBy:
         return {"group": self.group, "unit": self.unit, "value": self.value}
 
 
-def _positive(value: int) -> int:
+def _positive(value: object) -> int:
     """The reference allows "any positive integer" (a 7-minute time group too)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError("a group size must be a positive integer")

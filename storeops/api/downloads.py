@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal, TypeVar, TypeVarTuple
 
 import httpx
 
@@ -37,6 +37,9 @@ from storeops.api.transport import (
 )
 
 log = logging.getLogger("storeops.api")
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 Progress = Callable[[int, int | None], None]
 
@@ -58,8 +61,12 @@ def part_path(dest: Path) -> Path:
     return dest.with_suffix(dest.suffix + ".part")
 
 
-async def _io(func, *args):
+async def _io(func: Callable[[*Ts], T], *args: *Ts) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, partial(func, *args))
+
+
+def _open_binary(path: Path, mode: Literal["ab", "wb"]) -> BinaryIO:
+    return open(path, mode)
 
 
 def _size(path: Path) -> int:
@@ -123,7 +130,7 @@ async def download(
     return dest
 
 
-async def _attempt(transport: Transport, url: str, params, part: Path, have: int,
+async def _attempt(transport: Transport, url: str, params: list[tuple[str, str]] | None, part: Path, have: int,
                    progress: Progress | None) -> None:
     # identity: byte ranges must count the file's own bytes, not a gzip of them.
     headers = {"Accept-Encoding": "identity"}
@@ -163,7 +170,7 @@ async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
         if not match or int(match.group(1)) != have:
             raise _Restart
         total = None if match.group(3) == "*" else int(match.group(3))
-        mode = "ab"
+        mode: Literal["ab", "wb"] = "ab"
         done = have
     else:
         length = response.headers.get("content-length")
@@ -171,7 +178,7 @@ async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
         mode = "wb"  # a 200 is the whole file: the .part content is stale
         done = 0
     wire = 0  # bytes received, compressed or not
-    f: BinaryIO = await _io(open, part, mode)
+    f = await _io(_open_binary, part, mode)
     buffer = bytearray()
     try:
         if progress:

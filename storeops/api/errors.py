@@ -60,8 +60,9 @@ class RateLimited(ApiError):
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 status: int | None = None, detail: str | None = None):
+        super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after
 
 
@@ -104,8 +105,8 @@ class LocalFileError(ApiError):
 class MetricError(ApiError):
     """A datamine metric answered ok: false."""
 
-    def __init__(self, metric: str, message: str, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, metric: str, message: str, *, status: int | None = None, detail: str | None = None):
+        super().__init__(message, status=status, detail=detail)
         self.metric = metric
 
 
@@ -117,6 +118,6 @@ class ExportNotReady(ApiError):
     """A video export was asked for before it was ready (or after it failed or
     expired); `state` is the export's ExportState."""
 
-    def __init__(self, message: str, *, state: str, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, state: str, status: int | None = None, detail: str | None = None):
+        super().__init__(message, status=status, detail=detail)
         self.state = state

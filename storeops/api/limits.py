@@ -58,6 +58,5 @@ class RequestLimits:
             async with self._global:
                 yield
             return
-        async with family_sem:
-            async with self._global:
-                yield
+        async with family_sem, self._global:
+            yield

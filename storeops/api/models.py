@@ -6,7 +6,7 @@ documented nulls. They are plain data: no I/O, no Qt.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -272,7 +272,9 @@ class DatamineResult(ApiModel):
                 return m
         raise MetricError(name, f"{name}: missing from the server's answer")
 
-    require = metric
+    def require(self, name: str) -> MetricResult:
+        """The same as metric()."""
+        return self.metric(name)
 
     def failed(self) -> dict[str, str]:
         """Metrics that answered ok: false, with their error text."""

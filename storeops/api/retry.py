@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 #: Attempts in total, the first one included.
 MAX_ATTEMPTS = 4
@@ -52,7 +53,7 @@ class RetryPolicy:
                 return None
             # The server knows best; never come back earlier than it asked.
             return max(0.0, retry_after)
-        backoff = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        backoff = min(self.max_delay, self.base_delay * (2.0 ** (retry_number - 1)))
         spread = (rng or random).uniform(1.0 - self.jitter, 1.0 + self.jitter)
         return min(self.max_delay, backoff * spread)
 
@@ -67,12 +68,11 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     from email.utils import parsedate_to_datetime
-    from datetime import datetime, timezone
 
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

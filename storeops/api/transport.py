@@ -21,9 +21,10 @@ import logging
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -164,7 +165,7 @@ class Transport:
         limits: RequestLimits,
         timeout: httpx.Timeout,
         deadline: float = DEFAULT_DEADLINE_S,
-        sleep=asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.base_url = base_url
         self._origin = origin_of(httpx.URL(base_url))
@@ -475,9 +476,10 @@ class map_transport_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc is None or not isinstance(exc, httpx.HTTPError):
-            return False
+            return  # not ours: it propagates unchanged
         raise transport_error(self.call.label, exc) from exc
 
 

@@ -319,6 +319,11 @@ def check_name(name: str | None) -> str:
     return cleaned
 
 
+def _whole_number(value: object) -> bool:
+    """An int, not a bool (True is an int to Python): callers without type checks may pass either."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_area(area: float | None) -> None:
     if area is None:
         return
@@ -329,7 +334,7 @@ def check_area(area: float | None) -> None:
 def check_occupancy_limit(limit: int | None) -> None:
     if limit is None:
         return
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+    if not _whole_number(limit) or limit <= 0:
         raise RuleViolation("The occupancy limit must be a whole number above 0.", field="occupancy_limit")
 
 
