@@ -429,3 +429,40 @@ def test_adjust_messages_use_the_injected_clock_in_store_time(make_pane, fresh_s
     qloop.run_until_complete(wait_until(lambda: "Adjusted +1" in card.message_label.text()))
     assert "15:00:00 store time" in card.message_label.text(), card.message_label.text()
 
+
+
+# ---------------------------------------------------------------- the shell's pane contract
+
+
+def test_activate_deactivate_shutdown(qtbot, qloop, fresh_sim):
+    put_open(fresh_sim)
+    client = make_client(fresh_sim)
+    ctx = make_ctx(client)
+    ctx.now = fresh_sim.clock.now  # the demo's clock reaches the pane through its context
+    pane = create_pane(ctx, interval=0.2)
+    qtbot.addWidget(pane)
+    controller = pane.controller
+    assert controller.service.now == fresh_sim.clock.now
+    assert not controller.running  # created, not yet shown: no requests
+
+    async def scenario():
+        pane.activate()
+        await wait_until(lambda: controller.polls >= 1)
+        pane.deactivate()
+        await controller.wait_stopped()
+        assert not controller.running
+        pane.activate()
+        await wait_until(lambda: controller.running)
+        pane.scope.setCurrentIndex(pane.scope.findData("__selected__"))
+        assert len(pane.cards) == 0  # no store selected yet
+        pane.shutdown()
+        await controller.wait_stopped()
+        pane.activate()
+        pane.show()
+        assert not controller.running  # dropped for good
+        stores = await controller.service.load_stores()
+        ctx.stores.set_stores(stores, stores[0].uuid)  # would show its card if still listened to
+        assert len(pane.cards) == 0
+        await client.aclose()
+
+    qloop.run_until_complete(scenario())

@@ -66,7 +66,7 @@ class OccupancyController(QObject):
         self.service = service or OccupancyService(
             ctx.client,
             interval=interval or poll_interval(ctx.settings),
-            now=now or utc_now,
+            now=now or getattr(ctx, "now", None) or utc_now,  # the demo's own clock in demo mode
             profile=profile_name(ctx.settings),
         )
         self.confirm: Confirm = confirm or ask
@@ -80,19 +80,40 @@ class OccupancyController(QObject):
         self._deferred = False  # a new order waited for the user
         self._order_counted = False  # the order shown was sorted on counts
         self.polls = 0
+        self._shut = False
 
-        view.visibility_changed.connect(lambda shown: self.start() if shown else self.stop())
+        view.visibility_changed.connect(self._on_visibility)
+        view.shutdown_requested.connect(self.shutdown)
         view.refresh_requested.connect(self.refresh)
         view.scope_changed.connect(self.apply_scope)
         view.adjust_requested.connect(self._on_adjust_requested)
         view.order_released.connect(self._apply_pending_order)
-        ctx.stores.changed.connect(lambda _s: self._scope_follows_selection())
+        ctx.stores.changed.connect(self._scope_follows_selection)
         ctx.stores.stores_changed.connect(self._on_stores_changed)
 
     # ------------------------------------------------------------ lifecycle
 
+    def _on_visibility(self, shown: bool) -> None:
+        if shown:
+            self.start()
+        else:
+            self.stop()
+
+    def shutdown(self) -> None:
+        """Dropped by the shell: stop for good and stop listening to the shared store list."""
+        if self._shut:
+            return
+        self._shut = True
+        self.stop()
+        for signal, slot in ((self.ctx.stores.changed, self._scope_follows_selection),
+                             (self.ctx.stores.stores_changed, self._on_stores_changed)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):  # already gone with its sender
+                pass
+
     def start(self) -> None:
-        if self._task is not None and not self._task.done():
+        if self._shut or (self._task is not None and not self._task.done()):
             return
         self._stop = asyncio.Event()
         self._task = asyncio.ensure_future(self._run(self._stop))
@@ -186,7 +207,7 @@ class OccupancyController(QObject):
             return [s for s in self._all_stores if self._in_region(s, key)]
         return list(self._all_stores)
 
-    def _scope_follows_selection(self) -> None:
+    def _scope_follows_selection(self, _store=None) -> None:
         if self.view.scope_key() == SELECTED_STORE:
             self.apply_scope()
 

@@ -49,7 +49,8 @@ def profile_name(settings) -> str:
 class OccupancyPane(QWidget):
     adjust_requested = Signal(str, int)  # store uuid (the clicked card's), signed count
     scope_changed = Signal()
-    visibility_changed = Signal(bool)
+    visibility_changed = Signal(bool)  # shown / hidden, also when used outside the shell
+    shutdown_requested = Signal()
     refresh_requested = Signal()
     order_released = Signal()  # nothing holds the order any more: a pending one may be applied
 
@@ -117,6 +118,18 @@ class OccupancyPane(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802
         super().hideEvent(event)
         self.visibility_changed.emit(False)
+
+    # The shell's pane contract (storeops/ui/pane.py). Showing and hiding say the
+    # same for a pane used on its own (tests, screenshots); starting twice is a no-op.
+
+    def activate(self) -> None:
+        self.visibility_changed.emit(True)
+
+    def deactivate(self) -> None:
+        self.visibility_changed.emit(False)
+
+    def shutdown(self) -> None:
+        self.shutdown_requested.emit()
 
     def refresh(self) -> None:
         """F5 (the shell calls it): poll now."""
