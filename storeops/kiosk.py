@@ -134,7 +134,7 @@ async def run_kiosk_async(args: argparse.Namespace, *,
         done = asyncio.Event()
         widget.exit_requested.connect(done.set)
         _stop_on_signals(done)
-        widget.showFullScreen()
+        widget.show_full_screen()
         widget.controller.start()
         if on_widget is not None:
             on_widget(widget)

@@ -4,6 +4,7 @@ Everything is painted in one paintEvent, and only when the view changes, so an
 idle kiosk costs next to no CPU. No menus, no context menu, Esc does nothing,
 closing is refused: the only way out is Ctrl+Shift+Q, then the staff PIN when
 one is configured (checked against its hash; five wrong tries lock for 30 s).
+`show_full_screen()` covers the screen even with no window manager (screen.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLineEdit, QPushButt
 
 from storeops.ui.kiosk.messages import Messages
 from storeops.ui.kiosk.pin import verify_pin
+from storeops.ui.kiosk.screen import ScreenCover
 from storeops.ui.kiosk.state import COLOURS, GLYPH, KioskState, KioskView
 from storeops.ui.occupancy.glyphs import draw_glyph
 
@@ -64,6 +66,7 @@ class KioskWidget(QWidget):
         self._wrong_pins = 0
         self._locked_until = 0.0
         self.paints = 0
+        self.screen_cover: ScreenCover | None = None
 
         self.setWindowTitle("StoreOps kiosk")
         self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint
@@ -116,6 +119,13 @@ class KioskWidget(QWidget):
         if app is not None:
             app.installEventFilter(self)  # mouse moves over any child show the cursor
         self._cursor_timer.start()
+
+    def show_full_screen(self) -> None:
+        """Full screen; where no window manager grants it (a bare X server), the
+        display covers its screen's geometry itself, and follows resolution changes."""
+        if self.screen_cover is None:
+            self.screen_cover = ScreenCover(self)
+        self.screen_cover.show()
 
     # ------------------------------------------------------------ view
 
