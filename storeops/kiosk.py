@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
+    from storeops.api.models import Location
     from storeops.settings import Settings
     from storeops.simulator.clock import Clock
     from storeops.simulator.server import RunningSimulator
@@ -114,8 +115,7 @@ async def run_kiosk_async(args: argparse.Namespace, *,
         else:
             found = find_store(stores, args.store)
             if found is None:
-                print(f"storeops kiosk: no store matches {args.store!r} "
-                      "(use its uuid, store id or exact name)", file=sys.stderr)
+                print(no_store_message(args.store, stores), file=sys.stderr)
                 return EXIT_USAGE
             store = found
         widget = create_kiosk_widget(
@@ -150,6 +150,29 @@ async def run_kiosk_async(args: argparse.Namespace, *,
         finally:
             if simulator is not None:
                 await loop.run_in_executor(None, simulator.stop)
+
+
+def no_store_message(key: str, stores: list[Location]) -> str:
+    """"no store matches 'Chicgo Loop'. Did you mean: Chicago Loop (201)?" — the
+    closest names and store ids, else how a store is named."""
+    import difflib
+
+    text = f"storeops kiosk: no store matches {key!r}."
+    by_key: dict[str, Location] = {}
+    for store in stores:
+        by_key.setdefault(store.name.casefold(), store)
+        if store.store_id:
+            by_key.setdefault(store.store_id.casefold(), store)
+    close = difflib.get_close_matches(key.strip().casefold(), list(by_key), n=6, cutoff=0.6)
+    suggestions = list(dict.fromkeys(by_key[k].uuid for k in close))[:3]
+    named = {s.uuid: s for s in stores}
+    if suggestions:
+        return text + " Did you mean: " + ", ".join(_store_label(named[u]) for u in suggestions) + "?"
+    return text + " Use its uuid, store id or exact name."
+
+
+def _store_label(store: Location) -> str:
+    return f"{store.name} ({store.store_id})" if store.store_id else f"{store.name} ({store.uuid})"
 
 
 def _stop_on_signals(done: asyncio.Event) -> None:

@@ -215,3 +215,10 @@ def test_sigterm_closes_the_demo_app_cleanly(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert (home / "config" / "settings.json").exists()  # saved on the way out
+
+
+def test_kiosk_unknown_store_suggests_the_closest_names(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    typo = run("-m", "storeops", "--dev-dir", str(tmp_path), "kiosk", "--store", "Chicgo Loop", "--demo", env=env)
+    assert typo.returncode == 2
+    assert "storeops kiosk: no store matches 'Chicgo Loop'. Did you mean: Chicago Loop (201)?" in typo.stderr
