@@ -1,6 +1,6 @@
 """Entry point: `storeops [--demo] [--screenshot DIR] [--dev-dir DIR]`,
 `storeops kiosk --store STORE [--demo] [--lang LANG] [--[no-]staff-buttons]
-[--poll-interval SECONDS]`, `storeops --version`.
+[--poll-interval SECONDS]`, `storeops kiosk --set-pin | --clear-pin`, `storeops --version`.
 
 Order matters: arguments (no Qt for --version), app dirs, logging, the crash
 hook, then the QApplication and the qasync loop.
@@ -77,14 +77,30 @@ def _add_common_options(parser: argparse.ArgumentParser, default: object = None)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from storeops.ui.kiosk.pin import MAX_DIGITS as MAX_PIN_DIGITS
+    from storeops.ui.kiosk.pin import MIN_DIGITS as MIN_PIN_DIGITS
+
     parser = argparse.ArgumentParser(prog="storeops", description="Run your stores from the RetailNext cloud.")
     parser.add_argument("--version", action="version", version=f"storeops {__version__}")
     parser.add_argument("--demo", action="store_true", help="show the built-in demo store chain")
     parser.add_argument("--screenshot", metavar="DIR", help="save every pane to DIR/<pane>.png and exit")
     _add_common_options(parser)
     sub = parser.add_subparsers(dest="command")
-    kiosk = sub.add_parser("kiosk", help="full-screen occupancy display for one store")
-    kiosk.add_argument("--store", required=True, help="store uuid, store id or name")
+    kiosk = sub.add_parser(
+        "kiosk", help="full-screen occupancy display for one store",
+        description="A full-screen occupancy display for one store's entrance.",
+        epilog="Leaving the display: press Ctrl+Shift+Q; if a staff PIN is set, type it and press "
+               "Enter (five wrong tries lock the prompt for 30 s). Set the PIN with "
+               "`storeops kiosk --set-pin` (asked twice, never shown, stored in kiosk.json as a "
+               "salted hash only); remove it with `storeops kiosk --clear-pin`.")
+    # Required unless the PIN is being set or cleared (checked below).
+    kiosk.add_argument("--store", help="store uuid, store id or name (required to show the display)")
+    pin = kiosk.add_mutually_exclusive_group()
+    pin.add_argument("--set-pin", action="store_true",
+                     help=f"set the staff PIN that guards leaving the display ({MIN_PIN_DIGITS}-{MAX_PIN_DIGITS}"
+                          " digits, asked twice on the terminal), then exit")
+    pin.add_argument("--clear-pin", action="store_true",
+                     help="remove the staff PIN (Ctrl+Shift+Q alone then leaves), then exit")
     kiosk.add_argument("--demo", action="store_true", dest="kiosk_demo", help="use demo data")
     _add_common_options(kiosk, default=argparse.SUPPRESS)
     # Defaults of None: kiosk.json (lang, staff_buttons) and the app settings
@@ -100,6 +116,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command == "kiosk":
         args.demo = args.demo or args.kiosk_demo
+        if args.set_pin or args.clear_pin:
+            if args.store is not None:
+                kiosk.error("--set-pin and --clear-pin only change the PIN: leave out --store")
+        elif args.store is None:
+            kiosk.error("the following arguments are required: --store")
     return args
 
 
@@ -119,6 +140,14 @@ def prepare(args: argparse.Namespace) -> CrashHandler:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "kiosk" and (args.set_pin or args.clear_pin):
+        # A terminal command: no Qt, no log file, no crash dialog.
+        from storeops import config
+        from storeops.kiosk import run_pin_command
+
+        if args.dev_dir:
+            config.set_home(args.dev_dir)
+        return run_pin_command(args)
     prepare(args)
     if args.command == "kiosk":
         from storeops.kiosk import run_kiosk  # the occupancy helper's entry point

@@ -1,4 +1,5 @@
-"""`storeops kiosk --store <uuid | store id | name> [--demo]`: the entrance display.
+"""`storeops kiosk --store <uuid | store id | name> [--demo]`: the entrance display;
+`storeops kiosk --set-pin | --clear-pin`: the staff PIN that guards leaving it.
 
 Runs unattended for weeks: if the network is down at boot the store is
 resolved as soon as it comes back; polling backs off and recovers on its own;
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 # One store's occupancy answers in well under a second; waiting the app's default
 # 30 s would leave the entrance showing old data for longer than two polls, and
@@ -150,6 +152,32 @@ async def run_kiosk_async(args: argparse.Namespace, *,
         finally:
             if simulator is not None:
                 await loop.run_in_executor(None, simulator.stop)
+
+
+def run_pin_command(args: argparse.Namespace) -> int:
+    """`storeops kiosk --set-pin` / `--clear-pin`: the staff PIN that guards leaving
+    the display, stored in kiosk.json as a salted hash only. No Qt."""
+    from storeops.ui.kiosk.config import KioskConfig, save_pin_hash
+    from storeops.ui.kiosk.pin import ask_pin, hash_pin
+
+    path = KioskConfig.path()
+    if getattr(args, "clear_pin", False):
+        pin_hash = None
+    else:
+        pin = ask_pin()
+        if pin is None:
+            return EXIT_FAILED
+        pin_hash = hash_pin(pin)
+    try:
+        save_pin_hash(pin_hash, path)
+    except (OSError, ValueError) as exc:
+        print(f"storeops kiosk: cannot write {path}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if pin_hash is None:
+        print(f"Kiosk PIN cleared ({path}): Ctrl+Shift+Q now leaves the display at once.")
+    else:
+        print(f"Kiosk PIN set ({path}, stored as a hash): Ctrl+Shift+Q, then the PIN, leaves the display.")
+    return EXIT_OK
 
 
 def no_store_message(key: str, stores: list[Location]) -> str:

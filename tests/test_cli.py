@@ -121,10 +121,13 @@ def test_bad_kiosk_options_are_usage_errors(bad, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_kiosk_help_lists_the_shipped_languages():
+def test_kiosk_help_lists_the_shipped_languages_and_how_to_leave():
     done = run("-m", "storeops", "kiosk", "--help")
     assert done.returncode == 0
-    assert "de, en, es, fr" in " ".join(done.stdout.split())
+    text = " ".join(done.stdout.split())
+    assert "de, en, es, fr" in text
+    assert "Leaving the display: press Ctrl+Shift+Q; if a staff PIN is set, type it" in text
+    assert "storeops kiosk --set-pin" in text and "storeops kiosk --clear-pin" in text
 
 
 def test_screenshot_command_writes_every_pane(tmp_path):
@@ -222,3 +225,88 @@ def test_kiosk_unknown_store_suggests_the_closest_names(tmp_path):
     typo = run("-m", "storeops", "--dev-dir", str(tmp_path), "kiosk", "--store", "Chicgo Loop", "--demo", env=env)
     assert typo.returncode == 2
     assert "storeops kiosk: no store matches 'Chicgo Loop'. Did you mean: Chicago Loop (201)?" in typo.stderr
+
+
+def test_kiosk_pin_options():
+    for flag in ("--set-pin", "--clear-pin"):
+        args = parse_args(["kiosk", flag])  # no --store: only the PIN changes
+        assert args.command == "kiosk" and args.store is None
+        assert (args.set_pin, args.clear_pin) == (flag == "--set-pin", flag == "--clear-pin")
+    assert not parse_args(["kiosk", "--store", "1"]).set_pin
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--set-pin", "--clear-pin"], "not allowed with argument"),
+    (["--set-pin", "--store", "101"], "only change the PIN: leave out --store"),
+    ([], "the following arguments are required: --store"),
+])
+def test_bad_kiosk_pin_options_are_usage_errors(bad, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["kiosk", *bad])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def answer_getpass(monkeypatch, *answers: str) -> list[str]:
+    """Terminal answers for getpass (which never echoes); returns the prompts asked."""
+    import getpass
+
+    asked: list[str] = []
+    replies = iter(answers)
+
+    def fake(prompt: str = "Password: ", stream: object = None) -> str:
+        asked.append(prompt)
+        return next(replies)
+
+    monkeypatch.setattr(getpass, "getpass", fake)
+    return asked
+
+
+def test_kiosk_set_pin_stores_only_a_hash_and_clear_pin_removes_it(tmp_path, monkeypatch, capsys):
+    import json
+    import stat
+
+    from storeops.__main__ import main
+    from storeops.ui.kiosk import KioskConfig
+    from storeops.ui.kiosk.pin import verify_pin
+
+    home = tmp_path / "home"
+    path = home / "config" / "kiosk.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"lang": "es", "pin": "1234"}), encoding="utf-8")  # a plain PIN by hand
+    asked = answer_getpass(monkeypatch, "80417326", "80417326")
+    assert main(["--dev-dir", str(home), "kiosk", "--set-pin"]) == 0
+    assert len(asked) == 2  # asked twice
+    out = capsys.readouterr()
+    assert "80417326" not in out.out + out.err
+    assert "Kiosk PIN set" in out.out and str(path) in out.out
+    text = path.read_text(encoding="utf-8")
+    assert "80417326" not in text and "1234" not in text  # no PIN in plain text on disk
+    raw = json.loads(text)
+    assert set(raw) == {"lang", "pin_hash"} and raw["lang"] == "es"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    config = KioskConfig.load(path)
+    assert config.pin_hash is not None and verify_pin("80417326", config.pin_hash)
+    assert not verify_pin("80417327", config.pin_hash)
+
+    assert main(["kiosk", "--clear-pin", "--dev-dir", str(home)]) == 0
+    assert "Kiosk PIN cleared" in capsys.readouterr().out
+    assert json.loads(path.read_text(encoding="utf-8")) == {"lang": "es"}
+    assert KioskConfig.load(path).pin_hash is None
+
+
+@pytest.mark.parametrize("answers, message", [
+    (["123"], "the PIN is too short: use at least 4 digits; nothing changed."),
+    (["12ab"], "the PIN must be digits only (0-9)"),
+    (["2468 "], "the PIN must be digits only (0-9)"),
+    (["12345678901234567"], "the PIN is too long: use at most 16 digits"),
+    ([""], "the PIN is empty; nothing changed."),
+    (["2468", "2469"], "the two PINs differ; nothing changed."),
+])
+def test_kiosk_set_pin_refuses_bad_pins(tmp_path, monkeypatch, capsys, answers, message):
+    from storeops.__main__ import main
+
+    answer_getpass(monkeypatch, *answers)
+    assert main(["--dev-dir", str(tmp_path), "kiosk", "--set-pin"]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "config" / "kiosk.json").exists()

@@ -1,7 +1,8 @@
-"""The staff PIN that guards leaving kiosk mode: stored only as a salted
-PBKDF2 hash ("pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>").
+"""The staff PIN that guards leaving kiosk mode: 4 to 16 digits, stored only as
+a salted PBKDF2 hash ("pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>").
 
-Make one with: python -m storeops.ui.kiosk.pin
+Set it with `storeops kiosk --set-pin` (into kiosk.json), or print a hash with
+`python -m storeops.ui.kiosk.pin`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,39 @@ import sys
 
 ITERATIONS = 200_000
 SCHEME = "pbkdf2_sha256"
+# The display's PIN field takes up to 16 digits (a touch screen's number pad).
+MIN_DIGITS = 4
+MAX_DIGITS = 16
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why `pin` cannot be a kiosk PIN, or None when it can."""
+    if not pin:
+        return "the PIN is empty"
+    if not (pin.isascii() and pin.isdigit()):
+        return "the PIN must be digits only (0-9): the display's PIN field takes nothing else"
+    if len(pin) < MIN_DIGITS:
+        return f"the PIN is too short: use at least {MIN_DIGITS} digits"
+    if len(pin) > MAX_DIGITS:
+        return f"the PIN is too long: use at most {MAX_DIGITS} digits"
+    return None
+
+
+def ask_pin(prompt: str = "New kiosk PIN") -> str | None:
+    """Ask twice on the terminal, never echoed. The PIN, or None (said why on stderr)."""
+    first = ""
+    try:
+        first = getpass.getpass(f"{prompt} ({MIN_DIGITS}-{MAX_DIGITS} digits): ")
+        problem = pin_problem(first)
+        if problem is None and first != getpass.getpass("Again: "):
+            problem = "the two PINs differ"
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        problem = "no PIN entered"
+    if problem is not None:
+        print(f"{problem}; nothing changed.", file=sys.stderr)
+        return None
+    return first
 
 
 def hash_pin(pin: str, *, iterations: int = ITERATIONS, salt: bytes | None = None) -> str:
@@ -37,11 +71,10 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 
 def main() -> int:
-    first = getpass.getpass("Kiosk PIN: ")
-    if not first or first != getpass.getpass("Again: "):
-        print("PINs empty or different; nothing written.", file=sys.stderr)
+    pin = ask_pin("Kiosk PIN")
+    if pin is None:
         return 1
-    print(hash_pin(first))
+    print(hash_pin(pin))
     return 0
 
 
