@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWi
 from storeops.settings import Settings
 from storeops.ui import icons
 from storeops.ui.context import StatusReporter, StoreSelection
+from storeops.ui.kiosk.launch import KioskLauncher
 from storeops.ui.pane_host import PaneHost
 from storeops.ui.sidebar import PANES, Sidebar
 from storeops.ui.status import StatusBar
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
 
         self.status = StatusBar(reporter, self)
         self.setStatusBar(self.status)
+        self.kiosk = KioskLauncher(self)
         self._actions()
 
         self.sidebar.pane_chosen.connect(self._pane_chosen)
@@ -118,6 +120,10 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self.refresh_action = self._action(view_menu, "&Refresh", "F5", self.refresh_requested.emit,
                                            "refresh")
+        view_menu.addSeparator()
+        # The selected store's entrance display, in-process; Ctrl+Shift+Q (and the PIN) leave it.
+        self.kiosk_action = self._action(view_menu, "Start &entrance display…", "",
+                                         lambda: self.kiosk.start(self.panes.ctx))
         help_menu = menu.addMenu("&Help")
         self.about_action = self._action(help_menu, "&About StoreOps", "F1", self.about_requested.emit,
                                          "about")
