@@ -41,11 +41,11 @@ def run_test(qloop, d: AccountsDialog) -> str:
     d.test_connection()
 
     async def done():
-        await wait_until(lambda: d.test_button.isEnabled() and d.result.text()
-                         and "Testing" not in d.result.text(), timeout=15)
+        await wait_until(lambda: d.test_button.isEnabled() and d.test_result.text()
+                         and "Testing" not in d.test_result.text(), timeout=15)
 
     qloop.run_until_complete(done())
-    return d.result.text()
+    return d.test_result.text()
 
 
 def test_empty_form_shows_a_message_beside_each_field(dialog):
@@ -103,7 +103,7 @@ def test_saved_profile_keeps_the_secret_in_the_keyring_only(dialog, memory_keyri
 
 def test_use_and_remove_profile(dialog, qloop, memory_keyring):
     fill(dialog)
-    emitted = []
+    emitted: list[str | None] = []
     dialog.active_changed.connect(emitted.append)
     dialog.use_button.click()
     qloop.run_until_complete(wait_until(lambda: emitted, timeout=5))
@@ -122,14 +122,14 @@ def test_connection_success_counts_stores(dialog, qloop, sim):
     text = run_test(qloop, dialog)
     stores = [n for n in sim.world.stores() if n.archive_date is None]
     assert text == f"✔ Connected: {len(stores)} stores found."
-    assert dialog.result.property("state") == "ok"
+    assert dialog.test_result.property("state") == "ok"
 
 
 def test_connection_wrong_secret_says_401(dialog, qloop, sim):
     fill(dialog, target=sim.url, secret="wrong-secret")
     text = run_test(qloop, dialog)
     assert "Wrong access key or secret key" in text and "(401)" in text
-    assert dialog.result.property("state") == "fail"
+    assert dialog.test_result.property("state") == "fail"
 
 
 def test_connection_missing_permission_says_403(dialog, qloop, sim):
@@ -164,7 +164,7 @@ def test_connection_test_validates_first(dialog, qloop):
     dialog.test_connection()
     qloop.run_until_complete(asyncio.sleep(0.05))
     assert "access key is required" in dialog.error_text("access_key")
-    assert dialog.result.text() == ""
+    assert dialog.test_result.text() == ""
 
 
 def test_connection_untrusted_certificate_says_tls(dialog, qloop, tmp_path):
@@ -183,12 +183,12 @@ def test_connection_untrusted_certificate_says_tls(dialog, qloop, tmp_path):
         try:
             fill(dialog, target=f"https://127.0.0.1:{port}")
             dialog.test_connection()
-            await wait_until(lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.result.text()
-                             and dialog.result.text(), timeout=15)
+            await wait_until(lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result.text()
+                             and dialog.test_result.text(), timeout=15)
         finally:
             server.close()
             await server.wait_closed()
 
     qloop.run_until_complete(scenario())
-    assert "Secure connection to 127.0.0.1 failed" in dialog.result.text()
-    assert "(TLS)" in dialog.result.text()
+    assert "Secure connection to 127.0.0.1 failed" in dialog.test_result.text()
+    assert "(TLS)" in dialog.test_result.text()

@@ -41,9 +41,6 @@ class AccountsDialog(QDialog):
 
     active_changed = Signal(object)
     profile_saved = Signal(str)  # a saved profile's id: the app reconnects if it is in use
-    # The "Test connection" verdict. The name hides QDialog.result() (the exec() code),
-    # which nothing here reads; the tests and callers know it as `.result`.
-    result: QLabel  # type: ignore[assignment]
 
     def __init__(self, settings: Settings, secrets: SecretStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,11 +132,11 @@ class AccountsDialog(QDialog):
             self.errors[key] = error
         column.addLayout(form)
 
-        self.result = QLabel("", self)
-        self.result.setObjectName("TestResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        column.addWidget(self.result)
+        self.test_result = QLabel("", self)  # the "Test connection" verdict
+        self.test_result.setObjectName("TestResult")
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.test_result)
         column.addStretch(1)
 
         row = QHBoxLayout()
@@ -205,7 +202,7 @@ class AccountsDialog(QDialog):
             "Leave empty to keep the stored secret" if profile else "")
         for key in FIELDS:
             self._clear_error(key)
-        self.result.clear()
+        self.test_result.clear()
 
     def form(self) -> accounts.ProfileForm:
         return accounts.ProfileForm(
@@ -267,7 +264,7 @@ class AccountsDialog(QDialog):
                                     "until StoreOps closes, and must be entered again next time.")
             self.settings.upsert_profile(profile)
             if not await self.settings.save_async():
-                self.result.setText("The settings could not be written to disk; see the log file.")
+                self.test_result.setText("The settings could not be written to disk; see the log file.")
         finally:
             self._busy(False)
         self._fill_list()
@@ -346,8 +343,8 @@ class AccountsDialog(QDialog):
             self.test_button.setEnabled(True)
 
     def _show_result(self, ok: bool | None, message: str) -> None:
-        self.result.setProperty("state", {True: "ok", False: "fail", None: ""}[ok])
-        self.result.style().unpolish(self.result)  # re-apply the QSS for the new state
-        self.result.style().polish(self.result)
+        self.test_result.setProperty("state", {True: "ok", False: "fail", None: ""}[ok])
+        self.test_result.style().unpolish(self.test_result)  # re-apply the QSS for the new state
+        self.test_result.style().polish(self.test_result)
         prefix = {True: "✔ ", False: "✖ ", None: ""}[ok]
-        self.result.setText(prefix + message)
+        self.test_result.setText(prefix + message)
