@@ -8,6 +8,7 @@ start-up never waits for the network or for the demo simulator.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from secrets import token_urlsafe
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QDialog
 
 from storeops import log as applog
 from storeops.secrets import SecretStore
@@ -59,7 +61,7 @@ class App(QObject):
         self._closed = asyncio.Event()
         self.connected = asyncio.Event()
         self._connect_lock = asyncio.Lock()
-        self._dialogs: list[QObject] = []
+        self._dialogs: list[QDialog] = []
         self._retired: list[tuple] = []  # (client, simulator, panes) being let go
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -93,14 +95,17 @@ class App(QObject):
     async def start(self) -> None:
         """Show the window, then connect once it has painted."""
         painted = asyncio.get_running_loop().create_future()
-        self.window.first_painted.connect(lambda t: painted.done() or painted.set_result(t))
+
+        def first_paint(t: float) -> None:
+            if not painted.done():
+                painted.set_result(t)
+
+        self.window.first_painted.connect(first_paint)
         self.window.set_demo(self.wants_demo())
         self.window.show()
-        try:
+        with contextlib.suppress(TimeoutError):  # minimised or never exposed: connect anyway
             await asyncio.wait_for(painted, FIRST_PAINT_WAIT_S)
-        except asyncio.TimeoutError:  # minimised or never exposed: connect anyway
-            pass
-        await self.connect()
+        await self.open_connection()
 
     async def run(self) -> None:
         await self.start()
@@ -121,14 +126,14 @@ class App(QObject):
         await asyncio.sleep(0.05)
         await self.jobs.shutdown()
         await _cancel_other_tasks()
-        await self.disconnect(final=True)
+        await self.close_connection(final=True)
         await _cancel_other_tasks()
         self.window.save_geometry()
         self.settings.flush()  # an older queued write must not land after the last one
         self.settings.save()
 
     # ------------------------------------------------------------ connection
-    async def connect(self) -> bool:
+    async def open_connection(self) -> bool:
         async with self._connect_lock:
             return await self._connect()
 
@@ -228,7 +233,7 @@ class App(QObject):
         access, secret = self._demo_keys
         return make_client(self.simulator.url, access, secret)
 
-    async def disconnect(self, *, final: bool = False) -> None:
+    async def close_connection(self, *, final: bool = False) -> None:
         """Drop the panes and the client. Outside the final shutdown, the old
         client is closed and the old panes deleted a moment later: a request a
         pane started just before must end normally, not on a closed client or a
@@ -258,7 +263,7 @@ class App(QObject):
 
     async def reconnect(self) -> bool:
         async with self._connect_lock:
-            await self.disconnect()
+            await self.close_connection()
             return await self._connect()
 
     # ------------------------------------------------------------ actions
@@ -316,7 +321,7 @@ class App(QObject):
         source = self.ctx.source if self.ctx else ""
         return self._open(AboutDialog(source, self.window))
 
-    def _open(self, dialog):
+    def _open(self, dialog: QDialog) -> QDialog:
         self._dialogs = [d for d in self._dialogs if d.isVisible()]
         self._dialogs.append(dialog)
         dialog.open()  # window-modal without a nested event loop (qasync)
