@@ -292,9 +292,9 @@ class DetailsForm(QWidget):
         owner = tree.store_of(node.uuid)
         tz = owner.time_zone if owner else None
         sid = owner.store_id if owner else None
-        inherited = owner is not None and owner.uuid != node.uuid
-        self.time_zone_label.setText((tz or "—") + (f"  (of store {owner.name})" if inherited and tz else ""))
-        self.store_id_label.setText((sid or "—") + (f"  (of store {owner.name})" if inherited and sid else ""))
+        of_store = f"  (of store {owner.name})" if owner is not None and owner.uuid != node.uuid else ""
+        self.time_zone_label.setText((tz or "—") + (of_store if tz else ""))
+        self.store_id_label.setText((sid or "—") + (of_store if sid else ""))
 
         visible = {
             "name": True,

@@ -81,7 +81,7 @@ class MoveDialog(QDialog):
     def _on_filter_return(self) -> None:
         """Enter takes the one place left (or the one already picked)."""
         shown = self.shown_items()
-        current = self.list.currentItem()
+        current: QListWidgetItem | None = self.list.currentItem()  # None when nothing is picked
         if len(shown) == 1:
             self.list.setCurrentItem(shown[0])
             self.accept()
@@ -94,7 +94,7 @@ class MoveDialog(QDialog):
                 and event.key() == Qt.Key.Key_Down:
             shown = self.shown_items()
             if shown:
-                current = self.list.currentItem()
+                current: QListWidgetItem | None = self.list.currentItem()
                 if current is None or current.isHidden():
                     self.list.setCurrentItem(shown[0])
                 self.list.setFocus()
@@ -112,7 +112,7 @@ class MoveDialog(QDialog):
         return False
 
     def selected_target(self) -> str | None:
-        item = self.list.currentItem()
+        item: QListWidgetItem | None = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def _filter(self, text: str) -> None:

@@ -315,7 +315,8 @@ class LocationsPane(QWidget):
             self.view.expand(root)
             for r in range(self.proxy.rowCount(root)):
                 child = self.proxy.index(r, 0, root)
-                if self.model.tree.kind(self.model.node(self.proxy.mapToSource(child))) is NodeKind.REGION:
+                node = self.model.node(self.proxy.mapToSource(child))
+                if node is not None and self.model.tree.kind(node) is NodeKind.REGION:
                     self.view.expand(child)
             row += 1
             root = self.proxy.index(row, 0)

@@ -16,6 +16,7 @@ decides, sends, and then updates the model.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -329,9 +330,9 @@ class LocationTreeModel(QAbstractItemModel):
     def mimeTypes(self) -> list[str]:
         return [MIME_TYPE]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         data = QMimeData()
-        uuids = [self.uuid(i) for i in indexes if i.isValid() and i.column() == NAME_COLUMN]
+        uuids = [u for i in indexes if i.column() == NAME_COLUMN and (u := self.uuid(i)) is not None]
         if uuids:
             data.setData(MIME_TYPE, QByteArray(uuids[0].encode()))
         return data
