@@ -5,6 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def not_none(value: T | None) -> T:
+    """The value, which the test expects to be there (an error's detail, a found node)."""
+    assert value is not None
+    return value
 
 
 async def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02):
@@ -21,7 +31,7 @@ async def wait_until(predicate: Callable[[], object], timeout: float = 10.0, int
         await asyncio.sleep(interval)
 
 
-def self_signed_cert(tmp_path):
+def self_signed_cert(tmp_path: Path) -> tuple[Path, Path]:
     """A certificate + key for 127.0.0.1 that no trust store knows (TLS failure tests)."""
     import datetime as dt
     import ipaddress
@@ -33,7 +43,7 @@ def self_signed_cert(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))

@@ -3,14 +3,14 @@ and the documented rules are refused before sending."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from storeops.api.datamine import (
+    DatamineRequest,
     DateRange,
     DateSpec,
-    DatamineRequest,
     GroupBy,
     TimeRange,
     current_occupancy_request,
@@ -59,7 +59,7 @@ def test_occupancy_example_body_matches_reference():
 
 def test_the_four_date_forms():
     assert DateSpec.named("today").to_body() == {"name": "today"}
-    assert DateSpec.gregorian(datetime(2021, 2, 27, tzinfo=timezone.utc)).to_body() == {
+    assert DateSpec.gregorian(datetime(2021, 2, 27, tzinfo=UTC)).to_body() == {
         "gregorian": "2021-02-27T00:00:00Z"}
     assert DateSpec.gregorian(date(2021, 2, 28)).to_body() == {"gregorian": "2021-02-28T00:00:00Z"}
     assert DateSpec.absolute(year=2021, week=2, day=4).to_body() == {
@@ -141,7 +141,8 @@ def test_time_groups_of_any_positive_size(unit, value):
     assert GroupBy.time(unit, value).to_body() == {"group": "time", "unit": unit, "value": value}
 
 
-def _minutes(hhmm: str) -> int:
+def _minutes(hhmm: str | None) -> int:
+    assert hhmm is not None
     return int(hhmm[:2]) * 60 + int(hhmm[3:])
 
 

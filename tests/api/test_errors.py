@@ -4,7 +4,6 @@ cursors a broken server repeats end in ProtocolError instead of a loop."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import ssl
 
 import pytest
@@ -21,7 +20,6 @@ from storeops.api.errors import (
     TlsError,
 )
 from storeops.api.retry import RetryPolicy
-
 from tests.helpers import self_signed_cert
 
 from .conftest import make_client, sent

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone
+from datetime import UTC
 
 import httpx
 import pytest
@@ -105,7 +105,7 @@ async def test_ten_thousand_health_alerts_in_pages_of_one_hundred():
 async def test_health_alerts_before_a_time(client, sim):
     alerts = await _all(client.health_alerts())
     middle = sorted(a.alert_creation_time for a in alerts)[len(alerts) // 2]
-    older = await _all(client.health_alerts(start_time=middle.astimezone(timezone.utc)))
+    older = await _all(client.health_alerts(start_time=middle.astimezone(UTC)))
     assert older and len(older) < len(alerts)
     assert all(a.alert_creation_time < middle for a in older)
 

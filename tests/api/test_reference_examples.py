@@ -5,7 +5,7 @@ only edits fix the reference's own typos, each noted where it is made."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storeops.api.datamine import metric_rows
 from storeops.api.models import (
@@ -183,7 +183,8 @@ def test_datamine_traffic():
     assert result.ok
     assert result.metric("traffic_in").data[0].value == 173
     (row,) = metric_rows(result, "traffic_out")
-    assert row.value == 174 and row.validity == "complete" and row.day.isoformat() == "2021-02-21"
+    assert row.value == 174 and row.validity == "complete"
+    assert row.day is not None and row.day.isoformat() == "2021-02-21"
 
 
 def test_datamine_occupancy():
@@ -191,7 +192,8 @@ def test_datamine_occupancy():
     (row,) = metric_rows(result, "total_occupancy")
     assert row.value == 1 and row.location_uuid == "dace69f6-b307-11e9-819d-0000698cf233"
     assert row.location_name == "San Jose Store"
-    assert result.metric("traffic_in").data[0].group.qualified_name == "San Jose Store"
+    group = result.metric("traffic_in").data[0].group
+    assert group is not None and group.qualified_name == "San Jose Store"
 
 
 def test_predicted_traffic():
@@ -207,7 +209,8 @@ def test_cameras():
     assert page.next_page == "CAC:13:37:D0:86:77"
     (cam,) = page.cameras
     assert cam.type == 1 and cam.model == "Aurora" and cam.height == 3860
-    assert cam.analytics.traffic_line_count == 1 and cam.network_configuration.mode == 0
+    assert cam.analytics is not None and cam.analytics.traffic_line_count == 1
+    assert cam.network_configuration is not None and cam.network_configuration.mode == 0
     assert cam.video_channel_uuids == ["d86d75e2-3338-11ea-95e3-000071946766"]
 
 
@@ -222,13 +225,15 @@ def test_channels():
 def test_appliances():
     page = AppliancePage.model_validate_json(APPLIANCES)
     (app,) = page.store_appliances
-    assert app.mac_address == "00:0D:29:60:FB:CB" and app.store_uuid.startswith("af21ffd8")
+    assert app.mac_address == "00:0D:29:60:FB:CB"
+    assert app.store_uuid is not None and app.store_uuid.startswith("af21ffd8")
 
 
 def test_health_alerts():
     (alert,) = HealthAlertPage.model_validate_json(HEALTH_ALERTS).result
     assert alert.resolved and alert.type == "connectiondown" and alert.store_name == "Caspar City Plaza"
-    assert alert.alert_creation_time.utcoffset().total_seconds() == -8 * 3600
+    assert alert.alert_creation_time is not None
+    assert alert.alert_creation_time.utcoffset() == timedelta(hours=-8)
 
 
 def test_hls_token_parses_and_hides_itself():

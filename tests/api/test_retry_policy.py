@@ -9,19 +9,26 @@ from storeops.api import retry
 from storeops.api.retry import RetryPolicy, parse_retry_after
 
 
+def _backoff(policy: RetryPolicy, retry_number: int, rng: random.Random | None = None) -> float:
+    """A delay that must be there (no Retry-After, attempts left)."""
+    d = policy.delay(retry_number, rng=rng)
+    assert d is not None
+    return d
+
+
 def test_exponential_backoff_with_bounded_jitter():
     policy = RetryPolicy(max_attempts=10, base_delay=0.5, max_delay=3.0, jitter=0.25)
     rng = random.Random(1)
     for n, nominal in [(1, 0.5), (2, 1.0), (3, 2.0)]:
         for _ in range(50):
-            d = policy.delay(n, rng=rng)
+            d = _backoff(policy, n, rng)
             assert nominal * 0.75 <= d <= nominal * 1.25
-    assert all(policy.delay(8, rng=rng) <= 3.0 for _ in range(50))
+    assert all(_backoff(policy, 8, rng) <= 3.0 for _ in range(50))
 
 
 def test_jitter_spreads_delays():
     policy = RetryPolicy()
-    delays = {round(policy.delay(1), 6) for _ in range(20)}
+    delays = {round(_backoff(policy, 1), 6) for _ in range(20)}
     assert len(delays) > 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -59,9 +59,8 @@ async def test_owned_http_client_is_closed(sim):
 async def test_injected_client_auth_never_replaces_ours(sim):
     # An injected client configured with other credentials: the per-request
     # auth of the RetailNext client wins, and only its own header is sent.
-    async with httpx.AsyncClient(auth=("someone", "else")) as http:
-        async with make_client(sim, http=http) as client:
-            assert await client.query_locations(LocationQuery(location_types=["store"]))
+    async with httpx.AsyncClient(auth=("someone", "else")) as http, make_client(sim, http=http) as client:
+        assert await client.query_locations(LocationQuery(location_types=["store"]))
 
 
 # ------------------------------------------------------------ limits
@@ -135,8 +134,9 @@ async def test_retry_after_is_waited_for(fresh_sim, fresh_client):
 
 async def test_retries_give_up_with_the_typed_error(fresh_sim, fresh_client):
     fresh_sim.faults.add("/v2/datamine", "status", count=10, status=503, detail="maintenance")
-    from storeops.api.datamine import DateRange, DatamineRequest
     from datetime import date
+
+    from storeops.api.datamine import DatamineRequest, DateRange
 
     with pytest.raises(ServerError) as info:
         await fresh_client.datamine(DatamineRequest(
@@ -208,7 +208,7 @@ async def test_export_start_is_never_repeated(fresh_sim, fresh_client, fault):
     kind = params.pop("kind")
     fresh_sim.faults.add("/v1/video/export/start", kind, count=3, **params)
     channel = next(iter(fresh_sim.world.channels))
-    end = datetime.now(timezone.utc) - timedelta(minutes=5)
+    end = datetime.now(UTC) - timedelta(minutes=5)
     with pytest.raises(ApiError):
         await fresh_client.start_export(ExportRequest(channels=[channel], start=end - timedelta(seconds=10),
                                                       end=end))

@@ -10,6 +10,7 @@ import pytest
 
 from storeops.api.errors import ExportNotReady, InvalidRequest, NotFound, ValidationError
 from storeops.api.models import ExportRequest, ExportState
+from tests.helpers import not_none
 
 from .conftest import sent
 
@@ -131,7 +132,7 @@ async def test_export_refusals(fresh_client, fresh_sim):
     with pytest.raises(InvalidRequest) as info:
         await fresh_client.start_export(ExportRequest(
             channels=channels[:1], start=future, end=future + timedelta(seconds=5)))
-    assert "future" in info.value.detail
+    assert "future" in not_none(info.value.detail)
 
 
 async def test_single_channel_export_leaves_out_the_resolution(fresh_client, fresh_sim):

@@ -9,7 +9,7 @@ date: so these hold on any day the suite runs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from storeops.services.occupancy import OccupancyService
 from storeops.simulator.clock import Clock, parse_instant
 from storeops.simulator.server import start_simulator
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers import not_none
 from tests.services.occupancy_env import expected_open, make_client, occupancy_now, sent
 
 # Also the Occupancy pane's (tests/ui/test_occupancy_any_instant.py).
@@ -61,7 +62,7 @@ async def test_open_state_counts_and_adjust_rules_follow_the_simulator_at_any_in
         stores = {s.uuid: s for s in world.stores() if s.archive_date is None}
         assert {r.uuid for r in service.stores} == set(stores)
         for uuid, node in stores.items():
-            snap = service.snapshot(uuid)
+            snap = not_none(service.snapshot(uuid))
             is_open = expected_open(world, node, at)
             assert snap.hours.open is is_open, (node.name, at)
             read = await occupancy_now(service.client, uuid, node.time_zone)
@@ -73,7 +74,7 @@ async def test_open_state_counts_and_adjust_rules_follow_the_simulator_at_any_in
             elif is_open:
                 assert reason is None, node.name
             else:
-                assert reason.startswith("Closed now"), node.name
+                assert not_none(reason).startswith("Closed now"), node.name
     finally:
         await service.client.aclose()
 
@@ -88,7 +89,7 @@ async def test_store_hours_follow_each_store_day_at_any_instant(frozen_at):
         service.set_stores(await service.load_stores())
         await service.poll_once()
         assert sent(running, "/v1/storehours") == 1
-        zones = {r.time_zone for r in service.stores}
+        zones = {not_none(r.time_zone) for r in service.stores}
         # A minute later: a new read only if some store's local date changed meanwhile.
         later = at + timedelta(minutes=1)
         running.clock.freeze(later)
@@ -102,7 +103,7 @@ async def test_store_hours_follow_each_store_day_at_any_instant(frozen_at):
         assert sent(running, "/v1/storehours") == before + 1
         for ref in service.stores:
             node = running.world.nodes[ref.uuid]
-            assert service.snapshot(ref.uuid).hours.open is expected_open(running.world, node, next_day), \
+            assert not_none(service.snapshot(ref.uuid)).hours.open is expected_open(running.world, node, next_day), \
                 (node.name, next_day)
     finally:
         await service.client.aclose()
@@ -111,7 +112,7 @@ async def test_store_hours_follow_each_store_day_at_any_instant(frozen_at):
 def test_the_instants_cover_what_they_claim():
     """The DST instants straddle each change in the zones they name."""
     def offset(text: str, zone: str) -> timedelta:
-        return parse_instant(text).astimezone(ZoneInfo(zone)).utcoffset()
+        return not_none(parse_instant(text).astimezone(ZoneInfo(zone)).utcoffset())
 
     pairs = [("2026-03-08T07:57:00Z", "2026-03-08T08:03:00Z", "America/Chicago"),
              ("2026-03-08T09:57:00Z", "2026-03-08T10:03:00Z", "America/Los_Angeles"),
@@ -122,4 +123,4 @@ def test_the_instants_cover_what_they_claim():
     for before, after, zone in pairs:
         assert before in INSTANTS and after in INSTANTS
         assert offset(before, zone) != offset(after, zone), (before, zone)
-    assert parse_instant("2026-12-31T23:58:00Z").astimezone(timezone.utc).year == 2026
+    assert parse_instant("2026-12-31T23:58:00Z").astimezone(UTC).year == 2026

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from storeops.services.jobs import JobService, JobState
+from storeops.services.jobs import Job, JobService, JobState
 from tests.services.occupancy_env import make_client
 
 
@@ -54,7 +54,7 @@ async def test_cancel_ends_the_job_as_cancelled_and_its_clean_up_runs():
 
 
 async def test_a_failure_is_reported_once_with_its_error():
-    failed = []
+    failed: list[Job] = []
     jobs = JobService(on_failure=failed.append)
 
     async def work(job):
@@ -67,7 +67,7 @@ async def test_a_failure_is_reported_once_with_its_error():
 
 
 async def test_spawned_housekeeping_is_kept_reported_and_not_shown():
-    failed = []
+    failed: list[Job] = []
     jobs = JobService(on_failure=failed.append)
 
     async def boom():
@@ -82,8 +82,12 @@ async def test_spawned_housekeeping_is_kept_reported_and_not_shown():
 
 async def test_a_broken_listener_does_not_stop_the_job():
     jobs = JobService()
-    jobs.subscribe(lambda j: 1 / 0)
-    heard = []
+
+    def broken(job: Job) -> None:
+        raise RuntimeError("a listener's own bug")
+
+    jobs.subscribe(broken)
+    heard: list[Job] = []
     jobs.subscribe(heard.append)
 
     async def work(job):

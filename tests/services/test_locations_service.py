@@ -22,6 +22,7 @@ from storeops.services.locations import (
     valid_move_targets,
 )
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers import not_none
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=0.1, max_retry_after=1.0)
 
@@ -64,7 +65,7 @@ def test_tree_index_and_kinds():
     assert list(tree.ancestors("e1")) == ["s1", "r2", "r1", "org"]
     assert [tree.kind(tree.nodes[u]) for u in ("org", "r1", "s1", "e1")] == [
         NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION]
-    assert tree.store_of("e1").uuid == "s1" and tree.store_of("r1") is None
+    assert not_none(tree.store_of("e1")).uuid == "s1" and tree.store_of("r1") is None
     assert tree.path("e1") == "Org / North / North-East / Store 1 / Door"
     assert tree.is_archived_here("s3") and not tree.is_archived_here("s2")
 
@@ -112,13 +113,13 @@ def test_create_rules():
 def test_move_rules():
     tree = small_tree()
     assert move_problem(tree, "e1", "s2") is None
-    assert "only go under a store" in move_problem(tree, "e1", "r3")
+    assert "only go under a store" in not_none(move_problem(tree, "e1", "r3"))
     assert move_problem(tree, "s1", "r3") is None and move_problem(tree, "s1", "org") is None
-    assert "only go under a region" in move_problem(tree, "s1", "s2")
-    assert "itself" in move_problem(tree, "r1", "r2") and "itself" in move_problem(tree, "r1", "r1")
-    assert "already" in move_problem(tree, "r2", "r1")
-    assert "archived" in move_problem(tree, "e1", "s3")
-    assert "organization cannot be moved" in move_problem(tree, "org", "r1")
+    assert "only go under a region" in not_none(move_problem(tree, "s1", "s2"))
+    assert "itself" in not_none(move_problem(tree, "r1", "r2")) and "itself" in not_none(move_problem(tree, "r1", "r1"))
+    assert "already" in not_none(move_problem(tree, "r2", "r1"))
+    assert "archived" in not_none(move_problem(tree, "e1", "s3"))
+    assert "organization cannot be moved" in not_none(move_problem(tree, "org", "r1"))
     assert set(valid_move_targets(tree, "r2")) == {"org", "r3"}
     assert set(valid_move_targets(tree, "e1")) == {"s2"}
     assert set(valid_move_targets(tree, "s1")) == {"org", "r1", "r3"}

@@ -10,6 +10,7 @@ import pytest
 from storeops.api.retry import RetryPolicy
 from storeops.services.audit import AuditLog
 from storeops.services.occupancy import AdjustBlocked, AdjustResult, OccupancyService, next_backoff
+from tests.helpers import not_none
 from tests.services.occupancy_env import (
     LIMITED_STORE,
     NO_LIMIT_STORE,
@@ -41,9 +42,9 @@ async def test_one_query_per_time_zone_and_values_match_the_server(fresh_sim):
         snaps = await service.poll_once()
         assert sent(fresh_sim, "/v2/datamine") - before == len(zones)
         loop_store = store(fresh_sim, LIMITED_STORE)
-        snap = service.snapshot(loop_store.uuid)
+        snap = not_none(service.snapshot(loop_store.uuid))
         assert snap.occupancy == await occupancy_now(service.client, loop_store.uuid, loop_store.time_zone)
-        assert snap.traffic_in - snap.traffic_out == snap.occupancy
+        assert not_none(snap.traffic_in) - not_none(snap.traffic_out) == snap.occupancy
         assert len(snap.trend) >= 2 and snap.trend[-1] == snap.occupancy
         assert all(s.updated_at == fresh_sim.clock.now() for s in snaps)
     finally:
@@ -70,18 +71,18 @@ async def test_stale_after_two_failed_polls_then_recovers(fresh_sim):
     try:
         await service.poll_once()
         uuid = store(fresh_sim, LIMITED_STORE).uuid
-        good = service.snapshot(uuid)
+        good = not_none(service.snapshot(uuid))
         fresh_sim.faults.add("/v2/datamine", "status", count=100, status=503)
         await service.poll_once()
-        one = service.snapshot(uuid)
+        one = not_none(service.snapshot(uuid))
         assert one.failed_polls == 1 and not one.stale and one.occupancy == good.occupancy
         await service.poll_once()
-        two = service.snapshot(uuid)
+        two = not_none(service.snapshot(uuid))
         assert two.stale and two.updated_at == good.updated_at and two.error
         assert service.consecutive_failures == 2
         fresh_sim.faults.clear()
         await service.poll_once()
-        assert not service.snapshot(uuid).stale and service.consecutive_failures == 0
+        assert not not_none(service.snapshot(uuid)).stale and service.consecutive_failures == 0
     finally:
         await service.client.aclose()
 
@@ -98,7 +99,7 @@ async def test_adjust_is_sent_once_changes_occupancy_and_is_audited(fresh_sim, t
         assert outcome.result is AdjustResult.APPLIED and outcome.occupancy == before + 3
         assert await occupancy_now(service.client, s.uuid, s.time_zone) == before + 3
         assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
-        assert service.snapshot(s.uuid).occupancy == before + 3
+        assert not_none(service.snapshot(s.uuid)).occupancy == before + 3
         [entry] = audit.entries()
         assert entry["user"] == "maria" and entry["profile"] == "Head office"
         assert entry["store_uuid"] == s.uuid and entry["count"] == 3 and entry["result"] == "applied"
@@ -181,7 +182,7 @@ async def test_timeout_then_reread_says_it_took_effect(fresh_sim, tmp_path):
         assert fresh_sim.faults.fired["delay_answer"] == 1
         assert outcome.result is AdjustResult.APPLIED and not outcome.answered, outcome.message
         assert "slow to answer" in outcome.message and "took effect" in outcome.message
-        assert outcome.occupancy == before + 2 and service.snapshot(s.uuid).occupancy == before + 2
+        assert outcome.occupancy == before + 2 and not_none(service.snapshot(s.uuid)).occupancy == before + 2
         await asyncio.sleep(0.8)  # past the held-back answer: applied once, never resent
         assert await occupancy_now(service.client, s.uuid, s.time_zone) == before + 2
         assert sent(fresh_sim, "/v1/occupancy/adjust") == 1
@@ -270,6 +271,6 @@ async def test_store_hours_are_reread_when_the_store_day_changes(fresh_sim):
         await service.poll_once()
         assert sent(fresh_sim, "/v1/storehours") == 3
         loop_store = store(fresh_sim, LIMITED_STORE)
-        assert service.snapshot(loop_store.uuid).hours.open is True
+        assert not_none(service.snapshot(loop_store.uuid)).hours.open is True
     finally:
         await service.client.aclose()
