@@ -4,7 +4,7 @@ catalogue, and the PIN hash."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from storeops.ui.kiosk.messages import CATALOGUE, Messages, languages
 from storeops.ui.kiosk.pin import hash_pin, verify_pin
 from storeops.ui.kiosk.state import KioskState, kiosk_view
 
-NOW = datetime(2026, 11, 18, 21, 0, tzinfo=timezone.utc)  # 15:00 in Chicago
+NOW = datetime(2026, 11, 18, 21, 0, tzinfo=UTC)  # 15:00 in Chicago
 REF = StoreRef("u1", "Chicago Loop", "201", 80, "America/Chicago")
 
 

@@ -20,7 +20,7 @@ from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.locations.pane import LocationsPane
 from storeops.ui.main_window import MainWindow
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers import wait_until
+from tests.helpers import not_none, wait_until
 from tests.ui.locations_env import FAST_RETRY, close_env, make_env
 
 pytestmark = pytest.mark.gui
@@ -65,6 +65,7 @@ def win(qtbot, qloop, fresh_sim):
     assert isinstance(pane, LocationsPane)
     # As the app: closing the window must not stop the loop a save runs in.
     qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
     quit_on_close = qapp.quitOnLastWindowClosed()
     qapp.setQuitOnLastWindowClosed(False)
     window.show()
@@ -373,8 +374,8 @@ def test_saving_keeps_keyboard_focus_in_the_form(env, qloop, qtbot):
         await wait_until(lambda: form.state_label.text() == "Saved")
 
     qloop.run_until_complete(scenario())
-    assert seen[0] is form  # parked on the form, not on another control
     assert QApplication.focusWidget() is form.area_edit
+    assert seen[0] is form  # parked on the form, not on another control
 
 
 def test_undo_message_says_what_is_back(env, qloop):
@@ -418,7 +419,8 @@ def test_shutdown_stops_listening_to_the_shared_store_and_status(env, qloop):
     """The pane host drops panes on a new connection (storeops/ui/pane.py contract)."""
     from storeops.ui.pane import Pane
 
-    pane, stores, status = env.pane, env.ctx.stores, env.ctx.status
+    pane: LocationsPane = env.pane
+    stores, status = env.ctx.stores, env.ctx.status
     assert isinstance(pane, Pane)
     live = [n for n in pane.tree.nodes.values() if n.is_store and not n.archived]
     stores.set_stores(live)
@@ -426,7 +428,7 @@ def test_shutdown_stops_listening_to_the_shared_store_and_status(env, qloop):
     pane.select(chicago.uuid)
     store = env.node_named("Fifth Avenue")
     env.sim.faults.add(f"/v2/location/{store.uuid}", "status", status=400, detail="refused late")
-    task = qloop.create_task(pane.controller.save_node(store.uuid, LocationUpdate(area=10.0)))
+    task = qloop.create_task(not_none(pane.controller).save_node(store.uuid, LocationUpdate(area=10.0)))
     pane.deactivate()
     pane.shutdown()
     stores.set_current(boston.uuid)

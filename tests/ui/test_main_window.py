@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from PySide6.QtGui import QKeySequence
 
+from storeops.api.models import Location
 from storeops.config import app_dirs
 from storeops.settings import Settings
 from storeops.ui.sidebar import PANES
@@ -79,7 +80,7 @@ def test_store_selector_loads_stores_and_remembers_the_choice(run_app, sim, memo
         selector = app.window.store_selector
         assert [selector.itemText(i).split("  ·  ")[0] for i in range(selector.count())] == \
             [n.name for n in expected]
-        changes = []
+        changes: list[Location] = []
         app.selection.changed.connect(changes.append)
         selector.setCurrentIndex(2)
         assert app.selection.current().uuid == expected[2].uuid

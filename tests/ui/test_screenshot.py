@@ -22,7 +22,7 @@ def test_screenshot_shuts_the_kiosk_down_and_stops_its_polling(run_app, tmp_path
 
     def kiosk_polls() -> list[asyncio.Task]:
         return [t for t in asyncio.all_tasks() if not t.done()
-                and t.get_coro().__qualname__ == "KioskController._run"]
+                and getattr(t.get_coro(), "__qualname__", None) == "KioskController._run"]
 
     async def body(app):
         path = await save_kiosk(app, tmp_path)
