@@ -11,65 +11,66 @@ import asyncio
 import contextlib
 import logging
 import sys
-from secrets import token_urlsafe
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
-from storeops import log as applog
 from storeops.secrets import SecretStore
+from storeops.services.connection import (
+    DEMO_SEED,
+    ConnectError,
+    Connection,
+    ConnectionManager,
+    ConnectionState,
+)
 from storeops.services.jobs import Job, JobService
-from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.main_window import MainWindow
 
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+    from storeops.simulator.clock import Clock
+    from storeops.simulator.server import RunningSimulator
+
 log = logging.getLogger(__name__)
 
-DEMO_SEED = 1
 SAVE_DELAY_MS = 400
 FIRST_PAINT_WAIT_S = 0.5
-CLOSE_GRACE_S = 2.0
 OFFLINE_RETRY_S = 30.0
-DEMO_SOURCE = "Demo data — an example store chain, not your stores"
 
 
 class App(QObject):
     def __init__(self, settings: Settings, secrets: SecretStore | None = None, *,
-                 force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Any = None):
+                 force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Clock | None = None):
         super().__init__()
         self.settings = settings
         self.secrets = secrets or SecretStore()
-        self.force_demo = force_demo
-        self.demo_seed = demo_seed
-        # storeops.simulator.clock.Clock for the demo chain (None: real time); in demo
-        # mode the panes read the same clock, so a pinned demo is the same everywhere.
-        self.demo_clock = demo_clock
         self.reporter = StatusReporter(self)
         # Long work and the app's own background tasks: app-scoped, so they outlive a
         # pane or a reconnect, and shutdown cancels them in one place.
         self.jobs = JobService(on_failure=self._job_failed)
+        # `demo_clock` (None: real time): in demo mode the panes read the demo chain's
+        # clock, so a pinned demo (--demo-now) is the same everywhere.
+        self.connection = ConnectionManager(settings, self.secrets, self.jobs, force_demo=force_demo,
+                                            demo_seed=demo_seed, demo_clock=demo_clock)
         self.selection = StoreSelection(self)
         self.window = MainWindow(settings, self.selection, self.reporter)
         self.window.status.watch_jobs(self.jobs)
-        self.client: Any = None
-        self.simulator: Any = None
         self.ctx: PaneContext | None = None
         self.demo = False
         self._closed = asyncio.Event()
         self.connected = asyncio.Event()
-        self._connect_lock = asyncio.Lock()
         self._dialogs: list[QDialog] = []
-        self._retired: list[tuple] = []  # (client, simulator, panes) being let go
+        self._dropped: list[QWidget] = []  # panes of a closed connection, deleted with its client
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_now)
 
         self.offline_retry_s = OFFLINE_RETRY_S
-        self.close_grace_s = CLOSE_GRACE_S
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.setInterval(int(OFFLINE_RETRY_S * 1000))
@@ -90,7 +91,7 @@ class App(QObject):
         self._retry_timer.setInterval(int(seconds * 1000))
 
     def wants_demo(self) -> bool:
-        return self.force_demo or self.settings.active_profile() is None
+        return self.connection.wants_demo()
 
     async def start(self) -> None:
         """Show the window, then connect once it has painted."""
@@ -133,138 +134,95 @@ class App(QObject):
         self.settings.save()
 
     # ------------------------------------------------------------ connection
-    async def open_connection(self) -> bool:
-        async with self._connect_lock:
-            return await self._connect()
+    @property
+    def client(self) -> RetailNextClient | None:
+        return self.connection.client
 
-    async def _connect(self) -> bool:
-        demo = self.wants_demo()
+    @property
+    def simulator(self) -> RunningSimulator | None:
+        return self.connection.simulator
+
+    @property
+    def force_demo(self) -> bool:
+        return self.connection.force_demo
+
+    @force_demo.setter
+    def force_demo(self, value: bool) -> None:
+        self.connection.force_demo = value
+
+    @property
+    def close_grace_s(self) -> float:
+        return self.connection.close_grace_s
+
+    @close_grace_s.setter
+    def close_grace_s(self, seconds: float) -> None:
+        self.connection.close_grace_s = seconds
+
+    async def open_connection(self) -> bool:
+        return await self._connected(self.connection.open(self._show_connecting))
+
+    async def reconnect(self) -> bool:
+        self._drop_panes()
+        return await self._connected(self.connection.reopen(self._show_connecting, on_retired=self._delete_dropped))
+
+    async def close_connection(self, *, final: bool = False) -> None:
+        self._drop_panes()
+        await self.connection.close(final=final, on_retired=self._delete_dropped)
+
+    def _drop_panes(self) -> None:
+        """Panes of the old connection leave the window now; they are deleted once their
+        client is closed (a request a pane started just before must end normally)."""
+        self.connected.clear()
+        self.ctx = None
+        self._dropped.extend(self.window.panes.set_context(None))
+
+    def _delete_dropped(self) -> None:
+        dropped, self._dropped = self._dropped, []
+        for widget in dropped:
+            widget.deleteLater()
+
+    def _show_connecting(self, status: str, page: str) -> None:
+        w = self.window
+        w.set_source("" if self.demo else (p.name if (p := self.settings.active_profile()) else ""))
+        w.status.set_connection(ConnectionState.CONNECTING, status)
+        w.panes.set_connecting("Connecting…", page)
+
+    async def _connected(self, opening: Awaitable[Connection]) -> bool:
+        demo = self.connection.wants_demo()
         self.demo = demo
         w = self.window
         w.set_demo(demo)
         w.store_selector.reset()
         try:
-            if demo:
-                w.set_source("")
-                w.status.set_connection("connecting", "Starting demo data…")
-                w.panes.set_connecting("Connecting…", "Starting the demo store chain.")
-                self.client = await self._demo_client()
-                source = DEMO_SOURCE
-            else:
-                profile = self.settings.active_profile()
-                assert profile is not None
-                w.set_source(profile.name)
-                w.status.set_connection("connecting", f"Connecting to {profile.target}…")
-                w.panes.set_connecting("Connecting…", f"Connecting to {profile.target}.")
-                # Keyring backends may talk to a daemon: not on the GUI thread.
-                secret = await asyncio.get_running_loop().run_in_executor(
-                    None, self.secrets.get, profile.id)
-                if not secret:
-                    return self._failed(
-                        "error", "No secret key stored for this account",
-                        f"The secret key of “{profile.name}” is not in this computer's keyring. "
-                        "Enter it again under Accounts.")
-                from storeops.services.accounts import make_client
-
-                self.client = make_client(profile.url, profile.access_key, secret)
-                source = f"Connected to {profile.target}"
-            from storeops.services.stores import load_stores
-
             async with self.reporter.busy("Loading stores"):
-                stores = await load_stores(self.client)
-        except Exception as exc:
-            return self._connect_failed(exc)
-        self.selection.set_stores(stores, self.settings.last_store_uuid)
-        self.ctx = PaneContext(client=self.client, stores=self.selection, status=self.reporter,
-                               settings=self.settings, demo=demo, source=source,
-                               now=self.simulator.clock.now if demo and self.simulator else utc_now,
+                conn = await opening
+        except ConnectError as exc:
+            return self._failed(exc.state, exc.short, exc.text)
+        except Exception as exc:  # a bug, not a network problem: the crash path shows it
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return self._failed(ConnectionState.FAILED, str(exc), f"StoreOps could not connect: {exc}.")
+        self.selection.set_stores(conn.stores, self.settings.last_store_uuid)
+        self.ctx = PaneContext(client=conn.client, stores=self.selection, status=self.reporter,
+                               settings=self.settings, demo=demo, source=conn.source, now=conn.now,
                                jobs=self.jobs)
-        w.status.set_connection("demo" if demo else "connected", source)
+        w.status.set_connection(self.connection.state, conn.source)
         w.panes.set_context(self.ctx)
         self._retry_timer.stop()
         self.connected.set()
-        log.info("connected: %s, %d stores", source, len(stores))
         return True
 
-    def _connect_failed(self, exc: Exception) -> bool:
-        from storeops.api.errors import ApiError
-        from storeops.services.accounts import describe_error, is_offline
-
-        if not isinstance(exc, (ApiError, asyncio.TimeoutError, OSError)):
-            # A bug, not a network problem: the crash path shows it.
-            sys.excepthook(type(exc), exc, exc.__traceback__)
-        profile = None if self.demo else self.settings.active_profile()
-        host = urlsplit(profile.url).hostname if profile else "the demo server"
-        message = describe_error(exc, host or "")
-        log.warning("connection failed: %s", message)
-        offline = is_offline(exc)
-        advice = (" Check this computer's network connection." if offline
-                  else " Check the account under Accounts, then try again.")
-        return self._failed("offline" if offline else "error", message, message + "." + advice)
-
-    def _failed(self, state: str, short: str, text: str) -> bool:
+    def _failed(self, state: ConnectionState, short: str, text: str) -> bool:
         w = self.window
-        if state == "offline" and not self._closed.is_set():
+        if state is ConnectionState.OFFLINE and not self._closed.is_set():
             # The network comes back by itself more often than not: try again
             # quietly, as the "Try again" button would.
             self._retry_timer.start()
             text += f" StoreOps tries again every {self.offline_retry_s:g} seconds."
-        w.status.set_connection(state, "Offline" if state == "offline" else "Not connected")
+        w.status.set_connection(state, "Offline" if state is ConnectionState.OFFLINE else "Not connected")
         self.reporter.error(short)
         w.panes.set_connecting("Could not connect", text, failed=True)
         w.store_selector.reset("No stores")
         return False
-
-    async def _demo_client(self):
-        from storeops.services.accounts import make_client
-
-        if self.simulator is None:
-            access, secret = token_urlsafe(12), token_urlsafe(24)
-            applog.register_secret(secret)
-            loop = asyncio.get_running_loop()
-            # uvicorn and the seeded world start on a worker thread: the window
-            # stays responsive meanwhile.
-            self.simulator = await loop.run_in_executor(None, _start_demo, access, secret,
-                                                        self.demo_seed, self.demo_clock)
-            self._demo_keys = (access, secret)
-            clock = self.simulator.clock
-            if clock.pinned:
-                log.info("demo clock: %s, speed %g", clock.now(), clock.speed)
-        access, secret = self._demo_keys
-        return make_client(self.simulator.url, access, secret)
-
-    async def close_connection(self, *, final: bool = False) -> None:
-        """Drop the panes and the client. Outside the final shutdown, the old
-        client is closed and the old panes deleted a moment later: a request a
-        pane started just before must end normally, not on a closed client or a
-        deleted widget."""
-        self.connected.clear()
-        panes = self.window.panes.set_context(None)
-        self.ctx = None
-        client, self.client = self.client, None
-        simulator = None
-        if self.simulator is not None and (final or not self.wants_demo()):
-            simulator, self.simulator = self.simulator, None
-        retired = (client, simulator, panes)
-        self._retired.append(retired)
-        if final:
-            while self._retired:
-                await _close(*self._retired.pop())
-        else:
-            self.jobs.spawn(self._close_later(retired), "close the previous connection")
-
-    async def _close_later(self, retired: tuple) -> None:
-        await asyncio.sleep(self.close_grace_s)
-        # A download or export started on the old connection finishes on it.
-        await self.jobs.wait_for(retired[0])
-        if retired in self._retired:  # the final shutdown may have closed it already
-            self._retired.remove(retired)
-            await _close(*retired)
-
-    async def reconnect(self) -> bool:
-        async with self._connect_lock:
-            await self.close_connection()
-            return await self._connect()
 
     # ------------------------------------------------------------ actions
     def refresh(self) -> None:
@@ -352,24 +310,6 @@ class App(QObject):
 
     def _save_now(self) -> None:
         self.settings.save_in_background()
-
-
-def _start_demo(access: str, secret: str, seed: int, clock=None):
-    from storeops.simulator.server import start_simulator
-
-    return start_simulator(access_key=access, secret_key=secret, seed=seed, clock=clock)
-
-
-async def _close(client, simulator, panes=()) -> None:
-    for widget in panes:
-        widget.deleteLater()
-    if client is not None:
-        try:
-            await client.aclose()
-        except Exception:
-            log.warning("closing the API client failed", exc_info=True)
-    if simulator is not None:
-        await asyncio.get_running_loop().run_in_executor(None, simulator.stop)
 
 
 async def _cancel_other_tasks(grace: float = 0.15) -> None:
