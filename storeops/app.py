@@ -234,14 +234,14 @@ class App(QObject):
     async def reload_stores(self) -> None:
         if self.client is None:
             return
-        from storeops.services.accounts import describe_error
         from storeops.services.stores import load_stores
+        from storeops.services.wording import headline
 
         try:
             async with self.reporter.busy("Loading stores"):
                 stores = await load_stores(self.client)
         except Exception as exc:
-            self.reporter.error(describe_error(exc))
+            self.reporter.error(headline(exc))
             return
         self.selection.set_stores(stores, self.settings.last_store_uuid)
 
@@ -298,13 +298,13 @@ class App(QObject):
         """A user's job that failed says so in the status bar; a failure of the app's
         own housekeeping, or one no API error explains, is a bug: the crash dialog."""
         from storeops.api.errors import ApiError
-        from storeops.services.accounts import describe_error
+        from storeops.services.wording import reason
 
         exc = job.error
         if exc is None:
             return
         if job.visible and isinstance(exc, ApiError | OSError):
-            self.reporter.error(f"{job.label} failed: {describe_error(exc) if isinstance(exc, ApiError) else exc}")
+            self.reporter.error(f"{job.label} failed: {reason(exc)}")
             return
         sys.excepthook(type(exc), exc, exc.__traceback__)
 

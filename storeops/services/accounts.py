@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from storeops.api import errors
 from storeops.api.models import LocationQuery
 from storeops.log import register_secret
+from storeops.services.wording import connection_test_verdict
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
@@ -53,32 +54,9 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
         stores = await asyncio.wait_for(
             client.query_locations(LocationQuery(location_types=["store"])), timeout + 1.0
         )
-    except errors.AuthError:
-        return TestResult(False, "Wrong access key or secret key: the server refused them (401). "
-                          "Copy both keys again from Admin Settings › System Access Tokens.",
-                          kind="auth")
-    except errors.PermissionDenied:
-        return TestResult(False, "The keys are valid but not allowed to read locations (403). "
-                          "Ask your subscription admin to give this token location access.",
-                          kind="permission")
-    except errors.TlsError:
-        return TestResult(False, f"Secure connection to {host} failed: its certificate could not "
-                          "be verified (TLS). Check the address, or ask IT about a proxy.",
-                          kind="tls")
-    except (TimeoutError, errors.RequestTimeout):
-        return TestResult(False, f"{host} did not answer within {timeout:g} s (timeout). "
-                          "Check your network connection and try again.", kind="timeout")
-    except errors.ConnectionFailed:
-        return TestResult(False, f"Cannot reach {host} (unreachable host). Check the subscription "
-                          "name or address, and that this computer is online.", kind="unreachable")
-    except errors.NotFound:
-        return TestResult(False, f"{host} answered, but it is not a RetailNext API address (404).",
-                          kind="other")
-    except errors.ServerError as exc:
-        return TestResult(False, f"The server had a problem ({exc.status or '5xx'}). Try again later.",
-                          kind="server")
-    except errors.ApiError as exc:
-        return TestResult(False, f"Connection test failed: {exc}", kind="other")
+    except (errors.ApiError, TimeoutError) as exc:
+        message, kind = connection_test_verdict(exc, host, timeout)
+        return TestResult(False, message, kind=kind)
     finally:
         try:
             await client.aclose()
@@ -87,29 +65,6 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
     count = sum(1 for s in stores if not s.archived)
     noun = "store" if count == 1 else "stores"
     return TestResult(True, f"Connected: {count} {noun} found.", store_count=count)
-
-
-def describe_error(exc: BaseException, host: str = "") -> str:
-    """A short status-bar sentence for a failure while connecting."""
-    where = host or "the server"
-    if isinstance(exc, errors.AuthError):
-        return "Sign-in refused: wrong access key or secret key (401)"
-    if isinstance(exc, errors.PermissionDenied):
-        return "These keys may not read locations (403)"
-    if isinstance(exc, errors.TlsError):
-        return f"Secure connection to {where} failed (TLS certificate)"
-    if isinstance(exc, (errors.RequestTimeout, asyncio.TimeoutError)):
-        return f"{where[0].upper() + where[1:]} did not answer in time"
-    if isinstance(exc, errors.ConnectionFailed):
-        return f"Cannot reach {where}"
-    if isinstance(exc, errors.ApiError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def is_offline(exc: BaseException) -> bool:
-    return isinstance(exc, (errors.ConnectionFailed, asyncio.TimeoutError)) and not isinstance(
-        exc, errors.TlsError)
 
 
 # ---------------------------------------------------------------- form validation

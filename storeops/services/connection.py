@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from storeops.log import register_secret
-from storeops.services.accounts import describe_error, is_offline, make_client
+from storeops.services.accounts import make_client
 from storeops.services.jobs import JobService
 from storeops.services.store_hours import utc_now
 from storeops.services.stores import load_stores
+from storeops.services.wording import headline, is_offline
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
@@ -153,7 +154,7 @@ class ConnectionManager:
             raise exc  # a bug, not a network problem: the crash path shows it
         profile = None if demo else self.settings.active_profile()
         host = urlsplit(profile.url).netloc if profile else "the demo server"
-        message = describe_error(exc, host or "")
+        message = headline(exc, host or "")
         log.warning("connection failed: %s", message)
         offline = is_offline(exc)
         self.state = ConnectionState.OFFLINE if offline else ConnectionState.FAILED

@@ -17,17 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 from qasync import asyncSlot
 
-from storeops.api.errors import (
-    ApiError,
-    AuthError,
-    ConnectionFailed,
-    InvalidRequest,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-)
+from storeops.api.errors import ApiError
 from storeops.api.models import Location, LocationCreate, LocationUpdate
 from storeops.services.locations import (
     LocationsService,
@@ -39,6 +29,7 @@ from storeops.services.locations import (
     is_empty,
     move_problem,
 )
+from storeops.services.wording import reason
 from storeops.ui.locations import validation
 from storeops.ui.locations.details_form import format_area, format_count
 
@@ -52,27 +43,6 @@ CREATING = "Creating…"
 # Fields whose old value can be sent back to undo an edit.
 _UNDOABLE = ("name", "parent_uuid", "location_type", "area", "occupancy_limit",
              "aggregate_to_parent", "aggregate_to_store")
-
-
-def describe_error(error: ApiError) -> str:
-    """A sentence a store manager can act on."""
-    if isinstance(error, InvalidRequest):
-        return f"the server refused it: {error.detail or error.message}"
-    if isinstance(error, NotFound):
-        return "it no longer exists on the server (someone may have moved or removed it); refresh to see the current tree"
-    if isinstance(error, RequestTimeout):
-        return "the server did not answer in time; it may or may not have been saved — refresh to check"
-    if isinstance(error, ConnectionFailed):
-        return f"the server could not be reached ({error.message}); check the connection and try again"
-    if isinstance(error, AuthError):
-        return "the access key or secret key was refused; check the account settings"
-    if isinstance(error, PermissionDenied):
-        return "this account is not allowed to change locations"
-    if isinstance(error, RateLimited):
-        return "the server is busy (too many requests at once); try again in a moment"
-    if isinstance(error, ServerError):
-        return f"the server had a problem ({error}); try again in a moment"
-    return str(error)
 
 
 class LocationsController(QObject):
@@ -149,7 +119,7 @@ class LocationsController(QObject):
             else:
                 tree = await self.service.load_tree()
         except ApiError as error:
-            self._report(f"Could not load the locations: {describe_error(error)}.")
+            self._report(f"Could not load the locations: {reason(error)}.")
             if first:
                 view.show_load_failed()
             return False
@@ -382,14 +352,14 @@ class LocationsController(QObject):
             model.set_pending(uuid, None)
             if uuid in self.tree:
                 model.update_node(original)
-            message = f"“{original.name}” was not changed — {describe_error(error)}."
+            message = f"“{original.name}” was not changed — {reason(error)}."
             if from_form and form.uuid == uuid:
                 # Their edit stays in the form so they can fix it and Save again;
                 # the message stands above it (and in the status bar).
                 form.set_pending(False)
                 form.state_label.setText("Not saved")
                 form.banner.show_message(
-                    f"Not saved — {describe_error(error)}. Your changes are still here: "
+                    f"Not saved — {reason(error)}. Your changes are still here: "
                     "correct them and press Save, or Revert."
                 )
                 self.last_error = message
@@ -453,7 +423,7 @@ class LocationsController(QObject):
             view.create_draft = draft  # the dialog opens with it again
             view.select(checked.parent_uuid)
             self._report(
-                f"“{checked.name}” was not created — {describe_error(error)}. "
+                f"“{checked.name}” was not created — {reason(error)}. "
                 "Open the New dialog again: what you entered is still there."
             )
             return None
