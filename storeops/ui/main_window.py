@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
                                            "refresh")
         view_menu.addSeparator()
         # The selected store's entrance display, in-process; Ctrl+Shift+Q (and the PIN) leave it.
-        self.kiosk_action = self._action(view_menu, "Start &entrance display…", "",
+        self.kiosk_action = self._action(view_menu, "Start entrance &display…", "",
                                          lambda: self.kiosk.start(self.panes.ctx))
         help_menu = menu.addMenu("&Help")
         self.about_action = self._action(help_menu, "&About StoreOps", "F1", self.about_requested.emit,

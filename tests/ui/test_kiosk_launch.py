@@ -34,7 +34,7 @@ def test_the_app_starts_the_display_for_the_selected_store_and_gets_it_back(run_
         await wait_until(lambda: app.ctx is not None, timeout=30)
         chosen = next(s for s in app.selection.stores() if s.name == "Chicago Loop")
         app.selection.set_current(chosen)
-        assert w.kiosk_action.text() == "Start &entrance display…"
+        assert w.kiosk_action.text() == "Start entrance &display…"
         assert w.kiosk_action in w.menuBar().actions()[1].menu().actions()  # View
 
         w.kiosk_action.trigger()
