@@ -9,11 +9,12 @@ hook, then the QApplication and the qasync loop.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast, overload
+from typing import TYPE_CHECKING, overload
 
 from storeops import __version__
 
@@ -157,40 +158,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    import asyncio
+    from storeops.ui.startup import qt_event_loop
+
+    with qt_event_loop() as loop:
+        return _run_app_in(loop, args)
+
+
+def _run_app_in(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
     import logging
-
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    from storeops import config, resources
-
-    log = logging.getLogger("storeops")
-    # The stubs type instance() as QCoreApplication; here it is always a QApplication.
-    qapp = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
-    qapp.setApplicationName(config.APP_NAME)
-    qapp.setOrganizationName(config.APP_AUTHOR)
-    qapp.setDesktopFileName(config.APP_ID)
-    qapp.setQuitOnLastWindowClosed(False)  # the App decides when to stop (after cleanup)
-    qapp.setStyleSheet(resources.read_text("style.qss"))
-    from storeops.ui import icons
-
-    qapp.setWindowIcon(icons.app_icon())
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    from storeops.ui.gc_guard import GuiThreadGc
-
-    gc_guard = GuiThreadGc(qapp)
+    import signal
 
     from storeops.app import App
     from storeops.settings import Settings
-
-    settings = Settings.load()
     from storeops.simulator.clock import clock_from_arguments
 
+    log = logging.getLogger("storeops")
+    settings = Settings.load()
     app = App(settings, force_demo=args.demo, demo_clock=clock_from_arguments(args.demo_now, args.demo_speed))
-    import signal
-
     # Ctrl+C / SIGTERM close the window: the same clean shutdown as File › Quit.
     # (Python sees the signal at the next Python callback; the GC guard's timer
     # guarantees one every second.)
@@ -216,15 +200,10 @@ def run_app(args: argparse.Namespace) -> int:
         log.info("screenshots written: %s", ", ".join(p.name for p in written))
         return 0
 
-    try:
-        with loop:
-            if args.screenshot:
-                return loop.run_until_complete(screenshot_then_close())
-            loop.run_until_complete(app.run())
-            return 0
-    finally:
-        gc_guard.stop()
-        asyncio.set_event_loop(None)
+    if args.screenshot:
+        return loop.run_until_complete(screenshot_then_close())
+    loop.run_until_complete(app.run())
+    return 0
 
 
 if __name__ == "__main__":

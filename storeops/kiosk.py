@@ -16,15 +16,10 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable
-from secrets import token_urlsafe
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from storeops.api.client import RetailNextClient
     from storeops.api.models import Location
-    from storeops.settings import Settings
-    from storeops.simulator.clock import Clock
-    from storeops.simulator.server import RunningSimulator
     from storeops.ui.kiosk.widget import KioskWidget
 
 log = logging.getLogger(__name__)
@@ -39,43 +34,12 @@ KIOSK_TIMEOUT_S = 10.0
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
-    """Entry point called by storeops.__main__. Creates the QApplication and the
-    qasync loop unless the caller already has them."""
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    """Entry point called by storeops.__main__: the app's Qt start-up (storeops.ui.startup),
+    then the display until the staff leave it."""
+    from storeops.ui.startup import qt_event_loop
 
-    from storeops.ui.gc_guard import GuiThreadGc
-
-    # The stubs type instance() as QCoreApplication; here it is always a QApplication.
-    qapp = cast("QApplication | None", QApplication.instance()) or QApplication(sys.argv[:1])
-    # --demo runs the simulator's threads in this process; as in the app, cyclic
-    # garbage is collected on the GUI thread only, or a Qt object may die on a
-    # simulator thread and crash the display later (see storeops.ui.gc_guard).
-    gc_guard = GuiThreadGc(qapp)
-    # Closing the display must not stop the loop before the cleanup has run.
-    qapp.setQuitOnLastWindowClosed(False)
-    existing: asyncio.AbstractEventLoop | None = None
-    try:
-        current = asyncio.get_event_loop_policy().get_event_loop()
-        if isinstance(current, qasync.QEventLoop) and not current.is_closed():
-            existing = current
-    except RuntimeError:
-        pass
-    owned = existing is None
-    loop: asyncio.AbstractEventLoop = existing if existing is not None else qasync.QEventLoop(qapp)
-    if owned:
-        asyncio.set_event_loop(loop)
-    try:
+    with qt_event_loop() as loop:
         return loop.run_until_complete(run_kiosk_async(args))
-    finally:
-        try:
-            if owned:
-                loop.run_until_complete(asyncio.sleep(0))
-                loop.close()
-                asyncio.set_event_loop(None)
-        finally:
-            gc_guard.stop()
-            gc_guard.deleteLater()
 
 
 async def run_kiosk_async(args: argparse.Namespace, *,
@@ -84,40 +48,44 @@ async def run_kiosk_async(args: argparse.Namespace, *,
     staff exit. `on_widget(widget)` is called once shown (tests)."""
     from PySide6.QtWidgets import QApplication
 
-    from storeops.api.errors import ApiError
-    from storeops.services.accounts import make_client
-    from storeops.services.stores import find_store, load_stores
+    from storeops.secrets import SecretStore
+    from storeops.services.connection import ConnectError, ConnectionManager
+    from storeops.services.jobs import JobService
+    from storeops.services.stores import find_store
     from storeops.settings import Settings
+    from storeops.simulator.clock import clock_from_arguments
     from storeops.ui.kiosk import create_kiosk_widget
 
     # Closing the display must not stop the loop before the cleanup has run.
     cast(QApplication, QApplication.instance()).setQuitOnLastWindowClosed(False)
     settings = Settings.load()
-    simulator: RunningSimulator | None = None
-    loop = asyncio.get_running_loop()
-    if getattr(args, "demo", False):
-        access, secret = token_urlsafe(12), token_urlsafe(24)
-        from storeops.simulator.clock import clock_from_arguments
-
-        clock = clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None))
-        simulator = await loop.run_in_executor(None, _start_demo, access, secret, clock)
-        client = make_client(simulator.url, access, secret, timeout=KIOSK_TIMEOUT_S)
-    else:
-        profile_client = _profile_client(settings)
-        if profile_client is None:
-            return EXIT_USAGE
-        client = profile_client
+    demo = bool(getattr(args, "demo", False))
+    if not demo and settings.active_profile() is None:
+        print("storeops kiosk: no account set up; add one in StoreOps, or use --demo", file=sys.stderr)
+        return EXIT_USAGE
+    jobs = JobService()
+    # The app's connection manager, with a shorter timeout: an entrance display must not
+    # show old data for longer than two polls.
+    manager = ConnectionManager(
+        settings, SecretStore(), jobs, force_demo=demo, timeout=KIOSK_TIMEOUT_S,
+        demo_clock=clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None)))
     try:
         store = args.store
+        now = None
         try:
-            stores = await load_stores(client)
-        except ApiError as exc:
+            conn = await manager.open()
+        except ConnectError as exc:
+            if manager.client is None:  # nothing to connect with (no secret stored): the user must act
+                print(f"storeops kiosk: {exc.text}", file=sys.stderr)
+                return EXIT_USAGE
             # Offline at boot: keep the key; the display resolves it when the network returns.
-            log.warning("stores not loaded yet (%s); the kiosk will keep trying", exc)
+            log.warning("stores not loaded yet (%s); the kiosk will keep trying", exc.short)
+            client = manager.client
         else:
-            found = find_store(stores, args.store)
+            client, now = conn.client, conn.now
+            found = find_store(conn.stores, args.store)
             if found is None:
-                print(no_store_message(args.store, stores), file=sys.stderr)
+                print(no_store_message(args.store, conn.stores), file=sys.stderr)
                 return EXIT_USAGE
             store = found
         widget = create_kiosk_widget(
@@ -127,7 +95,7 @@ async def run_kiosk_async(args: argparse.Namespace, *,
             lang=getattr(args, "lang", None),
             staff_buttons=getattr(args, "staff_buttons", None),
             interval=getattr(args, "poll_interval", None),
-            now=simulator.clock.now if simulator is not None else None,
+            now=now,
         )
         # What the display actually runs with, for whoever looks after it remotely.
         log.info("kiosk: store %s, language %s, a read every %g s, staff buttons %s",
@@ -147,11 +115,8 @@ async def run_kiosk_async(args: argparse.Namespace, *,
         widget.hide()
         return EXIT_OK
     finally:
-        try:
-            await client.aclose()
-        finally:
-            if simulator is not None:
-                await loop.run_in_executor(None, simulator.stop)
+        await jobs.shutdown()
+        await manager.close(final=True)
 
 
 def run_pin_command(args: argparse.Namespace) -> int:
@@ -215,24 +180,3 @@ def _stop_on_signals(done: asyncio.Event) -> None:
         # ValueError: not the main thread (tests); OSError: unsupported.
         with contextlib.suppress(ValueError, OSError):
             signal.signal(sig, handler)
-
-
-def _profile_client(settings: Settings) -> RetailNextClient | None:
-    from storeops.secrets import SecretStore
-    from storeops.services.accounts import make_client
-
-    profile = settings.active_profile()
-    if profile is None:
-        print("storeops kiosk: no account set up; add one in StoreOps, or use --demo", file=sys.stderr)
-        return None
-    secret = SecretStore().get(profile.id)
-    if not secret:
-        print(f"storeops kiosk: no secret key stored for account {profile.name!r}", file=sys.stderr)
-        return None
-    return make_client(profile.url, profile.access_key, secret, timeout=KIOSK_TIMEOUT_S)
-
-
-def _start_demo(access: str, secret: str, clock: Clock | None = None) -> RunningSimulator:
-    from storeops.simulator.server import start_simulator
-
-    return start_simulator(access_key=access, secret_key=secret, seed=1, clock=clock)
