@@ -59,6 +59,25 @@ class StoreSelection(QObject):
             chosen = self._stores[0]
         self._set(chosen, force=True)
 
+    def update_store(self, store: Location) -> None:
+        """A store changed somewhere (renamed, moved, limit, created, archived): every
+        listener sees it now, without reloading. Fields the change did not carry (store
+        id, time zone) are kept from the list."""
+        old = next((s for s in self._stores if s.uuid == store.uuid), None)
+        if old is not None:
+            store = old.model_copy(update=store.model_dump(exclude_unset=True))
+        if store.archived:
+            self._stores = [s for s in self._stores if s.uuid != store.uuid]
+        elif old is None:
+            self._stores.append(store)
+        else:
+            self._stores = [store if s.uuid == store.uuid else s for s in self._stores]
+        self.stores_changed.emit(self.stores())
+        if self._current is not None and self._current.uuid == store.uuid:
+            self._set(None if store.archived else store, force=True)
+            if store.archived and self._stores:
+                self._set(self._stores[0])
+
     def set_current(self, store: Location | str | None) -> None:
         if isinstance(store, str):
             store = next((s for s in self._stores if s.uuid == store), None)

@@ -389,6 +389,8 @@ class LocationsController(QObject):
             if change.parent_uuid is not None:
                 view.select(uuid)  # moved: the row the form shows is selected and in view
         self._info(f"Saved “{confirmed.name}”.")
+        if confirmed.is_store and self.stores is not None:
+            self.stores.update_store(confirmed)  # the store selector, Occupancy, the kiosk chooser
         if remember:
             self._remember_undo(original, checked)
             if self._undo is not None:
