@@ -1,20 +1,23 @@
 """The stack of panes: created lazily on first show through each pane module's
-`create_pane(ctx)`, dropped and re-created when the connection changes."""
+`create_pane(ctx)`, dropped and re-created when the connection changes. The host
+drives each pane's life cycle (storeops/ui/pane.py): activate when shown,
+deactivate when another pane is shown, shutdown when dropped."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 import logging
+from collections.abc import Awaitable
 from types import ModuleType
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from storeops.ui.context import PaneContext
+from storeops.ui.pane import Pane, PaneContractError
 from storeops.ui.placeholder import Placeholder, coming_soon
-from storeops.ui.sidebar import PANES, PaneSpec, spec
+from storeops.ui.sidebar import PANES, PaneSpec
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +26,13 @@ class PaneHost(QStackedWidget):
     pane_shown = Signal(str)
     action = Signal(str)  # buttons of the connecting page: "retry", "accounts", "demo"
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, panes: tuple[PaneSpec, ...] = PANES):
         super().__init__(parent)
+        self._specs = panes
         self.ctx: PaneContext | None = None
         self._panes: dict[str, QWidget] = {}
-        self._modules: dict[str, ModuleType | None] = {}
-        self._current = PANES[0].key
+        self._modules: dict[str, ModuleType] = {}
+        self._current = panes[0].key
         self.connecting = Placeholder(
             "store", "Connecting…", "Getting your stores ready.",
             actions=(("retry", "Try again"), ("accounts", "Accounts…"), ("demo", "Use demo data")))
@@ -52,6 +56,7 @@ class PaneHost(QStackedWidget):
         alive: the caller deletes them once their last requests had time to end."""
         dropped = list(self._panes.values())
         for widget in dropped:
+            _call(widget, "shutdown")
             self.removeWidget(widget)
             widget.hide()
         self._panes.clear()
@@ -66,11 +71,16 @@ class PaneHost(QStackedWidget):
         return self._current
 
     def show_pane(self, key: str) -> QWidget | None:
-        self._current = spec(key).key
+        previous = self._panes.get(self._current)
+        self._current = self._spec(key).key
         if self.ctx is None:
             return None
         widget = self.pane(self._current)
-        self.setCurrentWidget(widget)
+        if widget is not previous or self.currentWidget() is not widget:
+            if previous is not None and previous is not widget:
+                _call(previous, "deactivate")
+            self.setCurrentWidget(widget)
+            _call(widget, "activate")
         self.pane_shown.emit(self._current)
         return widget
 
@@ -78,10 +88,13 @@ class PaneHost(QStackedWidget):
         """The pane widget, created on first use (needs a context)."""
         widget = self._panes.get(key)
         if widget is None:
-            widget = self._create(spec(key))
+            widget = self._create(self._spec(key))
             self._panes[key] = widget
             self.addWidget(widget)
         return widget
+
+    def _spec(self, key: str) -> PaneSpec:
+        return next((p for p in self._specs if p.key == key), self._specs[0])
 
     def created(self) -> dict[str, QWidget]:
         return dict(self._panes)
@@ -91,11 +104,14 @@ class PaneHost(QStackedWidget):
 
     def _create(self, pane: PaneSpec) -> QWidget:
         assert self.ctx is not None
-        module = self._load(pane)
-        if module is None:
+        if pane.module is None:
             return coming_soon(pane.key, pane.icon)
         try:
+            module = self._load(pane)
             widget = module.create_pane(self.ctx)
+            if not isinstance(widget, QWidget) or not isinstance(widget, Pane):
+                raise PaneContractError(f"{pane.module}.create_pane() returned {type(widget).__name__}, "
+                                        "not a QWidget with activate(), deactivate() and shutdown()")
         except Exception as exc:
             log.exception("the %s pane failed to start", pane.key)
             self.ctx.status.error(f"The {pane.title} pane failed to start: {exc}")
@@ -104,33 +120,17 @@ class PaneHost(QStackedWidget):
         widget.setObjectName(widget.objectName() or f"pane-{pane.key}")
         return widget
 
-    def _load(self, pane: PaneSpec) -> ModuleType | None:
-        if pane.key in self._modules:
-            return self._modules[pane.key]
-        module = None
-        if pane.module:
-            try:
-                module = importlib.import_module(pane.module)
-            except ModuleNotFoundError as exc:
-                # Only the pane's own package missing means "not built yet"; a
-                # missing dependency inside an existing pane is a real failure.
-                if exc.name and pane.module.startswith(exc.name):
-                    log.info("%s pane not available yet (%s)", pane.key, exc.name)
-                else:
-                    log.exception("the %s pane could not be imported", pane.key)
-                    self._report(pane, exc)
-            except Exception as exc:
-                log.exception("the %s pane could not be imported", pane.key)
-                self._report(pane, exc)
-            if module is not None and not hasattr(module, "create_pane"):
-                log.error("%s has no create_pane(ctx)", pane.module)
-                module = None
-        self._modules[pane.key] = module
+    def _load(self, pane: PaneSpec) -> ModuleType:
+        """The pane's module; a module path that does not import (a typo, a missing
+        dependency) or has no create_pane is an error, never a "coming later" page."""
+        assert pane.module is not None
+        module = self._modules.get(pane.key)
+        if module is None:
+            module = importlib.import_module(pane.module)
+            if not callable(getattr(module, "create_pane", None)):
+                raise PaneContractError(f"{pane.module} has no create_pane(ctx)")
+            self._modules[pane.key] = module
         return module
-
-    def _report(self, pane: PaneSpec, exc: BaseException) -> None:
-        if self.ctx is not None:
-            self.ctx.status.error(f"The {pane.title} pane could not be loaded: {exc}")
 
     # ------------------------------------------------------------ refresh
     def refresh_current(self) -> bool:
@@ -140,6 +140,18 @@ class PaneHost(QStackedWidget):
         if not callable(refresh):
             return False
         result = refresh()
-        if inspect.isawaitable(result):
-            asyncio.ensure_future(result)
+        if inspect.isawaitable(result) and self.ctx is not None:
+            self.ctx.jobs.spawn(_awaited(result), "refresh the pane")
         return True
+
+
+async def _awaited(awaitable: Awaitable[object]) -> object:
+    return await awaitable
+
+
+def _call(widget: QWidget, step: str) -> None:
+    """One life-cycle step; a pane that fails it is logged, and the others still get theirs."""
+    try:
+        getattr(widget, step)()
+    except Exception:
+        log.exception("%s() of %s failed", step, widget.objectName() or type(widget).__name__)

@@ -7,10 +7,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from storeops.ui import icons
+from storeops.ui.pane import PaneWidget
 
 
-class Placeholder(QWidget):
-    """A centred card: icon, title, what is coming, and optional buttons."""
+class Placeholder(PaneWidget):
+    """A centred card: icon, title, what is coming, and optional buttons. Nothing to
+    start or stop, so it keeps the pane contract as it is."""
 
     action = Signal(str)
 

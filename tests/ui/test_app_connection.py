@@ -152,3 +152,29 @@ def test_switching_to_demo_reconnects(run_app, sim, memory_keyring):
         assert app.settings.active_profile_id is None
 
     run_app(profile_settings(sim.url), body)
+
+
+def test_dropped_panes_never_hear_the_store_selection_again(run_app, sim, memory_keyring):
+    """Accounts → another account (here: demo data), then picking stores: the panes of
+    the old connection are shut down and deleted, and no selection reaches them (it used
+    to reach a deleted combo box and open the crash dialog)."""
+    from storeops.ui.sidebar import PANES
+
+    async def body(app):
+        w = app.window
+        w.sidebar.setCurrentRow([p.key for p in PANES].index("occupancy"))
+        old_occupancy = w.panes.pane("occupancy")
+        await wait_until(lambda: old_occupancy.controller.polls >= 1)
+        w.sidebar.setCurrentRow([p.key for p in PANES].index("locations"))
+        await wait_until(lambda: not old_occupancy.controller.running)  # hidden: it stops polling
+        old = dict(w.panes.created())
+        app.use_profile(None)
+        await wait_until(lambda: app.connected.is_set() and app.demo, timeout=30)
+        assert old_occupancy.controller._shut
+        assert not set(map(id, old.values())) & set(map(id, w.panes.created().values()))
+        for store in app.selection.stores()[:5]:
+            app.selection.set_current(store.uuid)  # must reach only the new panes
+            await asyncio.sleep(0)
+        await wait_until(lambda: w.store_selector.currentText() != "")
+
+    run_app(profile_settings(sim.url), body)
