@@ -178,6 +178,24 @@ def test_a_clicked_button_keeps_focus_in_its_card_and_the_order_follows_after_le
     qloop.run_until_complete(scenario())
 
 
+def test_apply_from_the_keyboard_leaves_focus_in_the_same_card(make_pane, fresh_sim, qloop, qtbot):
+    put_open(fresh_sim)
+    pane = make_pane()
+    pane.activateWindow()
+    qtbot.waitActive(pane)
+    card = pane.cards[store(fresh_sim, LIMITED_STORE).uuid]
+
+    async def scenario():
+        card.amount.setValue(3)
+        card.apply_button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.keyClick(card.apply_button, Qt.Key.Key_Space)
+        await wait_until(lambda: "Adjusted +3" in card.message_label.text())
+        assert not card.apply_button.isEnabled()  # back to zero
+        assert _card_of(QApplication.focusWidget(), pane) == card.store_uuid, QApplication.focusWidget()
+
+    qloop.run_until_complete(scenario())
+
+
 def test_an_adjust_in_flight_or_keyboard_focus_holds_the_order(make_pane, fresh_sim, qloop, qtbot):
     put_open(fresh_sim)
     pane = make_pane()

@@ -400,6 +400,12 @@ class StoreCard(QFrame):
 
     def _sync_controls(self) -> None:
         blocked = self._busy or self._block_reason is not None
+        focused = next((c for c in self.controls() if c.hasFocus()), None)
+        if focused is not None and (blocked or (focused is self.apply_button and self.amount.value() == 0)):
+            # Disabling the focused control would make Qt pass focus on to the next
+            # card; it stays here: on the number field after an Apply, else on the card.
+            target = self.amount if not blocked else self
+            target.setFocus(Qt.FocusReason.TabFocusReason if self._keyboard_focus else Qt.FocusReason.OtherFocusReason)
         self.minus_button.setEnabled(not blocked)
         self.plus_button.setEnabled(not blocked)
         self.amount.setEnabled(not blocked)
