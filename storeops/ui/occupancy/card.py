@@ -25,6 +25,8 @@ from storeops.ui.occupancy.state import PALETTES, WORDS, Level, Thresholds, card
 
 MAX_MANUAL = 999
 BADGE_ICON = 26  # glyph and gap before the word
+BUTTON_WIDTH = 64
+BUTTON_HEIGHT = 26
 NOT_READ_YET = "Not read yet: adjusting waits for the first count"
 FOCUS_RING = "#1f6feb"  # the stylesheet's focus colour
 
@@ -244,7 +246,9 @@ class StoreCard(QFrame):
         self.minus_button = QPushButton("−1")
         self.plus_button = QPushButton("+1")
         for b in (self.minus_button, self.plus_button):
-            b.setMinimumWidth(44)
+            # Fixed: the stylesheet's focus look has its own padding, and a focused −1
+            # that shrank would move +1 under the pointer for the next click.
+            b.setFixedSize(BUTTON_WIDTH, BUTTON_HEIGHT)
         self.minus_button.setToolTip("One person left (not counted by the sensors)")
         self.plus_button.setToolTip("One person came in (not counted by the sensors)")
         self.amount = WheelGuardSpinBox()
@@ -253,6 +257,7 @@ class StoreCard(QFrame):
         self.amount.setPrefix("± ")
         self.amount.setToolTip("Correct by several people: negative for people who left")
         self.apply_button = QPushButton("Apply")
+        self.apply_button.setFixedSize(BUTTON_WIDTH, BUTTON_HEIGHT)
         self.reason_label = QLabel()
         self.reason_label.setStyleSheet("font-size: 11px; font-style: italic;")
         self.reason_label.setWordWrap(True)
