@@ -53,7 +53,7 @@ def open_pane(qtbot, qloop, fresh_sim):
     yield make
     for pane, client in made:
         pane.controller.stop()
-        qloop.run_until_complete(wait_until(lambda p=pane: not p.controller.running))
+        qloop.run_until_complete(pane.controller.wait_stopped())
         qloop.run_until_complete(client.aclose())
 
 
@@ -66,7 +66,7 @@ def test_a_card_per_store_sorted_by_fullness_with_state_colours(open_pane, fresh
     pane = open_pane()
     snaps = {u: pane.controller.service.snapshot(u) for u in pane.cards}
     open_order = [u for u in pane.order() if snaps[u].hours.open and snaps[u].store.limit]
-    fullness = [percent(snaps[u].occupancy, snaps[u].store.limit) for u in open_order]
+    fullness = [p for u in open_order if (p := percent(snaps[u].occupancy, snaps[u].store.limit)) is not None]
     assert fullness == sorted(fullness, reverse=True) and len(open_order) >= 8
     # closed stores come last
     assert all(snaps[u].hours.open is False for u in pane.order()[-2:])
@@ -220,9 +220,14 @@ def test_timeout_but_it_took_effect_says_so_and_is_audited(open_pane, fresh_sim,
     pane.controller.service.verify_delay = 0.1
     s = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[s.uuid]
-    steps = []  # the card's progress line changes too fast to catch by polling it
+    steps: list[str] = []  # the card's progress line changes too fast to catch by polling it
     shown = card.set_progress
-    card.set_progress = lambda text: (steps.append(text), shown(text))
+
+    def progress(text: str) -> None:
+        steps.append(text)
+        shown(text)
+
+    card.set_progress = progress
 
     async def scenario():
         before = await occupancy_now(pane.controller.service.client, s.uuid, s.time_zone)

@@ -57,7 +57,7 @@ def make_pane(qtbot, qloop, fresh_sim):
 
 def on_screen(pane) -> list[str]:
     """Store uuids in the order a person reads the grid: row by row, left to right."""
-    pane.scroll.widget().layout().activate()  # geometry as it will be painted, not as it was
+    pane.grid_scroll.widget().layout().activate()  # geometry as it will be painted, not as it was
     cards = sorted(pane.cards.values(), key=lambda c: (c.y(), c.x()))
     return [c.store_uuid for c in cards]
 
@@ -66,13 +66,13 @@ def pointer_enters_grid(pane, qtbot, at: QWidget) -> None:
     qtbot.mouseMove(at)
     # Offscreen, a synthetic move does not always produce Enter; a real pointer does.
     centre = at.mapToGlobal(at.rect().center())
-    local = QPointF(pane.scroll.mapFromGlobal(centre))
-    QApplication.sendEvent(pane.scroll, QEnterEvent(local, local, QPointF(centre)))
+    local = QPointF(pane.grid_scroll.mapFromGlobal(centre))
+    QApplication.sendEvent(pane.grid_scroll, QEnterEvent(local, local, QPointF(centre)))
 
 
 def pointer_leaves_grid(pane, qtbot) -> None:
     qtbot.mouseMove(pane.summary)
-    QApplication.sendEvent(pane.scroll, QEvent(QEvent.Type.Leave))
+    QApplication.sendEvent(pane.grid_scroll, QEvent(QEvent.Type.Leave))
 
 
 async def polled(pane, n: int = 2) -> None:
@@ -111,7 +111,7 @@ def test_the_first_counts_sort_the_cards_even_under_a_resting_pointer(make_pane,
     for a pointer that happens to rest where the pane opens."""
     put_open(fresh_sim)
     pane = make_pane(wait=False)
-    QApplication.sendEvent(pane.scroll, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(pane.scroll.mapToGlobal(QPoint(5, 5)))))
+    QApplication.sendEvent(pane.grid_scroll, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(pane.grid_scroll.mapToGlobal(QPoint(5, 5)))))
     assert pane.pointer_over_grid()
     qloop.run_until_complete(wait_until(lambda: pane.controller.polls >= 1 and len(pane.cards) == 14))
     snapshots = pane.controller.service.snapshots()
@@ -227,7 +227,7 @@ def test_the_wheel_scrolls_the_grid_and_leaves_unfocused_spin_boxes_alone(make_p
     pane = make_pane(size=(1100, 500))
     card = pane.cards[store(fresh_sim, LIMITED_STORE).uuid]
     spin = card.amount
-    bar = pane.scroll.verticalScrollBar()
+    bar = pane.grid_scroll.verticalScrollBar()
     assert bar.maximum() > 0 and bar.value() == 0
     assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus and not spin.hasFocus()
 
@@ -245,7 +245,7 @@ def test_the_wheel_scrolls_the_grid_and_leaves_unfocused_spin_boxes_alone(make_p
     assert not wheel(spin.lineEdit())  # what is under the pointer over a spin box
     assert not wheel(spin)
     assert spin.value() == 0 and not card.apply_button.isEnabled()
-    assert wheel(pane.scroll.viewport())  # where an ignored wheel ends up: the grid scrolls
+    assert wheel(pane.grid_scroll.viewport())  # where an ignored wheel ends up: the grid scrolls
     assert bar.value() > 0
 
     pane.activateWindow()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFocusEvent, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -43,21 +43,21 @@ class WheelGuardSpinBox(QSpinBox):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel never grabs focus
 
-    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def wheelEvent(self, event) -> None:
         if self.hasFocus():
             super().wheelEvent(event)
         else:
             event.ignore()  # goes on to the parents: the scroll area scrolls
 
-    def focusInEvent(self, event) -> None:  # noqa: N802
+    def focusInEvent(self, event) -> None:
         super().focusInEvent(event)
         self.update()
 
-    def focusOutEvent(self, event) -> None:  # noqa: N802
+    def focusOutEvent(self, event) -> None:
         super().focusOutEvent(event)
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self.hasFocus():
             # The stylesheet rings focused buttons and combos; a stylesheet border on a
@@ -90,17 +90,17 @@ class ElidedLabel(QLabel):
     def is_elided(self) -> bool:
         return self.text() != self._full
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(48, super().minimumSizeHint().height())
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # the stylesheet's font arrives on polish
             self._elide()
@@ -135,7 +135,7 @@ class Sparkline(QWidget):
     def values(self) -> tuple[int, ...]:
         return self._values
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         caption = QRectF(self.rect()).adjusted(0, 0, 0, 0)
@@ -187,16 +187,16 @@ class LevelBadge(QWidget):
     def text_width(self) -> int:
         return QFontMetrics(self._word_font()).horizontalAdvance(WORDS[self._level])
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(BADGE_ICON + self.text_width() + 4, 22)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
 
     def level(self) -> Level:
         return self._level
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = PALETTES[self._level]
         draw_glyph(p, self._level, QRectF(0, 1, 20, 20), QColor(pal.accent), QColor("white"))
@@ -389,9 +389,9 @@ class StoreCard(QFrame):
         the grid is what holds the order; keyboard focus holds it by itself."""
         return self._busy or self.amount.hasFocus() or self._keyboard_focus
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.FocusIn:
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
             self._keyboard_focus = event.reason() in _KEYBOARD_REASONS
             self.hold_changed.emit()
         elif kind == QEvent.Type.FocusOut:

@@ -9,6 +9,7 @@ The view (pane.py) never talks to the client; this controller owns the service.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -25,9 +26,9 @@ from storeops.services.occupancy import (
     OccupancyService,
     StoreOccupancy,
 )
-from storeops.services.store_hours import local_now, utc_now
+from storeops.services.store_hours import local_now
 from storeops.ui.occupancy.card import NOT_READ_YET
-from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane, poll_interval, profile_name
+from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane
 from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key, unusual_adjust
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,13 @@ async def ask(parent: QWidget, title: str, question: str, action: str) -> bool:
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)  # Enter on a slip must not send it
     box.setEscapeButton(cancel)
-    answered = asyncio.get_running_loop().create_future()
-    box.finished.connect(lambda _r: answered.done() or answered.set_result(box.clickedButton() is go))
+    answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def done(_result: int) -> None:
+        if not answered.done():
+            answered.set_result(box.clickedButton() is go)
+
+    box.finished.connect(done)
     box.open()
     try:
         return await answered
@@ -63,12 +69,12 @@ class OccupancyController(QObject):
         self.view = view
         self.ctx = ctx
         self.thresholds = Thresholds.from_settings(ctx.settings)
-        self.service = service or OccupancyService(
-            ctx.client,
-            interval=interval or poll_interval(ctx.settings),
-            now=now or getattr(ctx, "now", None) or utc_now,  # the demo's own clock in demo mode
-            profile=profile_name(ctx.settings),
-        )
+        if service is None:
+            # The connection's poller, made by the composition root; a test or the demo may
+            # ask for its own pace or clock.
+            custom = interval is not None or now is not None
+            service = ctx.services.occupancy_poller(interval=interval, now=now) if custom else ctx.services.occupancy
+        self.service = service
         self.confirm: Confirm = confirm or ask
         self._all_stores: list[Location] = []
         self._regions: dict[str, Location] = {}
@@ -107,10 +113,8 @@ class OccupancyController(QObject):
         self.stop()
         for signal, slot in ((self.ctx.stores.changed, self._scope_follows_selection),
                              (self.ctx.stores.stores_changed, self._on_stores_changed)):
-            try:
+            with contextlib.suppress(RuntimeError, TypeError):  # already gone with its sender
                 signal.disconnect(slot)
-            except (RuntimeError, TypeError):  # already gone with its sender
-                pass
 
     def start(self) -> None:
         if self._shut or (self._task is not None and not self._task.done()):
@@ -147,10 +151,8 @@ class OccupancyController(QObject):
                     return
                 self.view.set_summary("Stores not loaded")
                 self.view.show_banner(f"Could not load the stores: {exc}. Retrying…")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=min(2.0 ** failures, 60.0))
-                except TimeoutError:
-                    pass
         if stop.is_set():
             return
         try:
@@ -177,7 +179,7 @@ class OccupancyController(QObject):
             return
         self._regions = {r.uuid: r for r in regions}
         self._all_stores = stores
-        used = {self._region_of(s) for s in stores} - {None}
+        used = {u for s in stores if (u := self._region_of(s)) is not None}
         self.view.set_regions([(r.uuid, r.name) for r in
                                sorted((self._regions[u] for u in used), key=lambda r: r.name.casefold())])
         self.apply_scope()
@@ -203,7 +205,7 @@ class OccupancyController(QObject):
         if key == SELECTED_STORE:
             current = self.ctx.stores.current()
             return [s for s in self._all_stores if current is not None and s.uuid == current.uuid]
-        if key not in (None, ALL_STORES):
+        if key is not None and key != ALL_STORES:
             return [s for s in self._all_stores if self._in_region(s, key)]
         return list(self._all_stores)
 

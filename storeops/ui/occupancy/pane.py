@@ -11,6 +11,8 @@ controller keeps a new order pending until `order_released` fires.
 from __future__ import annotations
 
 import asyncio
+import itertools
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from storeops.settings import DEFAULT_POLL_INTERVAL_S
 from storeops.ui.occupancy.card import StoreCard
+
+if TYPE_CHECKING:
+    from storeops.ui.occupancy.controller import OccupancyController
 
 CARD_WIDTH = 340
 ALL_STORES = "__all__"
@@ -47,6 +52,9 @@ def profile_name(settings) -> str:
 
 
 class OccupancyPane(QWidget):
+    # Attached by create_pane: the view lays out, the controller behaves.
+    controller: OccupancyController
+
     adjust_requested = Signal(str, int)  # store uuid (the clicked card's), signed count
     scope_changed = Signal()
     visibility_changed = Signal(bool)  # shown / hidden, also when used outside the shell
@@ -57,7 +65,6 @@ class OccupancyPane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("OccupancyPane")  # the stylesheet's focus ring is scoped to it
-        self.controller = None  # set by create_pane
         self.cards: dict[str, StoreCard] = {}
         self._order: list[str] = []
         self._columns = 0
@@ -98,24 +105,24 @@ class OccupancyPane(QWidget):
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setWidget(self._grid_host)
-        self.scroll.installEventFilter(self)  # the scroll bar counts as the grid too
+        self.grid_scroll = QScrollArea()
+        self.grid_scroll.setWidgetResizable(True)
+        self.grid_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.grid_scroll.setWidget(self._grid_host)
+        self.grid_scroll.installEventFilter(self)  # the scroll bar counts as the grid too
 
         box = QVBoxLayout(self)
         box.addLayout(head)
         box.addWidget(self.banner)
-        box.addWidget(self.scroll, 1)
+        box.addWidget(self.grid_scroll, 1)
 
     # ------------------------------------------------------------ lifecycle
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.visibility_changed.emit(True)
 
-    def hideEvent(self, event) -> None:  # noqa: N802
+    def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self.visibility_changed.emit(False)
 
@@ -215,18 +222,18 @@ class OccupancyPane(QWidget):
         """Tab walks the cards as they are seen, left to right, row by row,
         not in the order the cards happened to be created."""
         chain = [self.scope] + [c for uuid in self._order for c in self.cards[uuid].controls()]
-        for first, second in zip(chain, chain[1:]):
+        for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def relayout(self) -> None:
         self._relayout(self._order, force=True)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._relayout(self._order)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.scroll:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.grid_scroll:
             kind = event.type()
             if kind == QEvent.Type.Enter:
                 self._pointer_in = True
