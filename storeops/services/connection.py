@@ -129,10 +129,14 @@ class ConnectionManager:
                 # Keyring backends may talk to a daemon: not on the GUI thread.
                 secret = await asyncio.get_running_loop().run_in_executor(None, self.secrets.get, profile.id)
                 if not secret:
+                    # get() has just asked the keyring: `persistent` is known, and cheap to read
+                    # (a stand-in store in tests may not have it).
+                    where = ("is not stored: this computer has no usable system keyring, so StoreOps keeps "
+                             "secret keys only until it closes" if getattr(self.secrets, "persistent", None) is False
+                             else "is not in this computer's keyring")
                     raise ConnectError(
                         ConnectionState.FAILED, "No secret key stored for this account",
-                        f"The secret key of “{profile.name}” is not in this computer's keyring. "
-                        "Enter it again under Accounts.")
+                        f"The secret key of “{profile.name}” {where}. Enter it again under Accounts.")
                 self.client = make_client(profile.url, profile.access_key, secret, timeout=self.timeout)
                 source = f"Connected to {profile.target}"
             stores = await load_stores(self.client)

@@ -192,3 +192,91 @@ def test_connection_untrusted_certificate_says_tls(dialog, qloop, tmp_path):
     qloop.run_until_complete(scenario())
     assert "Secure connection to 127.0.0.1 failed" in dialog.test_result.text()
     assert "(TLS)" in dialog.test_result.text()
+
+
+class ThreadNotingStore(SecretStore):
+    """A SecretStore that notes which threads asked the keyring (the GUI must not)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[str] = set()
+
+    def has_keyring(self) -> bool:
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        return super().has_keyring()
+
+
+def checked(qloop, d: AccountsDialog):
+    """The dialog's answer to "where is the secret kept?", once the worker thread gave it."""
+    return qloop.run_until_complete(wait_until(lambda: d.secret_place, timeout=5))
+
+
+@pytest.fixture
+def no_keyring(request):
+    """The suite's null keyring, or keyring's fail backend (what keyring picks when it finds none)."""
+    import keyring
+    from keyring.backends import fail, null
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring() if request.param == "fail" else null.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.mark.parametrize("no_keyring", ["null", "fail"], indirect=True)
+def test_without_a_keyring_the_dialog_says_the_secret_is_kept_for_this_session_only(qtbot, qloop, no_keyring):
+    secrets = ThreadNotingStore()
+    d = AccountsDialog(Settings.load(), secrets)
+    qtbot.addWidget(d)
+    d.show()
+    # Before saving: under the secret key field.
+    place = checked(qloop, d)
+    assert not place.persistent
+    hint = d.secret_hint.text()
+    assert "Stored in your system's keyring" not in hint
+    assert "No system keyring found: the secret key is kept only until StoreOps closes" in hint
+    assert "asked for it again next time" in hint
+    # After saving: the result line says it too, and the hint still does.
+    fill(d)
+    profile = save(d)
+    assert profile is not None
+    result = d.test_result.text()
+    assert result.startswith("⚠ Saved. No system keyring found") and "until StoreOps closes" in result
+    assert d.test_result.property("state") == "fail"
+    checked(qloop, d)
+    assert "No system keyring found" in d.secret_hint.text()
+    assert "until StoreOps closes" in d.edits["secret_key"].placeholderText()
+    # This session still has the secret: "Test connection" with an empty field can use it.
+    assert secrets.get(profile.id) == SECRET_KEY
+    assert secrets.threads and "MainThread" not in secrets.threads
+    d.close()
+
+    # After a restart: no secret, and the dialog says so instead of offering to keep it.
+    again = AccountsDialog(Settings.load(), ThreadNotingStore())
+    qtbot.addWidget(again)
+    again.show()
+    place = checked(qloop, again)
+    assert again.editing is not None and again.editing.id == profile.id
+    assert place.stored is False and "No system keyring found" in again.secret_hint.text()
+    assert again.edits["secret_key"].placeholderText().startswith("No secret key stored")
+    assert save(again) is None
+    assert "secret key is required" in again.error_text("secret_key")
+
+
+def test_with_a_keyring_the_dialog_says_the_secret_is_stored_there(qtbot, qloop, memory_keyring):
+    d = AccountsDialog(Settings.load(), SecretStore())
+    qtbot.addWidget(d)
+    d.show()
+    assert checked(qloop, d).persistent
+    assert d.secret_hint.text() == "Stored in your system's keyring, never in a file."
+    fill(d)
+    profile = save(d)
+    assert profile is not None and d.test_result.text() == ""  # nothing to warn about
+    place = checked(qloop, d)
+    assert place.persistent and place.stored
+    assert d.edits["secret_key"].placeholderText() == "Leave empty to keep the stored secret"
+    assert memory_keyring.threads and "MainThread" not in memory_keyring.threads

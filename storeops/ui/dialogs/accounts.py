@@ -3,7 +3,9 @@
 The secret key goes to the keyring (storeops.secrets), never into settings.
 Problems are shown beside the field they concern. Keyring calls and settings
 writes run on worker threads: a keyring can block (a locked keychain, a slow
-D-Bus secret service), and the GUI must not.
+D-Bus secret service), and the GUI must not. Where the secret key is kept (the
+keyring, or only until StoreOps closes when there is none) is checked there too,
+and said under the field before saving and beside the buttons after.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qasync import asyncSlot
+from shiboken6 import isValid
 
-from storeops.secrets import SecretStore
+from storeops.secrets import SecretPlace, SecretStore
 from storeops.services import accounts
 from storeops.settings import Profile, Settings, new_profile_id
 
 log = logging.getLogger(__name__)
 
 FIELDS = ("name", "target", "access_key", "secret_key")
+SECRET_HINT = "Never written to a file."  # until the keyring has been asked
 
 
 class AccountsDialog(QDialog):
@@ -51,6 +55,9 @@ class AccountsDialog(QDialog):
         self.secrets = secrets
         self.test_timeout = accounts.TEST_TIMEOUT_S
         self.editing: Profile | None = None  # None: a new profile
+        # Where the edited profile's secret is kept, once a worker thread has asked.
+        self.secret_place: SecretPlace | None = None
+        self._place_checks: set[asyncio.Task[None]] = set()
 
         root = QHBoxLayout(self)
         root.addLayout(self._list_column(), 2)
@@ -103,7 +110,7 @@ class AccountsDialog(QDialog):
             "target": ("Subscription or URL", "acme  or  https://acme.api.retailnext.net",
                        "The part before .api.retailnext.net, or the full server address."),
             "access_key": ("Access key", "", ""),
-            "secret_key": ("Secret key", "", "Stored in your system's keyring, never in a file."),
+            "secret_key": ("Secret key", "", SECRET_HINT),
         }
         for key, (label, placeholder, hint) in specs.items():
             edit = QLineEdit(self)
@@ -198,11 +205,35 @@ class AccountsDialog(QDialog):
         self.edits["target"].setText(profile.target if profile else "")
         self.edits["access_key"].setText(profile.access_key if profile else "")
         self.edits["secret_key"].clear()
-        self.edits["secret_key"].setPlaceholderText(
-            "Leave empty to keep the stored secret" if profile else "")
+        self.edits["secret_key"].setPlaceholderText("")
         for key in FIELDS:
             self._clear_error(key)
         self.test_result.clear()
+        self._check_secret_place()
+
+    def _check_secret_place(self) -> None:
+        """Ask, on a worker thread, where the secret is kept; the hint and the
+        secret field's placeholder then say so."""
+        self.secret_place = None
+        task = asyncio.ensure_future(self._show_secret_place(self.editing.id if self.editing else None))
+        self._place_checks.add(task)
+        task.add_done_callback(self._place_checks.discard)
+
+    async def _show_secret_place(self, profile_id: str | None) -> None:
+        place = await asyncio.to_thread(self.secrets.where, profile_id)
+        if not isValid(self) or (self.editing.id if self.editing else None) != profile_id:
+            return  # closed, or another profile is shown: its own check answers
+        self.secret_place = place
+        self.secret_hint.setText(place.text if place.persistent else f"⚠ {place.text}")
+        if place.stored is None:
+            placeholder = ""
+        elif not place.stored:
+            placeholder = "No secret key stored: enter it to connect"
+        elif place.persistent:
+            placeholder = "Leave empty to keep the stored secret"
+        else:
+            placeholder = "Leave empty to keep the secret entered earlier (until StoreOps closes)"
+        self.edits["secret_key"].setPlaceholderText(placeholder)
 
     def form(self) -> accounts.ProfileForm:
         return accounts.ProfileForm(
@@ -257,18 +288,21 @@ class AccountsDialog(QDialog):
             id=self.editing.id if self.editing else new_profile_id(),
             name=form.name.strip(), subscription=subscription, base_url=base_url,
             access_key=form.access_key.strip())
+        warnings: list[str] = []
         self._busy(True)
         try:
             if form.secret_key and not await asyncio.to_thread(self.secrets.set, profile.id, form.secret_key):
-                self._show_result(False, "No system keyring is available: the secret key is remembered "
-                                    "until StoreOps closes, and must be entered again next time.")
+                place = await asyncio.to_thread(self.secrets.where, profile.id)
+                warnings.append(f"Saved. {place.text}")
             self.settings.upsert_profile(profile)
             if not await self.settings.save_async():
-                self.test_result.setText("The settings could not be written to disk; see the log file.")
+                warnings.append("The settings could not be written to disk; see the log file.")
         finally:
             self._busy(False)
         self._fill_list()
-        self.select(profile.id)
+        self.select(profile.id)  # clears the result line: the warnings go after it
+        if warnings:
+            self._show_result(False, " ".join(warnings), prefix="⚠ ")
         log.info("account saved: %r", profile)
         self.profile_saved.emit(profile.id)
         return profile
@@ -342,9 +376,10 @@ class AccountsDialog(QDialog):
         finally:
             self.test_button.setEnabled(True)
 
-    def _show_result(self, ok: bool | None, message: str) -> None:
+    def _show_result(self, ok: bool | None, message: str, *, prefix: str | None = None) -> None:
         self.test_result.setProperty("state", {True: "ok", False: "fail", None: ""}[ok])
         self.test_result.style().unpolish(self.test_result)  # re-apply the QSS for the new state
         self.test_result.style().polish(self.test_result)
-        prefix = {True: "✔ ", False: "✖ ", None: ""}[ok]
+        if prefix is None:
+            prefix = {True: "✔ ", False: "✖ ", None: ""}[ok]
         self.test_result.setText(prefix + message)
