@@ -1,8 +1,8 @@
-"""What a pane gets: the contract between the shell and every pane.
+"""What a pane gets from the shell: the connection's services, the shared store
+selection, the status bar's reporter, the settings, the clock and the jobs.
 
-A pane module exposes `create_pane(ctx: PaneContext) -> QWidget`, and may expose
-`async prepare_screenshot(widget)` (wait until demo content is shown). A pane
-widget may have `refresh()` (plain or async) for F5.
+The pane's side of the contract (create_pane, activate / deactivate / shutdown) is
+in storeops/ui/pane.py. A pane widget may also have `refresh()` (plain or async) for F5.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -20,6 +21,10 @@ from storeops.api.models import Location
 from storeops.services.jobs import JobService
 from storeops.services.store_hours import utc_now
 from storeops.settings import Settings
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+    from storeops.services.bundle import Services
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +139,7 @@ class StatusReporter(QObject):
 
 @dataclass
 class PaneContext:
-    client: Any  # storeops.api.client.RetailNextClient (no import: keep start-up light)
+    client: RetailNextClient
     stores: StoreSelection
     status: StatusReporter
     settings: Settings
@@ -147,3 +152,13 @@ class PaneContext:
     now: Callable[[], datetime] = utc_now
     # Long work (downloads, exports, bulk reads): the app's, so it outlives the pane.
     jobs: JobService = field(default_factory=JobService)
+
+    @cached_property
+    def services(self) -> Services:
+        """The connection's services, made once, on the first pane that asks (the
+        imports stay out of the window's start-up)."""
+        from storeops.services.bundle import Services
+
+        profile = self.settings.active_profile()
+        return Services(self.client, jobs=self.jobs, now=self.now, poll_interval=self.settings.poll_interval_s,
+                        profile=profile.name if profile else "")

@@ -94,9 +94,9 @@ def test_poll_interval_comes_from_settings(qtbot, qloop, sim):
     from storeops.settings import Settings
 
     client = make_client(sim)
+    default = create_pane(make_ctx(client))
     ctx = make_ctx(client)
-    default = create_pane(ctx)
-    ctx.settings = Settings(poll_interval_s=2)
+    ctx.settings = Settings(poll_interval_s=2)  # before the connection's services are made from it
     configured = create_pane(ctx)
     for pane in (default, configured):
         qtbot.addWidget(pane)

@@ -53,17 +53,15 @@ def create_kiosk_widget(
     """Build the display (not shown). `store`: a Location, StoreRef or a
     uuid / store id / name; None picks ctx's current store, else the first.
     The widget's `.controller` polls once `start=True` or `controller.start()`."""
-    from storeops.services.occupancy import OccupancyService
+    from storeops.services.bundle import Services
     from storeops.services.store_hours import utc_now
     from storeops.ui.kiosk.controller import KioskController
     from storeops.ui.kiosk.widget import KioskWidget
     from storeops.ui.occupancy.pane import poll_interval, profile_name
     from storeops.ui.occupancy.state import Thresholds
 
-    if client is None:
-        if ctx is None:
-            raise TypeError("create_kiosk_widget needs a client or a ctx")
-        client = ctx.client
+    if client is None and ctx is None:
+        raise TypeError("create_kiosk_widget needs a client or a ctx")
     settings = settings if settings is not None else (ctx.settings if ctx is not None else None)
     config = config or KioskConfig.load()
     messages = Messages.load(lang or config.lang, config.messages_file)
@@ -73,8 +71,14 @@ def create_kiosk_widget(
         staff_buttons=config.staff_buttons if staff_buttons is None else staff_buttons,
         cursor_idle_ms=int(config.cursor_idle_s * 1000),
     )
-    service = OccupancyService(
-        client,
+    # The display polls its one store at its own pace: a poller of its own, from the
+    # connection's services (the app's) or from the client it was given (storeops kiosk).
+    if client is not None:
+        services = Services(client)
+    else:
+        assert ctx is not None
+        services = ctx.services
+    service = services.occupancy_poller(
         interval=interval or poll_interval(settings),
         now=now or (ctx.now if ctx is not None else utc_now),
         profile=f"kiosk {profile_name(settings)}".strip(),

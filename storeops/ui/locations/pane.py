@@ -494,11 +494,10 @@ class LocationsPane(QWidget):
 
 def build_pane(ctx: Any) -> LocationsPane:
     """The view and its controller over the context's client (no loading yet)."""
-    from storeops.services.locations import LocationsService
     from storeops.ui.locations.controller import LocationsController
 
     pane = LocationsPane()
-    pane.controller = LocationsController(pane, LocationsService(ctx.client), stores=getattr(ctx, "stores", None),
+    pane.controller = LocationsController(pane, ctx.services.locations, stores=getattr(ctx, "stores", None),
                                           status=getattr(ctx, "status", None))
     return pane
 

@@ -69,12 +69,9 @@ class OccupancyController(QObject):
         self.view = view
         self.ctx = ctx
         self.thresholds = Thresholds.from_settings(ctx.settings)
-        if service is None:
-            # The connection's poller, made by the composition root; a test or the demo may
-            # ask for its own pace or clock.
-            custom = interval is not None or now is not None
-            service = ctx.services.occupancy_poller(interval=interval, now=now) if custom else ctx.services.occupancy
-        self.service = service
+        # A poller from the connection's services (the composition root's); a test may
+        # set its pace or clock.
+        self.service = service or ctx.services.occupancy_poller(interval=interval, now=now)
         self.confirm: Confirm = confirm or ask
         self._all_stores: list[Location] = []
         self._regions: dict[str, Location] = {}

@@ -1,0 +1,44 @@
+"""The services of one connection, built once by the composition root and handed to
+the panes (through their PaneContext): a pane never makes its own service and never
+calls the client itself. No Qt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from storeops.services.jobs import JobService
+from storeops.services.locations import LocationsService
+from storeops.services.occupancy import DEFAULT_INTERVAL, OccupancyService
+from storeops.services.store_hours import utc_now
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+
+
+class Services:
+    """`now`: the clock services reason with; `poll_interval` and `profile` configure the
+    occupancy poller (from the settings and the account in use)."""
+
+    def __init__(self, client: RetailNextClient, *, jobs: JobService | None = None,
+                 now: Callable[[], datetime] = utc_now, poll_interval: float = DEFAULT_INTERVAL,
+                 profile: str = "") -> None:
+        self.client = client
+        self.jobs = jobs or JobService()
+        self.now = now
+        self.poll_interval = poll_interval
+        self.profile = profile
+
+    @cached_property
+    def locations(self) -> LocationsService:
+        return LocationsService(self.client)
+
+    def occupancy_poller(self, *, interval: float | None = None, now: Callable[[], datetime] | None = None,
+                         profile: str | None = None) -> OccupancyService:
+        """A poller of its own on the connection's client (a poller holds the state of its
+        poll loop, so each consumer has one): the Occupancy pane polls every store, an
+        entrance display one store at its own pace."""
+        return OccupancyService(self.client, interval=interval or self.poll_interval, now=now or self.now,
+                                profile=self.profile if profile is None else profile)
