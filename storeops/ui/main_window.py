@@ -113,8 +113,9 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         view_menu = menu.addMenu("&View")
         self.pane_actions: list[QAction] = []
+        taken = {"r", "d"}  # &Refresh, Start entrance &display…
         for number, pane in enumerate(PANES, start=1):
-            action = self._action(view_menu, pane.title, f"Ctrl+{number}",
+            action = self._action(view_menu, menu_text(pane.title, taken), f"Ctrl+{number}",
                                   lambda _=False, k=pane.key: self.show_pane(k), pane.icon)
             self.pane_actions.append(action)
         view_menu.addSeparator()
@@ -182,3 +183,15 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         self.closing.emit()
         super().closeEvent(event)
+
+
+def menu_text(title: str, taken: set[str]) -> str:
+    """`title` as a menu item's text: a literal "&" doubled (a lone one would mark the
+    next character, e.g. the space in "Video & exports"), and a "&" mnemonic before
+    its first letter not in `taken`, which then takes it."""
+    escaped = title.replace("&", "&&")
+    for i, ch in enumerate(escaped):
+        if ch.isalnum() and ch.lower() not in taken:
+            taken.add(ch.lower())
+            return f"{escaped[:i]}&{escaped[i:]}"
+    return escaped

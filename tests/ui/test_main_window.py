@@ -55,6 +55,30 @@ def test_sidebar_and_shortcuts_switch_panes(run_app, sim, memory_keyring):
 
     run_app(profile_settings(sim.url), body)
 
+def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_keyring):
+    """A lone "&" in a title ("Video & exports") marked the space as the mnemonic and showed
+    "Video _exports"; and most items had no mnemonic at all."""
+    import re
+
+    async def body(app):
+        w = app.window
+        view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+        items = [a for a in view_menu.actions() if not a.isSeparator()]
+        assert items[:len(PANES)] == w.pane_actions
+        for action, pane in zip(w.pane_actions, PANES, strict=True):
+            text = action.text()
+            assert "_" not in text
+            assert re.sub("&(.)", r"\1", text) == pane.title  # "&&" is a literal "&"
+            assert not QKeySequence.mnemonic(text).isEmpty(), text
+        assert w.pane_actions[-1].text() == "&Video && exports"
+        # Alt+letter picks one item of the menu each.
+        keys = [QKeySequence.mnemonic(a.text()).toString() for a in items]
+        assert all(keys) and len(set(keys)) == len(keys), keys
+        # The rail shows the plain titles.
+        assert [w.sidebar.item(row).text() for row in range(w.sidebar.count())] == [p.title for p in PANES]
+
+    run_app(profile_settings(sim.url), body)
+
 def test_locations_and_occupancy_panes_load(run_app, sim, memory_keyring):
     """Once the pane modules exist they must load: a broken import fails here."""
     import importlib
