@@ -12,12 +12,21 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from storeops.api.retry import RetryPolicy
-from storeops.ui.kiosk import KioskConfig, create_kiosk_widget
+from storeops.ui.kiosk import KioskConfig, Messages, create_kiosk_widget
 from storeops.ui.kiosk.pin import hash_pin
 from storeops.ui.kiosk.state import COLOURS, KioskState
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.helpers import wait_until
-from tests.ui.occupancy_env import LIMITED_STORE, make_client, occupancy_now, put_closed, put_open, sent, store
+from tests.ui.occupancy_env import (
+    LIMITED_STORE,
+    NO_LIMIT_STORE,
+    make_client,
+    occupancy_now,
+    put_closed,
+    put_open,
+    sent,
+    store,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -229,6 +238,35 @@ def test_staff_buttons_adjust_once(kiosk, fresh_sim, qtbot, qloop):
     qloop.run_until_complete(wait_until(lambda: widget.view().number == str(before + 1)))
     client = widget.controller.service.client
     assert qloop.run_until_complete(occupancy_now(client, s.uuid, s.time_zone)) == before + 1
+    assert widget.staff_note() == ""  # nothing to explain while they work
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de"])
+def test_staff_buttons_without_an_occupancy_limit_say_why_in_the_display_language(kiosk, fresh_sim, qloop, lang):
+    """Greyed ± with no reason: a touch screen shows no tooltip, so the display says it too."""
+    put_open(fresh_sim)
+    widget = kiosk(NO_LIMIT_STORE, staff_buttons=True, lang=lang)
+    view = widget.view()
+    assert view.state is KioskState.WELCOME and view.number  # a live count, but no limit to adjust against
+    reason = Messages(lang).get("staff_no_limit")
+    assert reason != "staff_no_limit" and "−1 / +1" in reason
+    qloop.run_until_complete(wait_until(lambda: widget.staff_note() == reason))
+    for button in (widget.minus_button, widget.plus_button):
+        assert button.isVisible() and not button.isEnabled()
+        assert button.toolTip() == reason
+    assert widget.view().footer == NO_LIMIT_STORE  # the store's name stays; the reason is drawn beside it
+
+
+def test_no_limit_reason_wording():
+    reasons = {lang: Messages(lang).get("staff_no_limit") for lang in ("en", "es", "fr", "de")}
+    assert reasons["en"].startswith("No occupancy limit set")  # the Occupancy pane's words
+    assert len(set(reasons.values())) == 4  # each language its own
+
+
+def test_no_reason_shown_without_staff_buttons(kiosk, fresh_sim):
+    put_open(fresh_sim)
+    widget = kiosk(NO_LIMIT_STORE)
+    assert widget.plus_button is None and widget.staff_note() == ""
 
 
 def test_staff_buttons_hidden_when_closed(kiosk, fresh_sim):

@@ -157,6 +157,9 @@ class KioskController(QObject):
         self.widget.set_view(self.current_view())
         if self.store_uuid:
             reason = self.service.adjust_block_reason(self.store_uuid)
+            snap = self.service.snapshot(self.store_uuid)
+            if reason is not None and snap is not None and snap.limit is None:
+                reason = self.messages.get("staff_no_limit")  # shown on the display: its language
             self.widget.set_staff_enabled(reason is None and not self._adjusting, reason or "")
 
     # ------------------------------------------------------------ staff buttons

@@ -41,6 +41,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pin_prompt": "Staff PIN to leave kiosk mode",
         "pin_wrong": "Wrong PIN",
         "pin_locked": "Too many tries — wait {seconds} s",
+        "staff_no_limit": "No occupancy limit set: −1 / +1 are off",
         "weekdays": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     },
     "es": {
@@ -66,6 +67,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pin_prompt": "PIN del personal para salir del modo quiosco",
         "pin_wrong": "PIN incorrecto",
         "pin_locked": "Demasiados intentos: espere {seconds} s",
+        "staff_no_limit": "Sin límite de aforo: −1 / +1 desactivados",
         "weekdays": "lunes,martes,miércoles,jueves,viernes,sábado,domingo",
     },
     "fr": {
@@ -91,6 +93,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pin_prompt": "PIN du personnel pour quitter le mode kiosque",
         "pin_wrong": "PIN incorrect",
         "pin_locked": "Trop d’essais : attendez {seconds} s",
+        "staff_no_limit": "Aucune limite d’occupation définie : −1 / +1 désactivés",
         "weekdays": "lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche",
     },
     "de": {
@@ -116,6 +119,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "pin_prompt": "Personal-PIN zum Verlassen des Kiosk-Modus",
         "pin_wrong": "Falsche PIN",
         "pin_locked": "Zu viele Versuche – bitte {seconds} s warten",
+        "staff_no_limit": "Keine Belegungsgrenze festgelegt: −1 / +1 deaktiviert",
         "weekdays": "Montag,Dienstag,Mittwoch,Donnerstag,Freitag,Samstag,Sonntag",
     },
 }

@@ -63,6 +63,7 @@ class KioskWidget(QWidget):
         self._allow_close = False
         self._view = KioskView(KioskState.STARTING, self.messages.get("starting"))
         self._notice = ""
+        self._staff_reason = ""  # why the staff buttons are off, in the display's language
         self._wrong_pins = 0
         self._locked_until = 0.0
         self.paints = 0
@@ -156,10 +157,20 @@ class KioskWidget(QWidget):
         return self._notice
 
     def set_staff_enabled(self, enabled: bool, reason: str = "") -> None:
+        """`reason`: why they are off, for staff: their tooltip, and a line on the
+        display while they show (a touch screen has no hover)."""
         for b in (self.minus_button, self.plus_button):
             if b is not None:
                 b.setEnabled(enabled)
                 b.setToolTip(reason)
+        reason = "" if enabled else reason
+        if reason != self._staff_reason:
+            self._staff_reason = reason
+            self.update()
+
+    def staff_note(self) -> str:
+        """The line the display shows for staff about the ± buttons ("" for none)."""
+        return self._staff_reason if self._staff_usable() else ""
 
     def _staff_button(self, text: str, count: int) -> QPushButton:
         b = QPushButton(text, self)
@@ -167,16 +178,21 @@ class KioskWidget(QWidget):
         b.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         b.setStyleSheet(
             "QPushButton { background: rgba(0,0,0,60); color: white; border: 3px solid rgba(255,255,255,170);"
-            " border-radius: 16px; font-size: 40px; font-weight: 700; }"
+            " border-radius: 16px; font-weight: 700; }"
             " QPushButton:disabled { color: rgba(255,255,255,60); border-color: rgba(255,255,255,60); }"
         )
         b.clicked.connect(lambda: self.staff_adjust.emit(count))
         return b
 
+    def _staff_usable(self) -> bool:
+        """The staff buttons are there and shown: there is a live count to adjust."""
+        return self.plus_button is not None and self._view.state in (
+            KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)
+
     def _sync_staff_buttons(self) -> None:
         if self.minus_button is None or self.plus_button is None:
             return
-        usable = self._view.state in (KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)
+        usable = self._staff_usable()
         self.minus_button.setVisible(usable)
         self.plus_button.setVisible(usable)
 
@@ -284,6 +300,12 @@ class KioskWidget(QWidget):
             margin = int(h * 0.03)
             self.minus_button.setGeometry(margin, h - side - margin, side, side)
             self.plus_button.setGeometry(w - side - margin, h - side - margin, side, side)
+            # The label grows with the button and stays inside its border (a fixed 40 px
+            # spilled over the edges of the smallest, 64 px, button).
+            font = self.plus_button.font()
+            font.setPixelSize(max(12, int(side * 0.4)))
+            for b in (self.minus_button, self.plus_button):
+                b.setFont(font)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self.paints += 1
@@ -329,7 +351,7 @@ class KioskWidget(QWidget):
             p.setPen(fgc)
             p.drawText(QRectF(text.left(), y, text.width(), line_h), align | Qt.AlignmentFlag.AlignVCenter, content)
             y += line_h
-        footer = view.footer + (f"   ·   {self._notice}" if self._notice else "")
+        footer = "   ·   ".join(part for part in (view.footer, self.staff_note(), self._notice) if part)
         if footer:
             p.setFont(_fit(footer, footer_h * 0.45, w - 2 * margin - (2.5 * h * 0.11 if self.minus_button else 0),
                            False))
