@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from secrets import token_urlsafe
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from storeops.log import register_secret
@@ -29,7 +29,6 @@ from storeops.services.wording import headline, is_offline
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
     from storeops.api.models import Location
-    from storeops.secrets import SecretStore
     from storeops.settings import Settings
     from storeops.simulator.clock import Clock
     from storeops.simulator.server import RunningSimulator
@@ -61,6 +60,12 @@ class Connection:
     now: Callable[[], datetime]  # the clock panes reason with (the demo chain's own in demo)
 
 
+class SecretSource(Protocol):
+    """Where secrets come from: storeops.secrets.SecretStore (the OS keyring)."""
+
+    def get(self, profile_id: str) -> str | None: ...
+
+
 class ConnectError(Exception):
     """Opening failed. `short` fits the status bar; `text` says what to do."""
 
@@ -73,7 +78,7 @@ Progress = Callable[[str, str], None]  # (status bar text, page text)
 
 
 class ConnectionManager:
-    def __init__(self, settings: Settings, secrets: SecretStore, jobs: JobService, *,
+    def __init__(self, settings: Settings, secrets: SecretSource, jobs: JobService, *,
                  force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Clock | None = None,
                  timeout: float | None = None) -> None:
         self.settings = settings

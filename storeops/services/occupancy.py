@@ -19,19 +19,25 @@ adjust should have produced.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from storeops.api.errors import ApiError, ConnectionFailed
 from storeops.api.models import EXTRA_FIELDS, DataGroup, DatamineResult, Location, LocationQuery
 from storeops.services.audit import AuditEntry, AuditLog
 from storeops.services.store_hours import OpenState, StoreHoursCache, local_now, utc_now
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+    from storeops.api.datamine import DatamineRequest
 
 log = logging.getLogger(__name__)
 
@@ -149,21 +155,19 @@ def next_backoff(failures: int, interval: float, cap: float = MAX_BACKOFF) -> fl
     intervals), then doubling, capped, with jitter so kiosks don't stampede."""
     if failures <= 1:
         return interval
-    delay = min(interval * 2 ** (failures - 1), max(cap, interval))
+    delay = min(interval * 2.0 ** (failures - 1), max(cap, interval))
     return delay * random.uniform(0.85, 1.0)
 
 
 async def _pause_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 class OccupancyService:
     def __init__(
         self,
-        client,
+        client: RetailNextClient,
         *,
         interval: float = DEFAULT_INTERVAL,
         stale_after: int = STALE_AFTER_FAILURES,
@@ -472,14 +476,14 @@ class OccupancyService:
 # ---------------------------------------------------------------- queries
 
 
-def _current_request(uuids: list[str], tz: str):
+def _current_request(uuids: list[str], tz: str) -> DatamineRequest:
     # The reference's own "Query Occupancy" body (today, store hours, by location).
     from storeops.api.datamine import current_occupancy_request
 
     return current_occupancy_request(uuids, tz)
 
 
-def _trend_request(uuids: list[str], tz: str):
+def _trend_request(uuids: list[str], tz: str) -> DatamineRequest:
     from storeops.api.datamine import DatamineRequest, DateRange, DateSpec, GroupBy
 
     return DatamineRequest(
@@ -491,7 +495,7 @@ def _trend_request(uuids: list[str], tz: str):
     )
 
 
-def _groups(group: DataGroup | None):
+def _groups(group: DataGroup | None) -> Iterator[DataGroup]:
     while group is not None:
         yield group
         group = group.group
@@ -513,7 +517,7 @@ def _values_by_location(result: DatamineResult) -> dict[str, dict[str, int]]:
             uuid = _location_of(point.group)
             if uuid is None or point.value is None:
                 continue
-            out.setdefault(uuid, {})[metric.name] = int(round(point.value))
+            out.setdefault(uuid, {})[metric.name] = round(point.value)
     return out
 
 
@@ -532,5 +536,6 @@ def _series_by_location(result: DatamineResult, metric_name: str) -> dict[str, l
     )
     out: dict[str, list[float]] = {}
     for row in ordered:
-        out.setdefault(row.location_uuid, []).append(row.value)
+        if row.location_uuid is not None and row.value is not None:  # as filtered above; for the checker
+            out.setdefault(row.location_uuid, []).append(row.value)
     return out

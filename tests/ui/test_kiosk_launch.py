@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from shiboken6 import isValid
 
+from storeops.api.client import RetailNextClient
 from storeops.services.stores import load_stores
 from storeops.settings import Settings
 from storeops.ui.kiosk import KioskWidget
@@ -81,7 +82,8 @@ def test_without_a_connection_it_says_what_is_missing(qapp):
         window.kiosk_action.trigger()  # not connected yet: nothing happens
         assert kiosks(qapp) == []
         launcher: KioskLauncher = window.kiosk
-        ctx = PaneContext(client=object(), stores=StoreSelection(), status=status, settings=Settings.load())
+        unused = RetailNextClient("http://127.0.0.1:1", "key", "secret")  # refused before any request
+        ctx = PaneContext(client=unused, stores=StoreSelection(), status=status, settings=Settings.load())
         assert launcher.start(ctx) is None and kiosks(qapp) == []
         assert status.last_error == "Choose a store first: the entrance display shows one store"
     finally:

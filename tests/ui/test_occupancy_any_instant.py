@@ -11,9 +11,9 @@ from storeops.simulator.server import start_simulator
 from storeops.ui.occupancy.pane import create_pane
 from storeops.ui.occupancy.state import Level, level_for
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers import wait_until
-from tests.services.test_any_instant import INSTANTS
+from tests.helpers import not_none, wait_until
 from tests.services.occupancy_env import expected_open, make_client, occupancy_now
+from tests.services.test_any_instant import INSTANTS
 from tests.ui.occupancy_env import make_ctx
 
 pytestmark = pytest.mark.gui
@@ -43,7 +43,7 @@ def test_every_card_shows_the_level_of_its_store_at_that_instant(instant, qtbot,
             if not expected_open(running.world, node, at):
                 assert card.level is Level.CLOSED, (node.name, instant)
                 continue
-            read = await occupancy_now(client, uuid, node.time_zone)
+            read = await occupancy_now(client, uuid, not_none(node.time_zone))
             assert card.count_label.text() == str(read), node.name
             assert card.level is level_for(read, node.occupancy_limit), (node.name, instant)
         pane.controller.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -82,9 +82,8 @@ def test_open_state_in_store_local_time_including_overnight_days():
 
 
 def test_local_now_uses_the_store_zone():
-    from datetime import timezone
 
-    instant = datetime(2026, 11, 18, 21, 0, tzinfo=timezone.utc)
+    instant = datetime(2026, 11, 18, 21, 0, tzinfo=UTC)
     assert local_now(instant, "America/Chicago") == datetime(2026, 11, 18, 15, 0)
     assert local_now(instant, "Europe/London") == datetime(2026, 11, 18, 21, 0)
     assert local_now(instant, "Not/AZone") == datetime(2026, 11, 18, 21, 0)  # falls back to UTC

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from storeops.api.client import RetailNextClient
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.pane_host import PaneHost
@@ -18,7 +19,9 @@ RECORDED = "tests.ui.lifecycle_panes"
 
 
 def ctx() -> PaneContext:
-    return PaneContext(client=None, stores=StoreSelection(), status=StatusReporter(), settings=Settings())
+    # A client that is never used: these panes make no request.
+    client = RetailNextClient("http://127.0.0.1:1", "key", "secret")
+    return PaneContext(client=client, stores=StoreSelection(), status=StatusReporter(), settings=Settings())
 
 
 @pytest.fixture

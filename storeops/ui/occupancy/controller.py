@@ -26,9 +26,9 @@ from storeops.services.occupancy import (
     OccupancyService,
     StoreOccupancy,
 )
-from storeops.services.store_hours import local_now, utc_now
+from storeops.services.store_hours import local_now
 from storeops.ui.occupancy.card import NOT_READ_YET
-from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane, poll_interval, profile_name
+from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane
 from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key, unusual_adjust
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,9 @@ class OccupancyController(QObject):
         self.view = view
         self.ctx = ctx
         self.thresholds = Thresholds.from_settings(ctx.settings)
-        self.service = service or OccupancyService(
-            ctx.client,
-            interval=interval or poll_interval(ctx.settings),
-            now=now or getattr(ctx, "now", None) or utc_now,  # the demo's own clock in demo mode
-            profile=profile_name(ctx.settings),
-        )
+        # A poller from the connection's services (the composition root's); a test may
+        # set its pace or clock.
+        self.service = service or ctx.services.occupancy_poller(interval=interval, now=now)
         self.confirm: Confirm = confirm or ask
         self._all_stores: list[Location] = []
         self._regions: dict[str, Location] = {}
