@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian/Ubuntu machine (Python 3.11+, root or sudo):
 #   bash installer/dev.sh demo    set up, then start StoreOps in demo mode
-#   bash installer/dev.sh test    set up, then run the whole test suite headless
+#   bash installer/dev.sh test    set up, then the quality gates (ruff lint and format,
+#                                 mypy) and the whole test suite headless
+#   bash installer/dev.sh check   set up, then the quality gates only
 #   bash installer/dev.sh setup   set up only
 #   bash installer/dev.sh test-at "2026-12-24 18:47:00" [pytest args]
 #                                 the suite with the machine's clock faked to start at
@@ -68,6 +70,14 @@ setup() {
   install_python_env
 }
 
+# Lint, formatting and types (configured in pyproject.toml): ~10 s, before the tests.
+checks() {
+  log "ruff check, ruff format --check, mypy"
+  "$VENV/bin/ruff" check --quiet .
+  "$VENV/bin/ruff" format --check --quiet .
+  "$VENV/bin/mypy"
+}
+
 cmd="${1:-demo}"
 shift || true
 case "$cmd" in
@@ -83,8 +93,13 @@ case "$cmd" in
     fi
     exec "$VENV/bin/storeops" --demo "$@"
     ;;
+  check)
+    setup
+    checks
+    ;;
   test)
     setup
+    checks
     export QT_QPA_PLATFORM=offscreen
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
@@ -101,7 +116,7 @@ case "$cmd" in
       exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)
-    echo "usage: bash installer/dev.sh [demo|test|setup|test-at WHEN] [args...]" >&2
+    echo "usage: bash installer/dev.sh [demo|test|check|setup|test-at WHEN] [args...]" >&2
     exit 2
     ;;
 esac
