@@ -43,9 +43,11 @@ async def _overhead(sim) -> float:
     day = sim.clock.now().date() - timedelta(days=7)
     body = {"stores": [store.uuid], "start_date": f"{day}T00:00:00Z", "end_date": f"{day}T00:00:00Z"}
     async with httpx.AsyncClient() as bare, RetailNextClient(sim.url, KEY, SECRET) as client:
+
         async def bare_call():
-            response = await bare.post(sim.url + "/v1/storehours", json=body, auth=(KEY, SECRET),
-                                       headers={"Accept": "application/json"})
+            response = await bare.post(
+                sim.url + "/v1/storehours", json=body, auth=(KEY, SECRET), headers={"Accept": "application/json"}
+            )
             response.raise_for_status()
             return response.json()
 
@@ -70,10 +72,12 @@ async def _overhead(sim) -> float:
 
 async def _location_query(sim) -> tuple[float, float, float, float]:
     async with httpx.AsyncClient() as bare:
-        response = await bare.post(sim.url + "/v2/location", auth=(KEY, SECRET),
-                                   json={"where": {"and": [{"node_types": ["location"]}]}})
+        response = await bare.post(
+            sim.url + "/v2/location", auth=(KEY, SECRET), json={"where": {"and": [{"node_types": ["location"]}]}}
+        )
         response.raise_for_status()
         content = response.content
+
     def timed(parse) -> float:
         times = []
         for _ in range(7):
@@ -117,9 +121,23 @@ async def _longest_stall(stop: asyncio.Event) -> float:
 def _simulator_process(*args: str):
     """The simulator CLI in a child process; yields its URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0",
-         "--access-key", KEY, "--secret-key", SECRET, *args],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "storeops.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--access-key",
+            KEY,
+            "--secret-key",
+            SECRET,
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None  # stdout=PIPE
     try:
         line = proc.stdout.readline()
@@ -138,6 +156,7 @@ class _Remote:
 
 async def _paging(sim) -> float:
     async with RetailNextClient(sim.url, KEY, SECRET) as client:
+
         async def walk() -> float:
             t0 = time.perf_counter()
             count = 0

@@ -32,11 +32,20 @@ def _open_wednesday_afternoon() -> datetime:
 
 
 def _child(mode: str, url: str, amount: str) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
-               STOREOPS_HOME=tempfile.mkdtemp(prefix="storeops-bench-kiosk-"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT),
+        STOREOPS_HOME=tempfile.mkdtemp(prefix="storeops-bench-kiosk-"),
+    )
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_kiosk", mode, url, amount],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
     )
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
@@ -55,8 +64,11 @@ def run():
         idle = _child("cpu", sim.url, seconds)
         yield "kiosk_idle_cpu_percent", idle["cpu_percent"], f"% of one core ({idle['seconds']:.0f} s, 1 s polls)"
         growth = _child("rss", sim.url, polls)
-        yield ("kiosk_rss_growth_mb_10k_polls", growth["growth_mb"],
-               f"MB ({growth['polls']} polls, {growth['rss_start_mb']:.0f} -> {growth['rss_end_mb']:.0f} MB)")
+        yield (
+            "kiosk_rss_growth_mb_10k_polls",
+            growth["growth_mb"],
+            f"MB ({growth['polls']} polls, {growth['rss_start_mb']:.0f} -> {growth['rss_end_mb']:.0f} MB)",
+        )
 
 
 # ---------------------------------------------------------------- the kiosk child
@@ -134,8 +146,13 @@ def _child_main(mode: str, url: str, amount: str) -> None:
             gc.collect()
             await asyncio.sleep(0.2)
             end = _rss_mb()
-            return {"growth_mb": end - marks["start"], "polls": target,
-                    "rss_start_mb": marks["start"], "rss_end_mb": end, "curve": curve}
+            return {
+                "growth_mb": end - marks["start"],
+                "polls": target,
+                "rss_start_mb": marks["start"],
+                "rss_end_mb": end,
+                "curve": curve,
+            }
         finally:
             controller.stop()
             await controller.wait_stopped()

@@ -21,11 +21,17 @@ MARK = "storeops-first-paint"
 
 
 def _one_run(home: str) -> tuple[float, float]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", STOREOPS_HOME=home,
-               STOREOPS_EXIT_AT_FIRST_PAINT="1", PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        STOREOPS_HOME=home,
+        STOREOPS_EXIT_AT_FIRST_PAINT="1",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
     started = time.time()
-    done = subprocess.run([sys.executable, "-m", "storeops", "--demo"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "storeops", "--demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     ended = time.time()
     for line in done.stdout.splitlines():
         if line.startswith(MARK):
@@ -36,8 +42,9 @@ def _one_run(home: str) -> tuple[float, float]:
 
 def _version_ms() -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "storeops", "--version"], cwd=ROOT, check=True,
-                   capture_output=True, timeout=30)
+    subprocess.run(
+        [sys.executable, "-m", "storeops", "--version"], cwd=ROOT, check=True, capture_output=True, timeout=30
+    )
     return (time.perf_counter() - started) * 1000
 
 

@@ -80,8 +80,12 @@ def run() -> Iterator[tuple[str, float, str]]:
             self.pane = pane
 
         def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-            if (event.type() == QEvent.Type.Paint and "received" in marks and "painted" not in marks
-                    and self.pane.proxy.rowCount() > 0):
+            if (
+                event.type() == QEvent.Type.Paint
+                and "received" in marks
+                and "painted" not in marks
+                and self.pane.proxy.rowCount() > 0
+            ):
                 # The paint handler runs after this filter: note the time once it is done.
                 QTimer.singleShot(0, lambda: marks.setdefault("painted", time.perf_counter()))
             return False
@@ -131,8 +135,11 @@ def run() -> Iterator[tuple[str, float, str]]:
         stall = max(b - a for a, b in itertools.pairwise(window))
         if os.environ.get("BENCH_TREE_DEBUG"):
             rel = {k: round((v - start) * 1000, 1) for k, v in marks.items()}
-            gaps = [(round((a - start) * 1000, 1), round((b - a) * 1000, 1))
-                    for a, b in itertools.pairwise(window) if b - a > 0.008]
+            gaps = [
+                (round((a - start) * 1000, 1), round((b - a) * 1000, 1))
+                for a, b in itertools.pairwise(window)
+                if b - a > 0.008
+            ]
             print(f"marks {rel} gaps>8ms (at, length) {gaps}")
         nodes = len(pane.tree)
         pane.close()

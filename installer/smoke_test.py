@@ -85,13 +85,19 @@ def source_modules() -> set[str]:
 
 def bare_env(home: Path, **extra: str) -> dict[str, str]:
     """What a user's session would give the app: no venv, no PYTHONPATH, no display."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-           "STOREOPS_HOME": str(home / "storeops"), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "STOREOPS_HOME": str(home / "storeops"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
     env.update(extra)
     return env
 
 
 # ------------------------------------------------------------------ 1. bundle
+
 
 def check_bundle(dist: Path) -> None:
     from PyInstaller.archive.readers import CArchiveReader
@@ -107,8 +113,10 @@ def check_bundle(dist: Path) -> None:
         check((internal / rel).is_file(), f"{rel} not bundled")
     for name in VLC_FILES:
         check((internal / name).is_file(), f"{name} not bundled")
-    plugins = sorted(p.relative_to(internal / "vlc" / "plugins").as_posix()
-                     for p in (internal / "vlc" / "plugins").rglob("*_plugin.so"))
+    plugins = sorted(
+        p.relative_to(internal / "vlc" / "plugins").as_posix()
+        for p in (internal / "vlc" / "plugins").rglob("*_plugin.so")
+    )
     check(plugins, "no libvlc plugins bundled")
     cache = internal / "vlc" / "plugins" / "plugins.dat"
     check(cache.is_file(), "vlc/plugins/plugins.dat missing (run vlc-cache-gen on it)")
@@ -119,13 +127,15 @@ def check_bundle(dist: Path) -> None:
 
 # ------------------------------------------------------------------ 2. version
 
+
 def check_version(dist: Path, tmp: Path) -> float:
     expected = f"{APP} {version()}"
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        done = subprocess.run([str(dist / APP), "--version"], capture_output=True, text=True, check=False,
-                              env=bare_env(tmp), timeout=60)
+        done = subprocess.run(
+            [str(dist / APP), "--version"], capture_output=True, text=True, check=False, env=bare_env(tmp), timeout=60
+        )
         times.append(time.perf_counter() - started)
         check(done.returncode == 0, f"--version exited {done.returncode}: {done.stderr[-2000:]}")
         check(done.stdout.strip() == expected, f"--version printed {done.stdout.strip()!r}, not {expected!r}")
@@ -135,6 +145,7 @@ def check_version(dist: Path, tmp: Path) -> float:
 
 
 # ------------------------------------------------------------------ 3. demo screenshots
+
 
 def png_size(path: Path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
@@ -147,8 +158,14 @@ def check_demo(dist: Path, tmp: Path) -> float:
     env = bare_env(tmp)
     started = time.perf_counter()
     try:
-        done = subprocess.run([str(dist / APP), "--demo", "--screenshot", str(shots)],
-                              capture_output=True, text=True, check=False, env=env, timeout=SCREENSHOT_TIMEOUT_S)
+        done = subprocess.run(
+            [str(dist / APP), "--demo", "--screenshot", str(shots)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            timeout=SCREENSHOT_TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired as exc:
         raise SmokeFailure(f"--demo --screenshot still running after {SCREENSHOT_TIMEOUT_S} s") from exc
     took = time.perf_counter() - started
@@ -179,35 +196,56 @@ def check_demo(dist: Path, tmp: Path) -> float:
 
 # ------------------------------------------------------------------ 4. video
 
+
 def bootloader_library_path(dist: Path, tmp: Path) -> str:
     """LD_LIBRARY_PATH as the bootloader sets it for the app (it restarts itself
     with it), read from the dynamic loader's own trace of `storeops --version`."""
-    done = subprocess.run([str(dist / APP), "--version"], capture_output=True, text=True, check=False,
-                          env=bare_env(tmp, LD_DEBUG="libs"), timeout=60)
+    done = subprocess.run(
+        [str(dist / APP), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=bare_env(tmp, LD_DEBUG="libs"),
+        timeout=60,
+    )
     paths = re.findall(r"search path=([^\t\n]*?)\s+\(LD_LIBRARY_PATH\)", done.stderr)
-    check(paths, "the frozen app runs without LD_LIBRARY_PATH: bundled plugins would not find "
-                 "their libraries on a machine without VLC")
+    check(
+        paths,
+        "the frozen app runs without LD_LIBRARY_PATH: bundled plugins would not find "
+        "their libraries on a machine without VLC",
+    )
     return paths[-1].split(":")[-1]
 
 
 def check_video(dist: Path, tmp: Path) -> dict:
     internal = dist / "_internal"
     library_path = bootloader_library_path(dist, tmp)
-    check(Path(library_path).resolve() == internal.resolve(),
-          f"the bootloader's library path is {library_path}, not the bundle")
+    check(
+        Path(library_path).resolve() == internal.resolve(),
+        f"the bootloader's library path is {library_path}, not the bundle",
+    )
     env = bare_env(tmp, LD_LIBRARY_PATH=library_path, PYTHONPATH="")
     env.pop("QT_QPA_PLATFORM")
     try:
-        done = subprocess.run([sys.executable, "-I", __file__, "--video-child", str(dist)],
-                              capture_output=True, text=True, check=False, env=env, timeout=VIDEO_TIMEOUT_S)
+        done = subprocess.run(
+            [sys.executable, "-I", __file__, "--video-child", str(dist)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            timeout=VIDEO_TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired as exc:
         raise SmokeFailure(f"video check still running after {VIDEO_TIMEOUT_S} s") from exc
     check(done.returncode == 0, f"video check failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    step("video", f"libvlc {result['libvlc']}: {result['frames']} frames of {result['channel']!r}, "
-                  f"first after {result['first_frame_ms']:.0f} ms; {result['mp4_frames']} frames of an MP4 "
-                  f"export; {result['mapped_from_bundle']} "
-                  "libvlc files mapped, all from the bundle")
+    step(
+        "video",
+        f"libvlc {result['libvlc']}: {result['frames']} frames of {result['channel']!r}, "
+        f"first after {result['first_frame_ms']:.0f} ms; {result['mp4_frames']} frames of an MP4 "
+        f"export; {result['mapped_from_bundle']} "
+        "libvlc files mapped, all from the bundle",
+    )
     return result
 
 
@@ -251,8 +289,10 @@ def video_child(dist: Path) -> int:
         check(name not in os.environ, f"{name} already set")
     hook = marshal.loads(carchive.extract("rthook_vlc"))
     exec(hook, {"__name__": "rthook_vlc"})  # the app's own runtime hook
-    check(os.environ.get("PYTHON_VLC_LIB_PATH") == str(internal / "libvlc.so.5"),
-          f"the runtime hook set PYTHON_VLC_LIB_PATH={os.environ.get('PYTHON_VLC_LIB_PATH')}")
+    check(
+        os.environ.get("PYTHON_VLC_LIB_PATH") == str(internal / "libvlc.so.5"),
+        f"the runtime hook set PYTHON_VLC_LIB_PATH={os.environ.get('PYTHON_VLC_LIB_PATH')}",
+    )
 
     import httpx
     import vlc
@@ -300,37 +340,59 @@ def video_child(dist: Path) -> int:
     # A live HLS stream over HTTP, as the Cameras pane plays it.
     with start_simulator(access_key="smoke", secret_key="smoke-secret", seed=1) as sim:
         channel = next(iter(sim.world.channels.values()))
-        answer = httpx.post(f"{sim.url}/v1/hlsapitoken", json={"location_uuid": channel.store_uuid},
-                            auth=("smoke", "smoke-secret"), timeout=10)
+        answer = httpx.post(
+            f"{sim.url}/v1/hlsapitoken",
+            json={"location_uuid": channel.store_uuid},
+            auth=("smoke", "smoke-secret"),
+            timeout=10,
+        )
         check(answer.status_code == 200, f"hlsapitoken answered {answer.status_code}")
-        live, first_ms = decode(f"{sim.url}/v1/hls/{channel.uuid}.m3u8?token={answer.json()['token']}",
-                                MIN_FRAMES)
+        live, first_ms = decode(f"{sim.url}/v1/hls/{channel.uuid}.m3u8?token={answer.json()['token']}", MIN_FRAMES)
     check_name(live[0], channel.name)
 
     # A downloaded export: an MP4 on disk, written by the simulator's encoder.
     with tempfile.TemporaryDirectory(prefix="storeops-smoke-mp4-") as tmp:
         mp4 = Path(tmp) / "export.mp4"
         start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-        pictures = (render_frame("Export", "smoke", start + timedelta(seconds=i), width, height)
-                    for i in range(MP4_FRAMES))
+        pictures = (
+            render_frame("Export", "smoke", start + timedelta(seconds=i), width, height) for i in range(MP4_FRAMES)
+        )
         write_mp4(mp4, pictures, width=width, height=height, frame_interval_ms=200)
         exported, _ = decode(mp4.as_uri(), MP4_FRAMES // 2)
     check_name(exported[0], "Export")
 
-    mapped = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()
-              if line.count("/") and ("vlc" in line or any(d in line for d in VLC_DEPENDENCIES))}
+    mapped = {
+        line.split()[-1]
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if line.count("/") and ("vlc" in line or any(d in line for d in VLC_DEPENDENCIES))
+    }
     outside = sorted(p for p in mapped if not Path(p).resolve().is_relative_to(internal))
     check(not outside, "loaded from outside the bundle: " + ", ".join(outside))
-    for wanted in (*VLC_FILES, "libavcodec_plugin.so", "libadaptive_plugin.so", "libmp4_plugin.so",
-                   *DECODING_DEPENDENCIES):
+    for wanted in (
+        *VLC_FILES,
+        "libavcodec_plugin.so",
+        "libadaptive_plugin.so",
+        "libmp4_plugin.so",
+        *DECODING_DEPENDENCIES,
+    ):
         check(any(Path(p).name.startswith(wanted) for p in mapped), f"{wanted} was never loaded")
-    print(json.dumps({"libvlc": libvlc, "frames": len(live), "channel": channel.name,
-                      "first_frame_ms": first_ms, "mp4_frames": len(exported),
-                      "mapped_from_bundle": len(mapped)}))
+    print(
+        json.dumps(
+            {
+                "libvlc": libvlc,
+                "frames": len(live),
+                "channel": channel.name,
+                "first_frame_ms": first_ms,
+                "mp4_frames": len(exported),
+                "mapped_from_bundle": len(mapped),
+            }
+        )
+    )
     return 0
 
 
 # ------------------------------------------------------------------ main
+
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--video-child"]:

@@ -48,7 +48,7 @@ class _KioskLanguages(Sequence[str]):
 
 
 def _language(text: str) -> str:
-    """"ES", "es-MX" and "es_ES" all mean the shipped Spanish."""
+    """ "ES", "es-MX" and "es_ES" all mean the shipped Spanish."""
     return text.strip().replace("_", "-").split("-")[0].lower()
 
 
@@ -61,7 +61,8 @@ def _poll_interval(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not math.isfinite(value) or not MIN_POLL_INTERVAL_S <= value <= MAX_POLL_INTERVAL_S:
         raise argparse.ArgumentTypeError(
-            f"{text} s is out of range: use {MIN_POLL_INTERVAL_S:g} to {MAX_POLL_INTERVAL_S:g} seconds")
+            f"{text} s is out of range: use {MIN_POLL_INTERVAL_S:g} to {MAX_POLL_INTERVAL_S:g} seconds"
+        )
     return value
 
 
@@ -71,8 +72,7 @@ def _add_common_options(parser: argparse.ArgumentParser, default: object = None)
     otherwise reset a value given before the sub-command)."""
     from storeops.simulator.clock import add_clock_arguments
 
-    parser.add_argument("--dev-dir", metavar="DIR", default=default,
-                        help="keep settings, logs and cache in DIR")
+    parser.add_argument("--dev-dir", metavar="DIR", default=default, help="keep settings, logs and cache in DIR")
     demo = parser.add_argument_group("demo clock (with --demo)")
     add_clock_arguments(demo, prefix="demo-", default=default)
 
@@ -88,32 +88,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     _add_common_options(parser)
     sub = parser.add_subparsers(dest="command")
     kiosk = sub.add_parser(
-        "kiosk", help="full-screen occupancy display for one store",
+        "kiosk",
+        help="full-screen occupancy display for one store",
         description="A full-screen occupancy display for one store's entrance.",
         epilog="Leaving the display: press Ctrl+Shift+Q; if a staff PIN is set, type it and press "
-               "Enter (five wrong tries lock the prompt for 30 s). Set the PIN with "
-               "`storeops kiosk --set-pin` (asked twice, never shown, stored in kiosk.json as a "
-               "salted hash only); remove it with `storeops kiosk --clear-pin`.")
+        "Enter (five wrong tries lock the prompt for 30 s). Set the PIN with "
+        "`storeops kiosk --set-pin` (asked twice, never shown, stored in kiosk.json as a "
+        "salted hash only); remove it with `storeops kiosk --clear-pin`.",
+    )
     # Required unless the PIN is being set or cleared (checked below).
     kiosk.add_argument("--store", help="store uuid, store id or name (required to show the display)")
     pin = kiosk.add_mutually_exclusive_group()
-    pin.add_argument("--set-pin", action="store_true",
-                     help=f"set the staff PIN that guards leaving the display ({MIN_PIN_DIGITS}-{MAX_PIN_DIGITS}"
-                          " digits, asked twice on the terminal), then exit")
-    pin.add_argument("--clear-pin", action="store_true",
-                     help="remove the staff PIN (Ctrl+Shift+Q alone then leaves), then exit")
+    pin.add_argument(
+        "--set-pin",
+        action="store_true",
+        help=f"set the staff PIN that guards leaving the display ({MIN_PIN_DIGITS}-{MAX_PIN_DIGITS}"
+        " digits, asked twice on the terminal), then exit",
+    )
+    pin.add_argument(
+        "--clear-pin", action="store_true", help="remove the staff PIN (Ctrl+Shift+Q alone then leaves), then exit"
+    )
     kiosk.add_argument("--demo", action="store_true", dest="kiosk_demo", help="use demo data")
     _add_common_options(kiosk, default=argparse.SUPPRESS)
     # Defaults of None: kiosk.json (lang, staff_buttons) and the app settings
     # (poll_interval_s) decide unless the flag is given.
-    kiosk.add_argument("--lang", type=_language, choices=_KioskLanguages(), metavar="LANG",
-                       help="language of the display: %(choices)s (default: kiosk.json's, else en)")
-    kiosk.add_argument("--staff-buttons", action=argparse.BooleanOptionalAction, default=None,
-                       help="show (or hide) the staff +/- buttons for a touch screen "
-                            "(default: kiosk.json's setting, else hidden)")
-    kiosk.add_argument("--poll-interval", type=_poll_interval, metavar="SECONDS",
-                       help="seconds between occupancy reads, at least 1 "
-                            "(default: the app's setting, 15)")
+    kiosk.add_argument(
+        "--lang",
+        type=_language,
+        choices=_KioskLanguages(),
+        metavar="LANG",
+        help="language of the display: %(choices)s (default: kiosk.json's, else en)",
+    )
+    kiosk.add_argument(
+        "--staff-buttons",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show (or hide) the staff +/- buttons for a touch screen (default: kiosk.json's setting, else hidden)",
+    )
+    kiosk.add_argument(
+        "--poll-interval",
+        type=_poll_interval,
+        metavar="SECONDS",
+        help="seconds between occupancy reads, at least 1 (default: the app's setting, 15)",
+    )
     args = parser.parse_args(argv)
     if args.command == "kiosk":
         args.demo = args.demo or args.kiosk_demo
@@ -181,6 +198,7 @@ def _run_app_in(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> in
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: app.window.close())
     if os.environ.get(FIRST_PAINT_ENV):
+
         def painted(at: float) -> None:
             print(f"{FIRST_PAINT_MARK} {at:.6f}", flush=True)
             os._exit(0)  # the benchmark only wants the first paint

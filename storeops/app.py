@@ -43,8 +43,15 @@ OFFLINE_RETRY_S = 30.0
 
 
 class App(QObject):
-    def __init__(self, settings: Settings, secrets: SecretStore | None = None, *,
-                 force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Clock | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretStore | None = None,
+        *,
+        force_demo: bool = False,
+        demo_seed: int = DEMO_SEED,
+        demo_clock: Clock | None = None,
+    ):
         super().__init__()
         self.settings = settings
         self.secrets = secrets or SecretStore()
@@ -54,8 +61,9 @@ class App(QObject):
         self.jobs = JobService(on_failure=self._job_failed)
         # `demo_clock` (None: real time): in demo mode the panes read the demo chain's
         # clock, so a pinned demo (--demo-now) is the same everywhere.
-        self.connection = ConnectionManager(settings, self.secrets, self.jobs, force_demo=force_demo,
-                                            demo_seed=demo_seed, demo_clock=demo_clock)
+        self.connection = ConnectionManager(
+            settings, self.secrets, self.jobs, force_demo=force_demo, demo_seed=demo_seed, demo_clock=demo_clock
+        )
         self.selection = StoreSelection(self)
         self.window = MainWindow(settings, self.selection, self.reporter)
         self.window.status.watch_jobs(self.jobs)
@@ -202,9 +210,16 @@ class App(QObject):
             sys.excepthook(type(exc), exc, exc.__traceback__)
             return self._failed(ConnectionState.FAILED, str(exc), f"StoreOps could not connect: {exc}.")
         self.selection.set_stores(conn.stores, self.settings.last_store_uuid)
-        self.ctx = PaneContext(client=conn.client, stores=self.selection, status=self.reporter,
-                               settings=self.settings, demo=demo, source=conn.source, now=conn.now,
-                               jobs=self.jobs)
+        self.ctx = PaneContext(
+            client=conn.client,
+            stores=self.selection,
+            status=self.reporter,
+            settings=self.settings,
+            demo=demo,
+            source=conn.source,
+            now=conn.now,
+            jobs=self.jobs,
+        )
         w.status.set_connection(self.connection.state, conn.source)
         w.panes.set_context(self.ctx)
         self._retry_timer.stop()

@@ -42,8 +42,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         return loop.run_until_complete(run_kiosk_async(args))
 
 
-async def run_kiosk_async(args: argparse.Namespace, *,
-                          on_widget: Callable[[KioskWidget], None] | None = None) -> int:
+async def run_kiosk_async(args: argparse.Namespace, *, on_widget: Callable[[KioskWidget], None] | None = None) -> int:
     """The kiosk's life: connect, resolve the store, show full screen until the
     staff exit. `on_widget(widget)` is called once shown (tests)."""
     from PySide6.QtWidgets import QApplication
@@ -67,8 +66,13 @@ async def run_kiosk_async(args: argparse.Namespace, *,
     # The app's connection manager, with a shorter timeout: an entrance display must not
     # show old data for longer than two polls.
     manager = ConnectionManager(
-        settings, SecretStore(), jobs, force_demo=demo, timeout=KIOSK_TIMEOUT_S,
-        demo_clock=clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None)))
+        settings,
+        SecretStore(),
+        jobs,
+        force_demo=demo,
+        timeout=KIOSK_TIMEOUT_S,
+        demo_clock=clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None)),
+    )
     try:
         store = args.store
         now = None
@@ -98,9 +102,13 @@ async def run_kiosk_async(args: argparse.Namespace, *,
             now=now,
         )
         # What the display actually runs with, for whoever looks after it remotely.
-        log.info("kiosk: store %s, language %s, a read every %g s, staff buttons %s",
-                 getattr(store, "name", store), widget.messages.lang, widget.controller.service.interval,
-                 "on" if widget.minus_button is not None else "off")
+        log.info(
+            "kiosk: store %s, language %s, a read every %g s, staff buttons %s",
+            getattr(store, "name", store),
+            widget.messages.lang,
+            widget.controller.service.interval,
+            "on" if widget.minus_button is not None else "off",
+        )
         done = asyncio.Event()
         widget.exit_requested.connect(done.set)
         _stop_on_signals(done)
@@ -146,7 +154,7 @@ def run_pin_command(args: argparse.Namespace) -> int:
 
 
 def no_store_message(key: str, stores: list[Location]) -> str:
-    """"no store matches 'Chicgo Loop'. Did you mean: Chicago Loop (201)?" — the
+    """ "no store matches 'Chicgo Loop'. Did you mean: Chicago Loop (201)?" — the
     closest names and store ids, else how a store is named."""
     import difflib
 

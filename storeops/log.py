@@ -28,12 +28,20 @@ _secret_re: re.Pattern[str] | None = None
 
 _SHAPES = [
     # ?token=abc / &token=abc / "token": "abc" / token: abc
-    (re.compile(r"(?i)\b((?:hls_?)?token|secret(?:_key)?|password|api_?key)(\"?\s*[=:]\s*\"?)([^\s&\"',;]+)"), r"\1\2" + MASK),
+    (
+        re.compile(r"(?i)\b((?:hls_?)?token|secret(?:_key)?|password|api_?key)(\"?\s*[=:]\s*\"?)([^\s&\"',;]+)"),
+        r"\1\2" + MASK,
+    ),
     (re.compile(r"(?i)\b(authorization\"?\s*[:=]\s*\"?)(basic|bearer)?\s*[^\s\"',;]+"), r"\1\2 " + MASK),
     # Pre-signed links (S3, CloudFront, Azure SAS, GCS): the query parameters
     # that are credentials; the path and the harmless parameters stay readable.
-    (re.compile(r"(?i)([?&;](?:[\w.-]*(?:signature|credential|security-token|token|secret|password)"
-                r"|sig|key-pair-id|policy|access_?key|api_?key)=)[^&#\s\"'<>]+"), r"\1" + MASK),
+    (
+        re.compile(
+            r"(?i)([?&;](?:[\w.-]*(?:signature|credential|security-token|token|secret|password)"
+            r"|sig|key-pair-id|policy|access_?key|api_?key)=)[^&#\s\"'<>]+"
+        ),
+        r"\1" + MASK,
+    ),
     # scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), r"\1" + MASK + "@"),
 ]

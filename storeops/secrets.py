@@ -23,8 +23,7 @@ SERVICE = "StoreOps"
 log = logging.getLogger(__name__)
 
 KEPT_IN_KEYRING = "Stored in your system's keyring, never in a file."
-SESSION_ONLY = ("the secret key is kept only until StoreOps closes; "
-                "you will be asked for it again next time")
+SESSION_ONLY = "the secret key is kept only until StoreOps closes; you will be asked for it again next time"
 
 
 def keyring_advice() -> str:
@@ -39,8 +38,10 @@ def keyring_advice() -> str:
 
 
 NO_KEYRING = f"No system keyring found: {SESSION_ONLY}. To keep it, {keyring_advice()}."
-REFUSED = (f"The system keyring did not keep the secret key (locked, or access refused): {SESSION_ONLY}. "
-           "To keep it, unlock the keyring and save again.")
+REFUSED = (
+    f"The system keyring did not keep the secret key (locked, or access refused): {SESSION_ONLY}. "
+    "To keep it, unlock the keyring and save again."
+)
 
 
 @dataclass(frozen=True)

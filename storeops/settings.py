@@ -86,8 +86,7 @@ class Settings(BaseModel):
     last_store_uuid: str | None = None
     last_pane: str = "locations"
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
-    poll_interval_s: float = Field(default=DEFAULT_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S,
-                                   le=MAX_POLL_INTERVAL_S)
+    poll_interval_s: float = Field(default=DEFAULT_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S, le=MAX_POLL_INTERVAL_S)
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     _path: Path | None = PrivateAttr(default=None)
@@ -136,8 +135,7 @@ class Settings(BaseModel):
             try:
                 settings = cls.model_validate(json.loads(raw))
             except (ValueError, ValidationError) as exc:
-                log.warning("settings file %s is corrupt; using defaults (%s)", path,
-                            str(exc).splitlines()[0])
+                log.warning("settings file %s is corrupt; using defaults (%s)", path, str(exc).splitlines()[0])
                 _keep_corrupt_copy(path)
         settings._path = path
         return settings
@@ -192,6 +190,7 @@ def _keep_corrupt_copy(path: Path) -> None:
 
 
 # ---------------------------------------------------------------- validation
+
 
 def validate_target(text: str) -> tuple[str | None, str | None, str | None]:
     """Split what the user typed into (subscription, base_url, error message)."""

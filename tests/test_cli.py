@@ -19,17 +19,19 @@ PANE_FILES = ["locations", "occupancy", "traffic", "cameras", "video"]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_version_prints_and_does_not_load_qt():
     done = run("-m", "storeops", "--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"storeops {__version__}"
-    probe = run("-c", "import sys\nfrom storeops.__main__ import main\n"
-                      "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
-                      "print(code, 'PySide6' in sys.modules)")
+    probe = run(
+        "-c",
+        "import sys\nfrom storeops.__main__ import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, 'PySide6' in sys.modules)",
+    )
     assert probe.stdout.strip().splitlines()[-1] == "0 False"
 
 
@@ -42,10 +44,10 @@ def test_arguments():
     with pytest.raises(SystemExit):
         parse_args(["kiosk"])  # --store is required
     # --dev-dir and the demo clock mean the same before or after `kiosk`.
-    for argv in (["--dev-dir", "d", "--demo-now", "2026-12-24T18:47:00Z", "--demo-speed", "0",
-                  "kiosk", "--store", "1"],
-                 ["kiosk", "--store", "1", "--dev-dir", "d", "--demo-now", "2026-12-24T19:47:00+01:00",
-                  "--demo-speed", "0"]):
+    for argv in (
+        ["--dev-dir", "d", "--demo-now", "2026-12-24T18:47:00Z", "--demo-speed", "0", "kiosk", "--store", "1"],
+        ["kiosk", "--store", "1", "--dev-dir", "d", "--demo-now", "2026-12-24T19:47:00+01:00", "--demo-speed", "0"],
+    ):
         args = parse_args(argv)
         assert args.dev_dir == "d" and args.demo_speed == 0.0
         assert args.demo_now == datetime(2026, 12, 24, 18, 47, tzinfo=UTC)
@@ -53,12 +55,15 @@ def test_arguments():
     assert (plain.dev_dir, plain.demo_now, plain.demo_speed) == (None, None, None)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--demo-now", "2026-12-24"], "has no UTC offset"),
-    (["--demo-now", "Christmas"], "e.g. 2026-04-22T20:07:00Z"),
-    (["--demo-speed", "-1"], "use 0 (frozen), 1 (real time)"),
-    (["--demo-speed", "fast"], "'fast' is not a number"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--demo-now", "2026-12-24"], "has no UTC offset"),
+        (["--demo-now", "Christmas"], "e.g. 2026-04-22T20:07:00Z"),
+        (["--demo-speed", "-1"], "use 0 (frozen), 1 (real time)"),
+        (["--demo-speed", "fast"], "'fast' is not a number"),
+    ],
+)
 def test_bad_demo_clock_is_a_usage_error(bad, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         parse_args(["--demo", *bad])
@@ -73,16 +78,33 @@ def test_simulator_command_runs_from_the_given_instant():
 
     from storeops.api.datamine import GroupBy, current_occupancy_request
 
-    proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--access-key", "k", "--secret-key",
-                             "s", "--now", "2026-12-24T18:47:00Z", "--speed", "0"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storeops.simulator",
+            "--access-key",
+            "k",
+            "--secret-key",
+            "s",
+            "--now",
+            "2026-12-24T18:47:00Z",
+            "--speed",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None  # PIPE
     try:
         url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
         assert url.startswith("http://127.0.0.1:"), proc.stderr.read()
         with httpx.Client(base_url=url, auth=("k", "s"), timeout=10) as http:
-            [stores] = http.post("/v2/location", json={"where": {"and": [{"location_types": ["store"]}]}}
-                                 ).json()["nodes"]
+            [stores] = http.post("/v2/location", json={"where": {"and": [{"location_types": ["store"]}]}}).json()[
+                "nodes"
+            ]
             store = next(n for n in stores if n["name"] == "Chicago Loop")
             query = current_occupancy_request([store["uuid"]], "America/Chicago")
             query.group_bys = [GroupBy.date("days")]
@@ -107,13 +129,16 @@ def test_kiosk_options():
     assert parse_args(["kiosk", "--store", "1", "--poll-interval", "1"]).poll_interval == 1.0
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--lang", "xx"], "invalid choice: 'xx' (choose from 'de', 'en', 'es', 'fr')"),
-    (["--poll-interval", "0.5"], "use 1 to 3600 seconds"),
-    (["--poll-interval", "0"], "use 1 to 3600 seconds"),
-    (["--poll-interval", "nan"], "out of range"),
-    (["--poll-interval", "soon"], "'soon' is not a number of seconds"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--lang", "xx"], "invalid choice: 'xx' (choose from 'de', 'en', 'es', 'fr')"),
+        (["--poll-interval", "0.5"], "use 1 to 3600 seconds"),
+        (["--poll-interval", "0"], "use 1 to 3600 seconds"),
+        (["--poll-interval", "nan"], "out of range"),
+        (["--poll-interval", "soon"], "'soon' is not a number of seconds"),
+    ],
+)
 def test_bad_kiosk_options_are_usage_errors(bad, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         parse_args(["kiosk", "--store", "101", *bad])
@@ -138,8 +163,21 @@ def test_screenshot_command_writes_every_pane(tmp_path):
     out = tmp_path / "shots"
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
     # A pinned demo clock (an open-store afternoon), so the pictures are the same on any day.
-    done = run("-m", "storeops", "--demo", "--screenshot", str(out), "--dev-dir", str(tmp_path / "home"),
-               "--demo-now", "2026-04-22T20:07:00Z", "--demo-speed", "0", env=env, timeout=120)
+    done = run(
+        "-m",
+        "storeops",
+        "--demo",
+        "--screenshot",
+        str(out),
+        "--dev-dir",
+        str(tmp_path / "home"),
+        "--demo-now",
+        "2026-04-22T20:07:00Z",
+        "--demo-speed",
+        "0",
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     expected = list(PANE_FILES)
     if _kiosk_factory()[1] is not None:
@@ -161,8 +199,9 @@ def test_kiosk_subcommand_delegates_to_the_kiosk(tmp_path):
     no_account = run("-m", "storeops", "--dev-dir", str(tmp_path / "a"), "kiosk", "--store", "101", env=env)
     assert no_account.returncode == 2
     assert "no account set up" in no_account.stderr
-    unknown = run("-m", "storeops", "--dev-dir", str(tmp_path / "b"), "kiosk", "--store", "No Such Store",
-                  "--demo", env=env)
+    unknown = run(
+        "-m", "storeops", "--dev-dir", str(tmp_path / "b"), "kiosk", "--store", "No Such Store", "--demo", env=env
+    )
     assert unknown.returncode == 2
     assert "no store matches 'No Such Store'" in unknown.stderr
 
@@ -174,9 +213,29 @@ def test_kiosk_flags_reach_the_display_and_sigterm_ends_it(tmp_path):
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, "-m", "storeops", "--dev-dir", str(home), "kiosk", "--store", "201",
-                             "--demo", "--lang", "de", "--staff-buttons", "--poll-interval", "2"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storeops",
+            "--dev-dir",
+            str(home),
+            "kiosk",
+            "--store",
+            "201",
+            "--demo",
+            "--lang",
+            "de",
+            "--staff-buttons",
+            "--poll-interval",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     log = home / "log" / "storeops.log"
     try:
         deadline = time.monotonic() + 30
@@ -201,8 +260,14 @@ def test_sigterm_closes_the_demo_app_cleanly(tmp_path):
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, "-m", "storeops", "--demo", "--dev-dir", str(home)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storeops", "--demo", "--dev-dir", str(home)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         log = home / "log" / "storeops.log"
         deadline = time.monotonic() + 30
@@ -235,11 +300,14 @@ def test_kiosk_pin_options():
     assert not parse_args(["kiosk", "--store", "1"]).set_pin
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--set-pin", "--clear-pin"], "not allowed with argument"),
-    (["--set-pin", "--store", "101"], "only change the PIN: leave out --store"),
-    ([], "the following arguments are required: --store"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--set-pin", "--clear-pin"], "not allowed with argument"),
+        (["--set-pin", "--store", "101"], "only change the PIN: leave out --store"),
+        ([], "the following arguments are required: --store"),
+    ],
+)
 def test_bad_kiosk_pin_options_are_usage_errors(bad, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         parse_args(["kiosk", *bad])
@@ -295,14 +363,17 @@ def test_kiosk_set_pin_stores_only_a_hash_and_clear_pin_removes_it(tmp_path, mon
     assert KioskConfig.load(path).pin_hash is None
 
 
-@pytest.mark.parametrize("answers, message", [
-    (["123"], "the PIN is too short: use at least 4 digits; nothing changed."),
-    (["12ab"], "the PIN must be digits only (0-9)"),
-    (["2468 "], "the PIN must be digits only (0-9)"),
-    (["12345678901234567"], "the PIN is too long: use at most 16 digits"),
-    ([""], "the PIN is empty; nothing changed."),
-    (["2468", "2469"], "the two PINs differ; nothing changed."),
-])
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        (["123"], "the PIN is too short: use at least 4 digits; nothing changed."),
+        (["12ab"], "the PIN must be digits only (0-9)"),
+        (["2468 "], "the PIN must be digits only (0-9)"),
+        (["12345678901234567"], "the PIN is too long: use at most 16 digits"),
+        ([""], "the PIN is empty; nothing changed."),
+        (["2468", "2469"], "the two PINs differ; nothing changed."),
+    ],
+)
 def test_kiosk_set_pin_refuses_bad_pins(tmp_path, monkeypatch, capsys, answers, message):
     from storeops.__main__ import main
 

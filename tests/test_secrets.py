@@ -46,8 +46,10 @@ def test_no_keyring_keeps_the_secret_for_this_session_and_says_so(use_backend, b
     place = store.where()
     assert not place.persistent and place.stored is None
     assert place.text == NO_KEYRING
-    assert place.text.startswith("No system keyring found: the secret key is kept only until StoreOps closes; "
-                                 "you will be asked for it again next time.")
+    assert place.text.startswith(
+        "No system keyring found: the secret key is kept only until StoreOps closes; "
+        "you will be asked for it again next time."
+    )
     assert store.persistent is False
     assert store.set("p1", "s3cret") is False
     assert store.get("p1") == "s3cret"  # this session still connects

@@ -26,6 +26,7 @@ def test_corrupt_settings_give_defaults_and_a_warning(caplog):
     assert Settings.load().last_pane == "traffic"
     assert not list(path.parent.glob(".settings-*"))  # no temp file left behind
 
+
 def test_background_saves_land_in_the_order_asked():
     settings = Settings.load()
     futures = []
@@ -36,6 +37,7 @@ def test_background_saves_land_in_the_order_asked():
     settings.flush()
     assert Settings.load().last_pane == "occupancy"
 
+
 def test_settings_with_wrong_types_fall_back_to_defaults(caplog):
     path = app_dirs().settings_file
     path.parent.mkdir(parents=True)
@@ -43,6 +45,7 @@ def test_settings_with_wrong_types_fall_back_to_defaults(caplog):
     with caplog.at_level(logging.WARNING):
         settings = Settings.load()
     assert settings.profiles == [] and settings.poll_interval_s == 15.0
+
 
 def test_poll_interval_defaults_to_15_s_and_is_at_least_1_s():
     from pydantic import ValidationError

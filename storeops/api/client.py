@@ -153,8 +153,7 @@ class RetailNextClient:
         if http is None:
             http = httpx.AsyncClient(
                 follow_redirects=False,
-                limits=httpx.Limits(max_connections=max_in_flight + 4,
-                                    max_keepalive_connections=max_in_flight),
+                limits=httpx.Limits(max_connections=max_in_flight + 4, max_keepalive_connections=max_in_flight),
             )
         if timeout is None:
             timeout = DEFAULT_TIMEOUT
@@ -172,13 +171,11 @@ class RetailNextClient:
         )
 
     @classmethod
-    def for_subscription(cls, name: str, access_key: str, secret_key: str,
-                         **kw: Any) -> RetailNextClient:
+    def for_subscription(cls, name: str, access_key: str, secret_key: str, **kw: Any) -> RetailNextClient:
         return cls(subscription_url(name), access_key, secret_key, **kw)
 
     def __repr__(self) -> str:
-        return (f"RetailNextClient({self.base_url!r}, access_key={self._access_hint!r}, "
-                f"secret_key='***')")
+        return f"RetailNextClient({self.base_url!r}, access_key={self._access_hint!r}, secret_key='***')"
 
     __str__ = __repr__
 
@@ -196,8 +193,7 @@ class RetailNextClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _call(self, call: Call, adapter: TypeAdapter[T],
-                    big: Callable[[str, bytes], T] | None = None) -> T:
+    async def _call(self, call: Call, adapter: TypeAdapter[T], big: Callable[[str, bytes], T] | None = None) -> T:
         response = await self._transport.send(call)
         return await self._transport.decode(call, response, adapter, big)
 
@@ -213,8 +209,12 @@ class RetailNextClient:
     def is_too_many_nodes(error: ApiError) -> bool:
         """True for v2/location's documented 400 "too many result nodes (N), please
         refine your query", after which the reference suggests v1/location."""
-        return (isinstance(error, InvalidRequest) and error.status == 400
-                and error.detail is not None and _TOO_MANY_NODES.search(error.detail) is not None)
+        return (
+            isinstance(error, InvalidRequest)
+            and error.status == 400
+            and error.detail is not None
+            and _TOO_MANY_NODES.search(error.detail) is not None
+        )
 
     def paged_locations(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Location]:
         """Every location node through GET v1/location, a page at a time: no node
@@ -225,12 +225,19 @@ class RetailNextClient:
 
     async def create_location(self, new: LocationCreate) -> Location:
         if new.location_type not in CREATABLE_TYPES:
-            raise ValidationError("only entrances, fitting rooms, displays, other areas and "
-                                  "regions can be created (stores cannot)")
+            raise ValidationError(
+                "only entrances, fitting rooms, displays, other areas and regions can be created (stores cannot)"
+            )
         if not new.name.strip():
             raise ValidationError("a location needs a name")
-        call = Call("POST", "/v2/location/create", Family.LOCATION, safe=False,
-                    json=new.model_dump(exclude_none=True), expected=frozenset({200, 201}))
+        call = Call(
+            "POST",
+            "/v2/location/create",
+            Family.LOCATION,
+            safe=False,
+            json=new.model_dump(exclude_none=True),
+            expected=frozenset({200, 201}),
+        )
         return await self._call(call, _LOCATION)
 
     async def update_location(self, uuid: str, change: LocationUpdate) -> Location:
@@ -240,19 +247,18 @@ class RetailNextClient:
         if change.location_type is not None and change.location_type not in SUBLOCATION_TYPES:
             raise ValidationError("only sublocations can change type, and not to store or region")
         # A PUT of the same fields twice leaves the same result: safe to retry.
-        call = Call("PUT", f"/v2/location/{_segment(uuid, 'location')}", Family.LOCATION,
-                    safe=True, json=body)
+        call = Call("PUT", f"/v2/location/{_segment(uuid, 'location')}", Family.LOCATION, safe=True, json=body)
         return await self._call(call, _LOCATION)
 
     # ------------------------------------------------------------ metrics
 
     async def datamine(self, request: DatamineRequest) -> DatamineResult:
-        call = Call("POST", "/v2/datamine", Family.OTHER, safe=True, json=request.to_body(),
-                    max_bytes=DATAMINE_MAX_BYTES)
+        call = Call(
+            "POST", "/v2/datamine", Family.OTHER, safe=True, json=request.to_body(), max_bytes=DATAMINE_MAX_BYTES
+        )
         return await self._call(call, _DATAMINE, parsing.datamine_result)
 
-    async def adjust_occupancy(self, store_uuid: str, count: int,
-                               at: datetime | None = None) -> None:
+    async def adjust_occupancy(self, store_uuid: str, count: int, at: datetime | None = None) -> None:
         """Never retried: repeating it would count the people twice."""
         if not _whole_number(count) or count == 0:
             raise ValidationError("the adjustment must be a non-zero whole number")
@@ -261,26 +267,27 @@ class RetailNextClient:
             raise ValidationError("choose a store")
         if at is not None:
             body["adjustment_time"] = at.isoformat(timespec="seconds")
-        call = Call("POST", "/v1/occupancy/adjust", Family.OTHER, safe=False, json=body,
-                    expected=frozenset({200, 201, 204}))
+        call = Call(
+            "POST", "/v1/occupancy/adjust", Family.OTHER, safe=False, json=body, expected=frozenset({200, 201, 204})
+        )
         await self._transport.send(call)
 
-    async def store_hours(self, store_uuids: Sequence[str] | str, start: date,
-                          end: date) -> dict[str, list[StoreHours]]:
+    async def store_hours(
+        self, store_uuids: Sequence[str] | str, start: date, end: date
+    ) -> dict[str, list[StoreHours]]:
         stores = [store_uuids] if isinstance(store_uuids, str) else list(store_uuids)
         if not stores:
             raise ValidationError("choose at least one store")
         if end < start:
             raise ValidationError("the end date is before the start date")
-        body = {"stores": stores, "start_date": gregorian_text(start),
-                "end_date": gregorian_text(end)}
-        call = Call("POST", "/v1/storehours", Family.OTHER, safe=True, json=body,
-                    max_bytes=STORE_HOURS_MAX_BYTES)
+        body = {"stores": stores, "start_date": gregorian_text(start), "end_date": gregorian_text(end)}
+        call = Call("POST", "/v1/storehours", Family.OTHER, safe=True, json=body, max_bytes=STORE_HOURS_MAX_BYTES)
         answer = await self._call(call, _STORE_HOURS)
         return answer.by_store()
 
-    async def predicted_traffic(self, store_uuid: str, first_day: date, last_day: date, *,
-                                today: date | None = None) -> list[Prediction]:
+    async def predicted_traffic(
+        self, store_uuid: str, first_day: date, last_day: date, *, today: date | None = None
+    ) -> list[Prediction]:
         """15-minute predictions; ranges over 7 days become several requests, run
         side by side (the family limit of 3 applies) and merged in order."""
         today = today or self._today()
@@ -302,10 +309,8 @@ class RetailNextClient:
         return [p for part in parts for p in part]
 
     async def _predicted_chunk(self, store_uuid: str, first: date, last: date) -> list[Prediction]:
-        body = {"store_uuid": store_uuid, "first_day": first.isoformat(),
-                "last_day": last.isoformat()}
-        call = Call("POST", "/v1/predictedtraffic", Family.PREDICTED_TRAFFIC, safe=True,
-                    json=body)
+        body = {"store_uuid": store_uuid, "first_day": first.isoformat(), "last_day": last.isoformat()}
+        call = Call("POST", "/v1/predictedtraffic", Family.PREDICTED_TRAFFIC, safe=True, json=body)
         answer = await self._call(call, _PREDICTED)
         if not answer.ok:
             raise InvalidRequest(f"{call.label}: no prediction", detail=answer.error or None)
@@ -313,25 +318,24 @@ class RetailNextClient:
 
     # ------------------------------------------------------------ inventory
 
-    def cameras(self, store_uuid: str | None = None, *,
-                page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Camera]:
+    def cameras(self, store_uuid: str | None = None, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Camera]:
         params = [("store_uuid", store_uuid)] if store_uuid else None
         call = Call("GET", "/v1/inventory/cameras", Family.INVENTORY, safe=True, params=params)
-        return cursor_pages(self._transport, call, _CAMERAS, lambda p: p.cameras,
-                            lambda p: p.next_page, page_length)
+        return cursor_pages(self._transport, call, _CAMERAS, lambda p: p.cameras, lambda p: p.next_page, page_length)
 
     def channels(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Channel]:
         call = Call("GET", "/v1/inventory/channels", Family.INVENTORY, safe=True)
-        return cursor_pages(self._transport, call, _CHANNELS, lambda p: p.channels,
-                            lambda p: p.next_page, page_length)
+        return cursor_pages(self._transport, call, _CHANNELS, lambda p: p.channels, lambda p: p.next_page, page_length)
 
     def appliances(self, *, page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[Appliance]:
         call = Call("GET", "/v1/inventory/appliances", Family.INVENTORY, safe=True)
-        return cursor_pages(self._transport, call, _APPLIANCES, lambda p: p.store_appliances,
-                            lambda p: p.next_page, page_length)
+        return cursor_pages(
+            self._transport, call, _APPLIANCES, lambda p: p.store_appliances, lambda p: p.next_page, page_length
+        )
 
-    def health_alerts(self, start_time: datetime | None = None, *,
-                      page_length: int = MAX_PAGE_LENGTH) -> AsyncIterator[HealthAlert]:
+    def health_alerts(
+        self, start_time: datetime | None = None, *, page_length: int = MAX_PAGE_LENGTH
+    ) -> AsyncIterator[HealthAlert]:
         """Alerts created before `start_time` (the API's name), newest first."""
         body = {"start_time": gregorian_text(start_time)} if start_time is not None else {}
         call = Call("POST", "/v1/healthalerts", Family.OTHER, safe=True, json=body)
@@ -342,15 +346,13 @@ class RetailNextClient:
     async def hls_token(self, location_uuid: str) -> HlsToken:
         if not location_uuid:
             raise ValidationError("choose a location")
-        call = Call("POST", "/v1/hlsapitoken", Family.OTHER, safe=True,
-                    json={"location_uuid": location_uuid})
+        call = Call("POST", "/v1/hlsapitoken", Family.OTHER, safe=True, json={"location_uuid": location_uuid})
         return await self._call(call, _HLS_TOKEN)
 
     def hls_url(self, channel_uuid: str, token: HlsToken | str) -> str:
         """The stream URL for the player. It carries the token: do not log it."""
         value = token.token if isinstance(token, HlsToken) else token
-        return (f"{self.base_url}/v1/hls/{_segment(channel_uuid, 'channel')}.m3u8"
-                f"?token={quote(value, safe='')}")
+        return f"{self.base_url}/v1/hls/{_segment(channel_uuid, 'channel')}.m3u8?token={quote(value, safe='')}"
 
     async def start_export(self, request: ExportRequest) -> str:
         """Starts a video export; returns its id. Never retried: a repeat would
@@ -378,8 +380,14 @@ class RetailNextClient:
             if not (width.isdigit() and height.isdigit()):
                 raise ValidationError("the resolution is written like 1024x768")
             params.append(("resolution", f"{int(width)}x{int(height)}"))
-        call = Call("POST", "/v1/video/export/start", Family.OTHER, safe=False, params=params,
-                    expected=frozenset({200, 201, 202}))
+        call = Call(
+            "POST",
+            "/v1/video/export/start",
+            Family.OTHER,
+            safe=False,
+            params=params,
+            expected=frozenset({200, 201, 202}),
+        )
         response = await self._transport.send(call)
         location = response.headers.get("location", "")
         path = httpx.URL(location).path if location else ""
@@ -395,9 +403,13 @@ class RetailNextClient:
         """302 means ready in the reference's list of statuses; its example answers
         201 with a location instead, taken as ready too (a 201 without a location
         says nothing of where the file is: still in progress)."""
-        call = Call("GET", EXPORT_TASK_PATH + _segment(export_id, "export"), Family.OTHER,
-                    safe=True,
-                    expected=frozenset({200, 201, 202, 302, 404, 424}))
+        call = Call(
+            "GET",
+            EXPORT_TASK_PATH + _segment(export_id, "export"),
+            Family.OTHER,
+            safe=True,
+            expected=frozenset({200, 201, 202, 302, 404, 424}),
+        )
         response = await self._transport.send(call)
         status = response.status_code
         if status == 302 or (status == 201 and response.headers.get("location")):
@@ -409,19 +421,25 @@ class RetailNextClient:
         if status == 404:
             return ExportStatus(export_id=export_id, state=ExportState.EXPIRED)
         if status == 424:
-            return ExportStatus(export_id=export_id, state=ExportState.FAILED,
-                                reason=server_detail(response) or "the export failed")
+            return ExportStatus(
+                export_id=export_id, state=ExportState.FAILED, reason=server_detail(response) or "the export failed"
+            )
         return ExportStatus(export_id=export_id, state=ExportState.IN_PROGRESS)
 
     async def delete_export(self, export_id: str) -> None:
         """Deleting an export that is already gone is not an error."""
-        call = Call("DELETE", EXPORT_TASK_PATH + _segment(export_id, "export"), Family.OTHER,
-                    safe=True,
-                    expected=frozenset({200, 202, 204, 404}))
+        call = Call(
+            "DELETE",
+            EXPORT_TASK_PATH + _segment(export_id, "export"),
+            Family.OTHER,
+            safe=True,
+            expected=frozenset({200, 202, 204, 404}),
+        )
         await self._transport.send(call)
 
-    async def download_export(self, export: str | ExportStatus, dest: Path,
-                              progress: downloads.Progress | None = None) -> Path:
+    async def download_export(
+        self, export: str | ExportStatus, dest: Path, progress: downloads.Progress | None = None
+    ) -> Path:
         status = export if isinstance(export, ExportStatus) else await self.export_status(export)
         if status.state is not ExportState.READY or not status.download_url:
             messages = {
@@ -429,24 +447,23 @@ class RetailNextClient:
                 ExportState.EXPIRED: "the export has expired or was deleted",
                 ExportState.FAILED: "the export failed",
             }
-            raise ExportNotReady(messages.get(status.state, "the export is not ready"),
-                                 state=status.state, detail=status.reason)
-        return await downloads.download(self._transport, status.download_url, Path(dest),
-                                        progress=progress)
+            raise ExportNotReady(
+                messages.get(status.state, "the export is not ready"), state=status.state, detail=status.reason
+            )
+        return await downloads.download(self._transport, status.download_url, Path(dest), progress=progress)
 
     # ------------------------------------------------------------ custom exports
 
     async def list_downloads(self, prefix: str = "custom_exports") -> list[str]:
-        call = Call("GET", "/v1/downloads/list", Family.OTHER, safe=True,
-                    params=[("prefix", prefix)])
+        call = Call("GET", "/v1/downloads/list", Family.OTHER, safe=True, params=[("prefix", prefix)])
         return (await self._call(call, _DOWNLOADS)).files
 
-    async def download_file(self, file: str, dest: Path,
-                            progress: downloads.Progress | None = None) -> Path:
+    async def download_file(self, file: str, dest: Path, progress: downloads.Progress | None = None) -> Path:
         if not file:
             raise ValidationError("choose a file")
-        return await downloads.download(self._transport, "/v1/downloads/download", Path(dest),
-                                        params=[("file", file)], progress=progress)
+        return await downloads.download(
+            self._transport, "/v1/downloads/download", Path(dest), params=[("file", file)], progress=progress
+        )
 
 
 async def _gather(coros: Iterable[Awaitable[T]]) -> list[T]:
@@ -460,4 +477,3 @@ async def _gather(coros: Iterable[Awaitable[T]]) -> list[T]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-

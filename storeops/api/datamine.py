@@ -69,12 +69,29 @@ class DateSpec:
         return cls({"gregorian": gregorian_text(value)})
 
     @classmethod
-    def absolute(cls, *, year: int, quarter: int | None = None, month: int | None = None,
-                 week: int | None = None, day: int | None = None, hour: int | None = None,
-                 minute: int | None = None, second: int | None = None) -> DateSpec:
+    def absolute(
+        cls,
+        *,
+        year: int,
+        quarter: int | None = None,
+        month: int | None = None,
+        week: int | None = None,
+        day: int | None = None,
+        hour: int | None = None,
+        minute: int | None = None,
+        second: int | None = None,
+    ) -> DateSpec:
         # Checked as values: an untyped caller may pass a bool or a float.
-        parts: dict[str, object] = {"year": year, "quarter": quarter, "month": month, "week": week, "day": day,
-                 "hour": hour, "minute": minute, "second": second}
+        parts: dict[str, object] = {
+            "year": year,
+            "quarter": quarter,
+            "month": month,
+            "week": week,
+            "day": day,
+            "hour": hour,
+            "minute": minute,
+            "second": second,
+        }
         body = {}
         for key in ABSOLUTE_PARTS:
             value = parts[key]
@@ -87,10 +104,20 @@ class DateSpec:
         return cls({"absolute": body})
 
     @classmethod
-    def relative(cls, base: DateSpec | None = None, truncate_to: str | None = None, *,
-                 add_years: int = 0, add_quarters: int = 0, add_months: int = 0,
-                 add_weeks: int = 0, add_days: int = 0, add_hours: int = 0,
-                 add_minutes: int = 0, add_seconds: int = 0) -> DateSpec:
+    def relative(
+        cls,
+        base: DateSpec | None = None,
+        truncate_to: str | None = None,
+        *,
+        add_years: int = 0,
+        add_quarters: int = 0,
+        add_months: int = 0,
+        add_weeks: int = 0,
+        add_days: int = 0,
+        add_hours: int = 0,
+        add_minutes: int = 0,
+        add_seconds: int = 0,
+    ) -> DateSpec:
         body: dict[str, Any] = {}
         if base is not None:
             body["base"] = base.to_body()
@@ -98,9 +125,16 @@ class DateSpec:
             if truncate_to not in TRUNCATE_UNITS:
                 raise ValidationError(f"truncate_to must be one of {', '.join(TRUNCATE_UNITS)}")
             body["truncate_to"] = truncate_to
-        adds = {"years": add_years, "quarters": add_quarters, "months": add_months,
-                "weeks": add_weeks, "days": add_days, "hours": add_hours,
-                "minutes": add_minutes, "seconds": add_seconds}
+        adds = {
+            "years": add_years,
+            "quarters": add_quarters,
+            "months": add_months,
+            "weeks": add_weeks,
+            "days": add_days,
+            "hours": add_hours,
+            "minutes": add_minutes,
+            "seconds": add_seconds,
+        }
         for unit in RELATIVE_ADDS:
             if adds[unit]:
                 body[f"add_{unit}"] = int(adds[unit])
@@ -136,8 +170,10 @@ class DateRange:
     to: DateSpec
 
     def __post_init__(self) -> None:
-        if self.from_.kind == "relative" and self.to.kind == "relative" and not (
-            self.from_.has_base or self.to.has_base
+        if (
+            self.from_.kind == "relative"
+            and self.to.kind == "relative"
+            and not (self.from_.has_base or self.to.has_base)
         ):
             raise ValidationError("a date range of two relative dates needs a base in one of them")
 
@@ -287,9 +323,9 @@ class DatamineRow:
     validity: str | None
     location_uuid: str | None = None
     location_name: str | None = None
-    day: date | None = None          # date group: first day of the group
-    time: str | None = None          # time group: "hh:mm" of the group's start
-    day_offset: int = 0              # -1 / +1 when store hours overlap the day before / after
+    day: date | None = None  # date group: first day of the group
+    time: str | None = None  # time group: "hh:mm" of the group's start
+    day_offset: int = 0  # -1 / +1 when store hours overlap the day before / after
     day_of_week: str | int | None = None
     index: int | None = None
 
@@ -322,8 +358,9 @@ def _rows(metric: MetricResult) -> list[DatamineRow]:
             _read_group(group, fields)
             group = group.group
             depth += 1
-        out.append(DatamineRow(metric=metric.name, value=point.value, validity=point.validity,
-                               index=point.index, **fields))
+        out.append(
+            DatamineRow(metric=metric.name, value=point.value, validity=point.validity, index=point.index, **fields)
+        )
     return out
 
 

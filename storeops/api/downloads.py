@@ -114,8 +114,9 @@ async def download(
         except _Restart:
             restarts += 1
             if restarts > 2:
-                raise ProtocolError(f"GET {httpx.URL(transport.url(path_or_url)).path}: "
-                                    "the server cannot resume this download") from None
+                raise ProtocolError(
+                    f"GET {httpx.URL(transport.url(path_or_url)).path}: the server cannot resume this download"
+                ) from None
             await _io(partial(part.unlink, missing_ok=True))
         except ApiError as error:
             if await _io(_size, part) > before:
@@ -130,15 +131,28 @@ async def download(
     return dest
 
 
-async def _attempt(transport: Transport, url: str, params: list[tuple[str, str]] | None, part: Path, have: int,
-                   progress: Progress | None) -> None:
+async def _attempt(
+    transport: Transport,
+    url: str,
+    params: list[tuple[str, str]] | None,
+    part: Path,
+    have: int,
+    progress: Progress | None,
+) -> None:
     # identity: byte ranges must count the file's own bytes, not a gzip of them.
     headers = {"Accept-Encoding": "identity"}
     if have:
         headers["Range"] = f"bytes={have}-"
     for _ in range(MAX_REDIRECTS + 1):
-        call = Call("GET", url, Family.OTHER, safe=True, params=params, headers=headers,
-                    expected=frozenset({200, 206, 416}) | _REDIRECTS)
+        call = Call(
+            "GET",
+            url,
+            Family.OTHER,
+            safe=True,
+            params=params,
+            headers=headers,
+            expected=frozenset({200, 206, 416}) | _REDIRECTS,
+        )
         async with transport.stream(call) as response:
             if response.status_code in _REDIRECTS:
                 location = response.headers.get("location")
@@ -154,8 +168,7 @@ async def _attempt(transport: Transport, url: str, params: list[tuple[str, str]]
     raise ProtocolError(f"GET {httpx.URL(url).path}: too many redirects")
 
 
-async def _receive(call: Call, response: httpx.Response, part: Path, have: int,
-                   progress: Progress | None) -> None:
+async def _receive(call: Call, response: httpx.Response, part: Path, have: int, progress: Progress | None) -> None:
     status = response.status_code
     inflater = content_decoder(call, response)
     if inflater is not None and status in (206, 416):

@@ -60,8 +60,9 @@ class RateLimited(ApiError):
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 status: int | None = None, detail: str | None = None):
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None, detail: str | None = None
+    ):
         super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after
 

@@ -17,11 +17,11 @@ from enum import StrEnum
 class Family(StrEnum):
     """Which documented limit a call counts against."""
 
-    LOCATION = "location"            # v2/location query, create, update
-    INVENTORY = "inventory"          # v1/inventory/cameras, channels, appliances
+    LOCATION = "location"  # v2/location query, create, update
+    INVENTORY = "inventory"  # v1/inventory/cameras, channels, appliances
     PREDICTED_TRAFFIC = "predicted_traffic"
     POS = "pos"
-    OTHER = "other"                  # no documented limit: the global cap only
+    OTHER = "other"  # no documented limit: the global cap only
 
 
 #: Documented limits per subscription ("Request Limits" sections of the reference).
@@ -40,8 +40,7 @@ class RequestLimits:
     """Semaphores shared by every request of one client (or of several clients of
     the same subscription, if they are given the same instance)."""
 
-    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT,
-                 family_limits: Mapping[Family, int] = FAMILY_LIMITS) -> None:
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT, family_limits: Mapping[Family, int] = FAMILY_LIMITS) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self.max_in_flight = max_in_flight

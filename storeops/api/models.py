@@ -18,11 +18,11 @@ from storeops.api.errors import MetricError
 class ApiModel(BaseModel):
     # allow_inf_nan: a NaN or an infinite count, area or frame rate in an answer
     # is a broken answer, not a number to chart or sum.
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False,
-                              allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- locations
+
 
 class LocationType(StrEnum):
     STORE = "store"
@@ -165,6 +165,7 @@ class LocationUpdate(ApiModel):
 
 # ---------------------------------------------------------------- store hours
 
+
 class StoreHours(ApiModel):
     """One store day. `open` / `close` are store-local wall time: the API's
     trailing Z is documented as meaningless here, so they are naive datetimes."""
@@ -220,6 +221,7 @@ def _hours_records(value: Any, depth: int = 0) -> list[StoreHours]:
 
 # ---------------------------------------------------------------- datamine
 
+
 class Validity(StrEnum):
     COMPLETE = "complete"
     INCOMPLETE = "incomplete"
@@ -252,8 +254,7 @@ class MetricResult(ApiModel):
     name: str
     ok: bool = True
     # The reference only says "a further description"; accept the usual keys.
-    error: str | None = Field(default=None,
-                              validation_alias=AliasChoices("error", "error_detail", "message"))
+    error: str | None = Field(default=None, validation_alias=AliasChoices("error", "error_detail", "message"))
     data: list[DataPoint] = Field(default_factory=list)
 
 
@@ -283,6 +284,7 @@ class DatamineResult(ApiModel):
 
 # ---------------------------------------------------------------- occupancy
 
+
 class OccupancyAdjust(ApiModel):
     store_uuid: str
     adjustment_count: int
@@ -290,6 +292,7 @@ class OccupancyAdjust(ApiModel):
 
 
 # ---------------------------------------------------------------- predicted traffic
+
 
 class Prediction(ApiModel):
     """One 15-minute interval. `time` is store-local wall time, like store
@@ -314,6 +317,7 @@ class PredictedTraffic(ApiModel):
 
 
 # ---------------------------------------------------------------- inventory
+
 
 class NetworkConfiguration(ApiModel):
     mode: int = 0
@@ -399,6 +403,7 @@ class AppliancePage(InventoryPage):
 
 # ---------------------------------------------------------------- health
 
+
 class HealthAlert(ApiModel):
     uuid: str
     type: str = ""
@@ -421,17 +426,19 @@ class HealthAlertPage(ApiModel):
 
 # ---------------------------------------------------------------- downloads
 
+
 class DownloadList(ApiModel):
     files: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- video
 
+
 class ExportState(StrEnum):
     IN_PROGRESS = "in_progress"  # 202
-    READY = "ready"              # 302
-    EXPIRED = "expired"          # 404
-    FAILED = "failed"            # 424
+    READY = "ready"  # 302
+    EXPIRED = "expired"  # 404
+    FAILED = "failed"  # 424
 
 
 class ExportRequest(ApiModel):
@@ -448,7 +455,7 @@ class ExportStatus(ApiModel):
     export_id: str
     state: ExportState
     download_url: str | None = None  # absolute, when READY
-    reason: str | None = None        # when FAILED
+    reason: str | None = None  # when FAILED
 
 
 class HlsToken(ApiModel):

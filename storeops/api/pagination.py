@@ -57,8 +57,7 @@ class _Cursors:
         if digest in self._seen:
             raise PaginationError(f"{self._label}: the server repeated page cursor {cursor!r}")
         if len(self._seen) + 1 >= MAX_PAGES:
-            raise PaginationError(f"{self._label}: more than {MAX_PAGES:,} pages; "
-                                  "the server does not stop")
+            raise PaginationError(f"{self._label}: more than {MAX_PAGES:,} pages; the server does not stop")
         self._seen.add(digest)
 
 
@@ -106,8 +105,9 @@ async def header_pages(
                 raise PaginationError(f"{call.label}: page cursor of {len(cursor)} digits")
             offset = int(cursor)
             if offset <= last_offset:
-                raise PaginationError(f"{call.label}: page cursor {cursor!r} does not move "
-                                      f"forward (previous: {last_offset})")
+                raise PaginationError(
+                    f"{call.label}: page cursor {cursor!r} does not move forward (previous: {last_offset})"
+                )
             last_offset = offset
 
 

@@ -36,10 +36,10 @@ PIECE_BYTES = 24 * 1024
 
 # `{"nodes": [[` ... `]]}` with one group: the shape the pieces are cut from.
 _NODES_HEAD = re.compile(rb'\s*\{\s*"nodes"\s*:\s*\[\s*\[')
-_NODES_TAIL = re.compile(rb'\]\s*\]\s*\}\s*\Z')
+_NODES_TAIL = re.compile(rb"\]\s*\]\s*\}\s*\Z")
 _TAIL_WINDOW = 256
-_BETWEEN_NODES = re.compile(rb'\}\s*,\s*\{')
-_SPACE = re.compile(rb'\s*')
+_BETWEEN_NODES = re.compile(rb"\}\s*,\s*\{")
+_SPACE = re.compile(rb"\s*")
 
 _LOCATION_LIST = TypeAdapter(list[Location])
 _POINT_LIST = TypeAdapter(list[DataPoint])
@@ -54,15 +54,16 @@ def load_json(label: str, content: bytes) -> Any:
         raise ProtocolError(f"{label}: the server's answer is not valid JSON") from None
 
 
-def validate_in_chunks(label: str, adapter: TypeAdapter[list[Any]], items: list[Any],
-                       where: str, first: int = 0) -> list[Any]:
+def validate_in_chunks(
+    label: str, adapter: TypeAdapter[list[Any]], items: list[Any], where: str, first: int = 0
+) -> list[Any]:
     """`first`: the index of items[0] in the whole list, for error messages."""
     from storeops.api.transport import protocol_error
 
     out: list[Any] = []
     for start in range(0, len(items), CHUNK_ITEMS):
         try:
-            out.extend(adapter.validate_python(items[start:start + CHUNK_ITEMS]))
+            out.extend(adapter.validate_python(items[start : start + CHUNK_ITEMS]))
         except pydantic.ValidationError as exc:
             raise protocol_error(f"{label} ({where}, from item {first + start})", exc) from None
     return out
@@ -155,7 +156,6 @@ def datamine_result(label: str, content: bytes) -> DatamineResult:
         metric.data = validate_in_chunks(label, _POINT_LIST, points, f"metrics.{n}.data")
         metrics.append(metric)
     try:
-        return DatamineResult.model_validate({**data, "metrics": []}).model_copy(
-            update={"metrics": metrics})
+        return DatamineResult.model_validate({**data, "metrics": []}).model_copy(update={"metrics": metrics})
     except pydantic.ValidationError as exc:
         raise protocol_error(label, exc) from None

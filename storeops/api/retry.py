@@ -42,8 +42,9 @@ class RetryPolicy:
     def never(cls) -> RetryPolicy:
         return cls(max_attempts=1)
 
-    def delay(self, retry_number: int, retry_after: float | None = None,
-              rng: random.Random | None = None) -> float | None:
+    def delay(
+        self, retry_number: int, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float | None:
         """Seconds to wait before retry `retry_number` (1 = first retry), or None
         when the request should not be retried at all."""
         if retry_number >= self.max_attempts:

@@ -103,9 +103,9 @@ class _RedactQueries(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
             record.args = tuple(
-                (str(a.copy_with(query=None)) + ("?…" if a.query else ""))
-                if isinstance(a, httpx.URL) else a
-                for a in record.args)
+                (str(a.copy_with(query=None)) + ("?…" if a.query else "")) if isinstance(a, httpx.URL) else a
+                for a in record.args
+            )
         return True
 
 
@@ -234,8 +234,7 @@ class Transport:
                 # tells more than the timeout would.
                 if delay is None or asyncio.get_running_loop().time() + delay >= ends:
                     raise
-                log.info("%s failed (%s); retry %d in %.2f s", call.label,
-                         type(error).__name__, retry_number, delay)
+                log.info("%s failed (%s); retry %d in %.2f s", call.label, type(error).__name__, retry_number, delay)
                 await self._sleep(delay)
 
     def retry_delay(self, safe: bool, error: ApiError, retry_number: int) -> float | None:
@@ -263,8 +262,7 @@ class Transport:
                 timeout=self.timeout,
             )
             # auth=None: never the injected client's own auth (see _headers).
-            response = await self.http.send(request, stream=True, auth=None,
-                                            follow_redirects=False)
+            response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
             try:
                 if response.status_code in call.expected:
                     body = await read_body(call, response, call.body_cap)
@@ -273,8 +271,7 @@ class Transport:
             finally:
                 await response.aclose()
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s -> %d (%.0f ms)", call.label, response.status_code,
-                      (time.perf_counter() - started) * 1000)
+            log.debug("%s -> %d (%.0f ms)", call.label, response.status_code, (time.perf_counter() - started) * 1000)
         return with_body(response, body)
 
     @asynccontextmanager
@@ -292,13 +289,13 @@ class Transport:
                 async with asyncio.timeout_at(ends):
                     with map_transport_errors(call):
                         request = self.http.build_request(
-                            call.method, url,
+                            call.method,
+                            url,
                             params=list(call.params) if call.params is not None else None,
                             headers=self._headers(url, call.headers),
                             timeout=self.timeout,
                         )
-                        response = await self.http.send(request, stream=True, auth=None,
-                                                        follow_redirects=False)
+                        response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
             except TimeoutError:
                 raise deadline_error(call, deadline) from None
             try:
@@ -306,8 +303,7 @@ class Transport:
                     try:
                         async with asyncio.timeout_at(ends):
                             with map_transport_errors(call):
-                                body = await read_body(call, response, ERROR_BODY_MAX_BYTES,
-                                                       cut=True)
+                                body = await read_body(call, response, ERROR_BODY_MAX_BYTES, cut=True)
                     except TimeoutError:
                         raise deadline_error(call, deadline) from None
                     raise error_for(call, with_body(response, body))
@@ -317,9 +313,13 @@ class Transport:
 
     # ------------------------------------------------------------ decoding
 
-    async def decode(self, call: Call, response: httpx.Response,
-                     adapter: pydantic.TypeAdapter[T],
-                     big: Callable[[str, bytes], T] | None = None) -> T:
+    async def decode(
+        self,
+        call: Call,
+        response: httpx.Response,
+        adapter: pydantic.TypeAdapter[T],
+        big: Callable[[str, bytes], T] | None = None,
+    ) -> T:
         """Validate the JSON body into `adapter`'s type. Big bodies are parsed in
         an executor, by `big` when given: a parser that validates in chunks so
         the GIL, and with it the loop, is not held for the whole body (see
@@ -390,13 +390,11 @@ def content_decoder(call: Call, response: httpx.Response) -> Inflater | None:
         return None
     if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
         return Inflater(call.label, codings[0])
-    raise ProtocolError(f"{call.label}: the answer is compressed in a way this app does not "
-                        f"read ({header[:40]})")
+    raise ProtocolError(f"{call.label}: the answer is compressed in a way this app does not read ({header[:40]})")
 
 
 def too_large(call: Call, cap: int) -> ResponseTooLarge:
-    return ResponseTooLarge(f"{call.label}: the server's answer is too large "
-                            f"(over {cap // 1024:,} KB)")
+    return ResponseTooLarge(f"{call.label}: the server's answer is too large (over {cap // 1024:,} KB)")
 
 
 async def read_body(call: Call, response: httpx.Response, cap: int, *, cut: bool = False) -> bytes:
@@ -417,7 +415,7 @@ async def read_body(call: Call, response: httpx.Response, cap: int, *, cut: bool
             size += len(piece)
             if size > cap:
                 if cut:
-                    parts.append(piece[:len(piece) - (size - cap)])
+                    parts.append(piece[: len(piece) - (size - cap)])
                     return b"".join(parts)
                 raise too_large(call, cap)
             parts.append(piece)
@@ -425,21 +423,20 @@ async def read_body(call: Call, response: httpx.Response, cap: int, *, cut: bool
         rest = inflater.flush()
         if size + len(rest) > cap and not cut:
             raise too_large(call, cap)
-        parts.append(rest[:cap - size])
+        parts.append(rest[: cap - size])
     return b"".join(parts)
 
 
 def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
     """A read response with `body` (already decoded) as its content."""
-    headers = [(k, v) for k, v in response.headers.raw
-               if k.lower() not in (b"content-encoding", b"content-length")]
-    return httpx.Response(response.status_code, headers=headers, content=body,
-                          request=response.request, extensions=response.extensions)
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request, extensions=response.extensions
+    )
 
 
 def deadline_error(call: Call, deadline: float) -> RequestTimeout:
-    return RequestTimeout(f"{call.label}: the server did not answer in time "
-                          f"(no complete answer within {deadline:g} s)")
+    return RequestTimeout(f"{call.label}: the server did not answer in time (no complete answer within {deadline:g} s)")
 
 
 # ---------------------------------------------------------------- decoding
@@ -476,8 +473,9 @@ class map_transport_errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc is None or not isinstance(exc, httpx.HTTPError):
             return  # not ours: it propagates unchanged
         raise transport_error(self.call.label, exc) from exc
@@ -563,23 +561,33 @@ def typed_errors(cls: type[T]) -> type[T]:
 
 #: What an unforeseen answer can raise below a client call (UnicodeError and
 #: json's errors are ValueErrors; OSError: the local file of a download).
-DATA_ERRORS = (pydantic.ValidationError, ValueError, TypeError, LookupError, AttributeError,
-               ArithmeticError, RecursionError, OSError, zlib.error)
+DATA_ERRORS = (
+    pydantic.ValidationError,
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+    OSError,
+    zlib.error,
+)
 
 
 def untyped_error(label: str, exc: Exception) -> ApiError:
     if isinstance(exc, pydantic.ValidationError):
         return protocol_error(label, exc)
     if isinstance(exc, OSError):  # httpx wraps network errors: this is a local file
-        return LocalFileError(f"{label}: a file on this computer could not be written",
-                              detail=exc.strerror or type(exc).__name__)
-    return ProtocolError(f"{label}: unexpected answer from the server",
-                         detail=type(exc).__name__)
+        return LocalFileError(
+            f"{label}: a file on this computer could not be written", detail=exc.strerror or type(exc).__name__
+        )
+    return ProtocolError(f"{label}: unexpected answer from the server", detail=type(exc).__name__)
 
 
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     label = func.__name__
     if inspect.iscoroutinefunction(func):
+
         @functools.wraps(func)
         async def call(*args: Any, **kw: Any) -> Any:
             try:
@@ -588,11 +596,14 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             except DATA_ERRORS as exc:
                 raise untyped_error(label, exc) from exc
+
         return call
     if inspect.isasyncgenfunction(func):
+
         @functools.wraps(func)
         def gen(*args: Any, **kw: Any) -> Any:
             return _guarded_iter(label, func(*args, **kw))
+
         return gen
 
     @functools.wraps(func)
@@ -606,6 +617,7 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         if hasattr(result, "__anext__"):
             return _guarded_iter(label, result)
         return result
+
     return plain
 
 
@@ -628,21 +640,20 @@ def error_for(call: Call, response: httpx.Response) -> ApiError:
     label = call.label
     detail = server_detail(response)
     if status == 401:
-        return AuthError(f"{label}: the access key or secret key was refused",
-                         status=status, detail=detail)
+        return AuthError(f"{label}: the access key or secret key was refused", status=status, detail=detail)
     if status == 403:
-        return PermissionDenied(f"{label}: this API key is not allowed to do that",
-                                status=status, detail=detail)
+        return PermissionDenied(f"{label}: this API key is not allowed to do that", status=status, detail=detail)
     if status == 404:
         return NotFound(f"{label}: not found", status=status, detail=detail)
     if status == 429:
-        return RateLimited(f"{label}: too many requests at once, try again shortly",
-                           retry_after=parse_retry_after(response.headers.get("retry-after")),
-                           status=status, detail=detail)
+        return RateLimited(
+            f"{label}: too many requests at once, try again shortly",
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            status=status,
+            detail=detail,
+        )
     if status >= 500:
-        return ServerError(f"{label}: the server failed (HTTP {status})", status=status,
-                           detail=detail)
+        return ServerError(f"{label}: the server failed (HTTP {status})", status=status, detail=detail)
     if 400 <= status < 500:
-        return InvalidRequest(f"{label}: the server refused the request (HTTP {status})",
-                              status=status, detail=detail)
+        return InvalidRequest(f"{label}: the server refused the request (HTTP {status})", status=status, detail=detail)
     return ProtocolError(f"{label}: unexpected HTTP {status}", status=status, detail=detail)

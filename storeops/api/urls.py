@@ -56,8 +56,7 @@ def path_segment(value: object, what: str, error: type[ApiError] = ValidationErr
     the server did."""
     if not isinstance(value, str) or not value:
         raise error(f"{what} is missing")
-    if (len(value) > MAX_SEGMENT_CHARS or not _SEGMENT.fullmatch(value)
-            or value.strip(".") == ""):
+    if len(value) > MAX_SEGMENT_CHARS or not _SEGMENT.fullmatch(value) or value.strip(".") == "":
         raise error(f"{what}: not a valid id")
     return value
 
@@ -85,8 +84,8 @@ def normalize_base_url(url: str) -> str:
     if parsed.scheme == "http":
         if not is_loopback_host(parsed.host):
             raise ValidationError(
-                "plain http:// would send the keys unencrypted; use https:// "
-                "(http is only allowed to this computer)")
+                "plain http:// would send the keys unencrypted; use https:// (http is only allowed to this computer)"
+            )
         if parsed.host == LOCALHOST:
             parsed = parsed.copy_with(host=LOCALHOST_ADDRESS)
     text = str(parsed.copy_with(path=parsed.path.rstrip("/") or "/"))

@@ -30,20 +30,21 @@ class TestResult:
     kind: str = "ok"  # ok, auth, permission, unreachable, tls, timeout, server, other
 
 
-def make_client(url: str, access_key: str, secret_key: str, *, timeout: float | None = None,
-                retries: bool = True) -> RetailNextClient:
+def make_client(
+    url: str, access_key: str, secret_key: str, *, timeout: float | None = None, retries: bool = True
+) -> RetailNextClient:
     """One long-lived RetailNextClient; the caller closes it (`await client.aclose()`)."""
     from storeops.api.client import RetailNextClient
     from storeops.api.retry import RetryPolicy
 
     register_secret(secret_key)
     # None is the client's own default for both.
-    return RetailNextClient(url, access_key, secret_key, timeout=timeout,
-                            retry=None if retries else RetryPolicy.never())
+    return RetailNextClient(
+        url, access_key, secret_key, timeout=timeout, retry=None if retries else RetryPolicy.never()
+    )
 
 
-async def test_connection(url: str, access_key: str, secret_key: str, *,
-                          timeout: float = TEST_TIMEOUT_S) -> TestResult:
+async def test_connection(url: str, access_key: str, secret_key: str, *, timeout: float = TEST_TIMEOUT_S) -> TestResult:
     """One cheap query (the store list, no extra fields) and a precise verdict."""
     host = urlsplit(url).hostname or url
     try:
@@ -51,9 +52,7 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
     except errors.ApiError as exc:
         return TestResult(False, f"Cannot test: {exc}", kind="other")
     try:
-        stores = await asyncio.wait_for(
-            client.query_locations(LocationQuery(location_types=["store"])), timeout + 1.0
-        )
+        stores = await asyncio.wait_for(client.query_locations(LocationQuery(location_types=["store"])), timeout + 1.0)
     except (errors.ApiError, TimeoutError) as exc:
         message, kind = connection_test_verdict(exc, host, timeout)
         return TestResult(False, message, kind=kind)
@@ -69,6 +68,7 @@ async def test_connection(url: str, access_key: str, secret_key: str, *,
 
 # ---------------------------------------------------------------- form validation
 
+
 @dataclass
 class ProfileForm:
     name: str
@@ -77,8 +77,9 @@ class ProfileForm:
     secret_key: str
 
 
-def validate_form(form: ProfileForm, *, creating: bool, has_stored_secret: bool = False
-                  ) -> tuple[dict[str, str], str | None, str | None]:
+def validate_form(
+    form: ProfileForm, *, creating: bool, has_stored_secret: bool = False
+) -> tuple[dict[str, str], str | None, str | None]:
     """Messages per field ("name", "target", "access_key", "secret_key"), and the
     subscription / base URL split out of the target."""
     from storeops.settings import validate_target

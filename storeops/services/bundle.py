@@ -22,9 +22,15 @@ class Services:
     """`now`: the clock services reason with; `poll_interval` and `profile` configure the
     occupancy poller (from the settings and the account in use)."""
 
-    def __init__(self, client: RetailNextClient, *, jobs: JobService | None = None,
-                 now: Callable[[], datetime] = utc_now, poll_interval: float = DEFAULT_INTERVAL,
-                 profile: str = "") -> None:
+    def __init__(
+        self,
+        client: RetailNextClient,
+        *,
+        jobs: JobService | None = None,
+        now: Callable[[], datetime] = utc_now,
+        poll_interval: float = DEFAULT_INTERVAL,
+        profile: str = "",
+    ) -> None:
         self.client = client
         self.jobs = jobs or JobService()
         self.now = now
@@ -35,10 +41,15 @@ class Services:
     def locations(self) -> LocationsService:
         return LocationsService(self.client)
 
-    def occupancy_poller(self, *, interval: float | None = None, now: Callable[[], datetime] | None = None,
-                         profile: str | None = None) -> OccupancyService:
+    def occupancy_poller(
+        self, *, interval: float | None = None, now: Callable[[], datetime] | None = None, profile: str | None = None
+    ) -> OccupancyService:
         """A poller of its own on the connection's client (a poller holds the state of its
         poll loop, so each consumer has one): the Occupancy pane polls every store, an
         entrance display one store at its own pace."""
-        return OccupancyService(self.client, interval=interval or self.poll_interval, now=now or self.now,
-                                profile=self.profile if profile is None else profile)
+        return OccupancyService(
+            self.client,
+            interval=interval or self.poll_interval,
+            now=now or self.now,
+            profile=self.profile if profile is None else profile,
+        )

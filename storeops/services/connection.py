@@ -78,9 +78,17 @@ Progress = Callable[[str, str], None]  # (status bar text, page text)
 
 
 class ConnectionManager:
-    def __init__(self, settings: Settings, secrets: SecretSource, jobs: JobService, *,
-                 force_demo: bool = False, demo_seed: int = DEMO_SEED, demo_clock: Clock | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretSource,
+        jobs: JobService,
+        *,
+        force_demo: bool = False,
+        demo_seed: int = DEMO_SEED,
+        demo_clock: Clock | None = None,
+        timeout: float | None = None,
+    ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.jobs = jobs
@@ -107,8 +115,9 @@ class ConnectionManager:
         async with self._lock:
             return await self._open(progress or (lambda _status, _page: None))
 
-    async def reopen(self, progress: Progress | None = None, *,
-                     on_retired: Callable[[], None] | None = None) -> Connection:
+    async def reopen(
+        self, progress: Progress | None = None, *, on_retired: Callable[[], None] | None = None
+    ) -> Connection:
         async with self._lock:
             await self._close(final=False, on_retired=on_retired)
             return await self._open(progress or (lambda _status, _page: None))
@@ -136,12 +145,17 @@ class ConnectionManager:
                 if not secret:
                     # get() has just asked the keyring: `persistent` is known, and cheap to read
                     # (a stand-in store in tests may not have it).
-                    where = ("is not stored: this computer has no usable system keyring, so StoreOps keeps "
-                             "secret keys only until it closes" if getattr(self.secrets, "persistent", None) is False
-                             else "is not in this computer's keyring")
+                    where = (
+                        "is not stored: this computer has no usable system keyring, so StoreOps keeps "
+                        "secret keys only until it closes"
+                        if getattr(self.secrets, "persistent", None) is False
+                        else "is not in this computer's keyring"
+                    )
                     raise ConnectError(
-                        ConnectionState.FAILED, "No secret key stored for this account",
-                        f"The secret key of “{profile.name}” {where}. Enter it again under Accounts.")
+                        ConnectionState.FAILED,
+                        "No secret key stored for this account",
+                        f"The secret key of “{profile.name}” {where}. Enter it again under Accounts.",
+                    )
                 self.client = make_client(profile.url, profile.access_key, secret, timeout=self.timeout)
                 source = f"Connected to {profile.target}"
             stores = await load_stores(self.client)
@@ -167,8 +181,11 @@ class ConnectionManager:
         log.warning("connection failed: %s", message)
         offline = is_offline(exc)
         self.state = ConnectionState.OFFLINE if offline else ConnectionState.FAILED
-        advice = (" Check this computer's network connection." if offline
-                  else " Check the account under Accounts, then try again.")
+        advice = (
+            " Check this computer's network connection."
+            if offline
+            else " Check the account under Accounts, then try again."
+        )
         return ConnectError(self.state, message, message + "." + advice)
 
     async def _demo_client(self) -> RetailNextClient:
@@ -177,7 +194,8 @@ class ConnectionManager:
             register_secret(secret)
             # uvicorn and the seeded world start on a worker thread: the window stays responsive.
             self.simulator = await asyncio.get_running_loop().run_in_executor(
-                None, _start_demo, access, secret, self.demo_seed, self.demo_clock)
+                None, _start_demo, access, secret, self.demo_seed, self.demo_clock
+            )
             self._demo_keys = (access, secret)
             clock = self.simulator.clock
             if clock.pinned:
@@ -216,8 +234,9 @@ def _start_demo(access: str, secret: str, seed: int, clock: Clock | None = None)
     return start_simulator(access_key=access, secret_key=secret, seed=seed, clock=clock)
 
 
-async def _close(client: RetailNextClient | None, simulator: RunningSimulator | None,
-                 on_retired: Callable[[], None] | None) -> None:
+async def _close(
+    client: RetailNextClient | None, simulator: RunningSimulator | None, on_retired: Callable[[], None] | None
+) -> None:
     if on_retired is not None:
         on_retired()
     if client is not None:

@@ -94,8 +94,9 @@ class JobService:
         self._closed = False
         self._seq = itertools.count(1)
 
-    def start(self, label: str, work: Callable[[Job], Awaitable[Any]], *, owner: object = None,
-              visible: bool = True) -> Job:
+    def start(
+        self, label: str, work: Callable[[Job], Awaitable[Any]], *, owner: object = None, visible: bool = True
+    ) -> Job:
         """Run `work(job)` as a job; `work` reports progress through the job it is given."""
         if self._closed:
             raise RuntimeError("the job service has shut down")
@@ -110,8 +111,7 @@ class JobService:
         self._changed(job)
         return job
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], label: str = "background task", *,
-              owner: object = None) -> Job:
+    def spawn(self, coro: Coroutine[Any, Any, Any], label: str = "background task", *, owner: object = None) -> Job:
         """The app's own fire-and-forget work (a reconnect, a deferred close): kept, and
         its failure reported, but not shown in the status bar."""
 

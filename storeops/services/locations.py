@@ -88,6 +88,7 @@ class RuleViolation(ValidationError):
 
 # ---------------------------------------------------------------- the tree
 
+
 @dataclass
 class LocationTree:
     """Flat nodes plus a parent -> children index, built once per answer.
@@ -122,9 +123,7 @@ class LocationTree:
                 return uuid
         # The answer may leave the organization node out: then the regions at
         # the top share its uuid as their parent.
-        parents = {
-            self.nodes[u].parent_uuid for u in roots if self.nodes[u].is_region and self.nodes[u].parent_uuid
-        }
+        parents = {self.nodes[u].parent_uuid for u in roots if self.nodes[u].is_region and self.nodes[u].parent_uuid}
         return parents.pop() if len(parents) == 1 else None
 
     # -- reading
@@ -154,7 +153,11 @@ class LocationTree:
         if node.is_region:
             return NodeKind.REGION
         if node.uuid == self.organization_uuid or node.location_type in (
-            None, "organization", "chain", "subscription", "root",
+            None,
+            "organization",
+            "chain",
+            "subscription",
+            "root",
         ):
             return NodeKind.ORGANIZATION
         return NodeKind.UNKNOWN
@@ -239,6 +242,7 @@ class LocationTree:
 
 
 # ---------------------------------------------------------------- rules
+
 
 def creatable_types(tree: LocationTree, parent_uuid: str | None) -> list[str]:
     """Types the reference lets us create under this parent."""
@@ -383,9 +387,9 @@ def check_update(tree: LocationTree, uuid: str, change: LocationUpdate) -> Locat
         and (kind is not NodeKind.SUBLOCATION or change.location_type not in SUBLOCATION_TYPES)
     ):
         raise RuleViolation(
-                "Only a sublocation's type can change, and only to entrance, fitting room, display or other.",
-                field="location_type",
-            )
+            "Only a sublocation's type can change, and only to entrance, fitting room, display or other.",
+            field="location_type",
+        )
     if change.area is not None:
         if kind not in (NodeKind.STORE, NodeKind.SUBLOCATION):
             raise RuleViolation("Only stores and sublocations have an area.", field="area")
@@ -419,6 +423,7 @@ def is_empty(change: LocationUpdate) -> bool:
 
 
 # ---------------------------------------------------------------- the service
+
 
 class LocationsService:
     """Async use-cases over the client.

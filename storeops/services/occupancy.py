@@ -220,7 +220,9 @@ class OccupancyService:
                 self._trend.pop(uuid, None)
         for ref in refs:
             old = self._state.get(ref.uuid)
-            self._state[ref.uuid] = replace(old, store=ref) if old else StoreOccupancy(ref, stale_after=self.stale_after)
+            self._state[ref.uuid] = (
+                replace(old, store=ref) if old else StoreOccupancy(ref, stale_after=self.stale_after)
+            )
         self._trend_read_at = None
 
     async def load_stores(self) -> list[Location]:
@@ -347,7 +349,9 @@ class OccupancyService:
                     history.append(live)
                 self._state[uuid] = replace(self._state[uuid], trend=tuple(v for _, v in history))
 
-    async def run(self, on_update: Callable[[list[StoreOccupancy]], None], *, stop: asyncio.Event | None = None) -> None:
+    async def run(
+        self, on_update: Callable[[list[StoreOccupancy]], None], *, stop: asyncio.Event | None = None
+    ) -> None:
         """Poll forever (until `stop` is set or the task is cancelled).
 
         After a failed poll the next comes one interval later, then backs off
@@ -447,8 +451,7 @@ class OccupancyService:
             if after is not None and before is not None and after == before + count:
                 return AdjustOutcome(
                     AdjustResult.APPLIED,
-                    f"The server was slow to answer, but the adjust {count:+d} took effect "
-                    f"(occupancy now {after}).",
+                    f"The server was slow to answer, but the adjust {count:+d} took effect (occupancy now {after}).",
                     after,
                 )
         if after is None or before is None:

@@ -19,8 +19,9 @@ def reason(exc: BaseException) -> str:
     if isinstance(exc, errors.InvalidRequest):
         return f"the server refused it: {exc.detail or exc.message}"
     if isinstance(exc, errors.NotFound):
-        return ("it no longer exists on the server (someone may have moved or removed it); "
-                "refresh to see the current state")
+        return (
+            "it no longer exists on the server (someone may have moved or removed it); refresh to see the current state"
+        )
     if isinstance(exc, errors.RequestTimeout | TimeoutError):
         return "the server did not answer in time; it may or may not have been done — refresh to check"
     if isinstance(exc, errors.TlsError):
@@ -69,20 +70,42 @@ def connection_test_verdict(exc: BaseException, server: str, timeout: float) -> 
     """(message, kind) for the Accounts dialog's "Test connection"; kind is one of
     auth, permission, tls, timeout, unreachable, server, other."""
     if isinstance(exc, errors.AuthError):
-        return (("Wrong access key or secret key: the server refused them (401). "
-                "Copy both keys again from Admin Settings › System Access Tokens."), "auth")
+        return (
+            (
+                "Wrong access key or secret key: the server refused them (401). "
+                "Copy both keys again from Admin Settings › System Access Tokens."
+            ),
+            "auth",
+        )
     if isinstance(exc, errors.PermissionDenied):
-        return (("The keys are valid but not allowed to read locations (403). "
-                "Ask your subscription admin to give this token location access."), "permission")
+        return (
+            (
+                "The keys are valid but not allowed to read locations (403). "
+                "Ask your subscription admin to give this token location access."
+            ),
+            "permission",
+        )
     if isinstance(exc, errors.TlsError):
-        return ((f"Secure connection to {server} failed: its certificate could not "
-                "be verified (TLS). Check the address, or ask IT about a proxy."), "tls")
+        return (
+            (
+                f"Secure connection to {server} failed: its certificate could not "
+                "be verified (TLS). Check the address, or ask IT about a proxy."
+            ),
+            "tls",
+        )
     if isinstance(exc, TimeoutError | errors.RequestTimeout):
-        return ((f"{server} did not answer within {timeout:g} s (timeout). "
-                "Check your network connection and try again."), "timeout")
+        return (
+            (f"{server} did not answer within {timeout:g} s (timeout). Check your network connection and try again."),
+            "timeout",
+        )
     if isinstance(exc, errors.ConnectionFailed):
-        return ((f"Cannot reach {server} (unreachable host). Check the subscription "
-                "name or address, and that this computer is online."), "unreachable")
+        return (
+            (
+                f"Cannot reach {server} (unreachable host). Check the subscription "
+                "name or address, and that this computer is online."
+            ),
+            "unreachable",
+        )
     if isinstance(exc, errors.NotFound):
         return f"{server} answered, but it is not a RetailNext API address (404).", "other"
     if isinstance(exc, errors.ServerError):

@@ -42,10 +42,13 @@ def build_app(ctx: SimContext) -> Starlette:
         *download_routes(ctx),
         *video_routes(ctx),
     ]
-    app = Starlette(routes=routes, exception_handlers={
-        ApiError: _api_error,
-        HTTPException: _http_error,
-    })
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+        },
+    )
     app.state.ctx = ctx
     app.add_middleware(SimMiddleware, ctx=ctx)
     return app
@@ -59,8 +62,9 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = {404: "no such API path", 405: "method not allowed for this path"}.get(exc.status_code, exc.detail)
-    return error_response(exc.status_code, f"{detail}: {request.method} {request.url.path}",
-                          headers=dict(exc.headers or {}))
+    return error_response(
+        exc.status_code, f"{detail}: {request.method} {request.url.path}", headers=dict(exc.headers or {})
+    )
 
 
 class SimMiddleware:
@@ -78,8 +82,12 @@ class SimMiddleware:
         if not path.startswith(UNAUTHENTICATED_PREFIXES):
             header = dict(scope["headers"]).get(b"authorization")
             if not credentials_ok(header, ctx.access_key, ctx.secret_key):
-                await _send(send, 401, {"error": "unauthorized", "error_detail": "missing or invalid API credentials"},
-                            {"WWW-Authenticate": 'Basic realm="RetailNext API"'})
+                await _send(
+                    send,
+                    401,
+                    {"error": "unauthorized", "error_detail": "missing or invalid API credentials"},
+                    {"WWW-Authenticate": 'Basic realm="RetailNext API"'},
+                )
                 return
         fault = ctx.faults.take(path)
         if fault is not None and fault.kind not in ("delay", "delay_answer"):
@@ -87,9 +95,15 @@ class SimMiddleware:
             return
         family = Limits.family(path)
         if family is not None and not ctx.limits.try_acquire(family):
-            await _send(send, 429, {"error": "too_many_requests",
-                                    "error_detail": f"too many concurrent {family.replace('_', ' ')} requests"},
-                        {"Retry-After": "1"})
+            await _send(
+                send,
+                429,
+                {
+                    "error": "too_many_requests",
+                    "error_detail": f"too many concurrent {family.replace('_', ' ')} requests",
+                },
+                {"Retry-After": "1"},
+            )
             return
         started = False
 
@@ -117,8 +131,13 @@ class SimMiddleware:
                 ctx.limits.release(family)
 
 
-async def _send(send: Send, status: int, payload: object | bytes, headers: dict[str, str] | None = None,
-                content_type: str = "application/json") -> None:
+async def _send(
+    send: Send,
+    status: int,
+    payload: object | bytes,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> None:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     raw_headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
     raw_headers += [(k.lower().encode(), str(v).encode()) for k, v in (headers or {}).items()]
@@ -146,7 +165,12 @@ async def _serve_fault(kind: str, params: dict[str, Any], receive: Receive, send
             transport.close()
             return
         # Not under uvicorn: promise a body and stop half-way, which also drops it.
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"trunc', "more_body": True})
         raise ConnectionAbortedError("injected disconnect")

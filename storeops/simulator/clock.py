@@ -122,17 +122,28 @@ def _speed_argument(text: str) -> float:
     return value
 
 
-def add_clock_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, prefix: str = "",
-                        default: object = None) -> None:
+def add_clock_arguments(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, prefix: str = "", default: object = None
+) -> None:
     """--now / --speed (with a prefix: --demo-now / --demo-speed): one spelling for the
     simulator's command line, the app's demo and the kiosk's."""
-    parser.add_argument(f"--{prefix}now", type=_instant_argument, metavar="INSTANT", default=default,
-                        help="the simulated clock starts at this instant (ISO 8601 with Z or an offset, "
-                             "e.g. 2026-04-22T20:07:00Z) instead of now, so a demo or a screenshot "
-                             "can be reproduced")
-    parser.add_argument(f"--{prefix}speed", type=_speed_argument, metavar="FACTOR", default=default,
-                        help="simulated seconds per real second: 1 is real time (the default), "
-                             "0 freezes the clock, 60 runs an hour a minute")
+    parser.add_argument(
+        f"--{prefix}now",
+        type=_instant_argument,
+        metavar="INSTANT",
+        default=default,
+        help="the simulated clock starts at this instant (ISO 8601 with Z or an offset, "
+        "e.g. 2026-04-22T20:07:00Z) instead of now, so a demo or a screenshot "
+        "can be reproduced",
+    )
+    parser.add_argument(
+        f"--{prefix}speed",
+        type=_speed_argument,
+        metavar="FACTOR",
+        default=default,
+        help="simulated seconds per real second: 1 is real time (the default), "
+        "0 freezes the clock, 60 runs an hour a minute",
+    )
 
 
 def clock_from_arguments(now: datetime | None, speed: float | None) -> Clock:

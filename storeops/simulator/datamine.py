@@ -77,8 +77,10 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     years = 5 if len(locations) == 1 and store_count <= 1 else 2
     for frm, to in ranges:
         if to > add_months(frm, 12 * years):
-            raise bad(f"date range too long: at most {years} years when querying "
-                      f"{'one store' if years == 5 else 'several stores'}")
+            raise bad(
+                f"date range too long: at most {years} years when querying "
+                f"{'one store' if years == 5 else 'several stores'}"
+            )
     first_day = min(f for f, _ in ranges).date() - timedelta(days=1)
     last_day = max(t for _, t in ranges).date()
     if store_count * ((last_day - first_day).days + 1) > MAX_STORE_DAYS:
@@ -86,8 +88,7 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
 
     if missing:
         detail = f"location(s) not found or not permitted for this key: {', '.join(missing)}"
-        return {"ok": False, "metrics": [
-            {"name": m, "ok": False, "error": detail, "data": []} for m in metrics]}
+        return {"ok": False, "metrics": [{"name": m, "ok": False, "error": detail, "data": []} for m in metrics]}
 
     now_epoch = now_utc.timestamp()
     series_cache: dict[str, traffic.Series] = {}
@@ -97,7 +98,8 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
         for adj in world.adjustments:
             if adj.store_day is not None:
                 adjustments.setdefault(adj.store_uuid, []).append(
-                    (adj.at.timestamp(), adj.store_day.toordinal(), adj.count))
+                    (adj.at.timestamp(), adj.store_day.toordinal(), adj.count)
+                )
 
     parts: list[dict[str, np.ndarray]] = []
     unit_id = 0
@@ -120,8 +122,13 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
             part = {
                 "loc": np.full(int(mask.sum()), li, dtype=np.int64),
                 "unit": np.full(int(mask.sum()), unit_id, dtype=np.int64),
-                "epoch": s.epoch[mask], "bday": s.bday[mask], "bmin": s.bmin[mask],
-                "tin": s.tin[mask], "tout": s.tout[mask], "validity": s.validity[mask], "occ": occ[mask],
+                "epoch": s.epoch[mask],
+                "bday": s.bday[mask],
+                "bmin": s.bmin[mask],
+                "tin": s.tin[mask],
+                "tout": s.tout[mask],
+                "validity": s.validity[mask],
+                "occ": occ[mask],
             }
             parts.append(part)
             unit_id += 1
@@ -129,8 +136,10 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     if parts:
         cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     else:
-        cols = {k: np.zeros(0, dtype=np.int64) for k in
-                ("loc", "unit", "epoch", "bday", "bmin", "tin", "tout", "validity", "occ")}
+        cols = {
+            k: np.zeros(0, dtype=np.int64)
+            for k in ("loc", "unit", "epoch", "bday", "bmin", "tin", "tout", "validity", "occ")
+        }
     base = min(f for f, _ in ranges).date()
     end = max(t for _, t in ranges)
     last_date = (end - timedelta(microseconds=1)).date()
@@ -158,15 +167,19 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     out_metrics = []
     for name in metrics:
         if name not in METRICS:
-            out_metrics.append({"name": name, "ok": False,
-                                "error": f"unknown metric: {name}; supported: {', '.join(METRICS)}",
-                                "data": []})
+            out_metrics.append(
+                {
+                    "name": name,
+                    "ok": False,
+                    "error": f"unknown metric: {name}; supported: {', '.join(METRICS)}",
+                    "data": [],
+                }
+            )
             continue
         values = {"traffic_in": sums_in, "traffic_out": sums_out, "total_occupancy": occupancy}[name]
         data = []
         for g in range(groups):
-            point: dict[str, Any] = {"value": round(float(values[g])),
-                                     "validity": traffic.VALIDITY_NAMES[worst[g]]}
+            point: dict[str, Any] = {"value": round(float(values[g])), "validity": traffic.VALIDITY_NAMES[worst[g]]}
             if descriptions[g] is not None:
                 point["group"] = descriptions[g]
             point["index"] = g
@@ -255,8 +268,12 @@ def _time_ranges(raw: Any) -> list[TimeRange]:
     return out
 
 
-_UNITS = {"location": ("",), "day_of_week": ("",), "date": ("days", "weeks", "months", "years"),
-          "time": ("hours", "minutes")}
+_UNITS = {
+    "location": ("",),
+    "day_of_week": ("",),
+    "date": ("days", "weeks", "months", "years"),
+    "time": ("hours", "minutes"),
+}
 # Minutes after a store day's midnight where its last possible interval ends
 # ("+24:00"): no interval starts later, so no time group needs to reach further.
 STORE_DAY_END = 2 * 1440
@@ -307,8 +324,14 @@ def _time_json(minutes: int, end: bool = False) -> dict[str, Any]:
     return {"time": f"{prefix}{hour:02d}:{minute:02d}", "hour": hour, "minute": minute}
 
 
-def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
-           covered: list[tuple[Node, list[Node]]], world: World) -> tuple[np.ndarray, Describe]:
+def _layer(
+    gb: GroupBy,
+    cols: dict[str, np.ndarray],
+    base: date,
+    last: date,
+    covered: list[tuple[Node, list[Node]]],
+    world: World,
+) -> tuple[np.ndarray, Describe]:
     """One group_by: each interval's group key, and how to describe a key."""
     bday = cols["bday"]
     if gb.group == "location":
@@ -316,12 +339,19 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
 
         def describe_location(key: int) -> dict[str, Any]:
             node = covered[key][0]
-            return {"type": "location", "uuid": node.uuid, "name": node.name,
-                    "qualified_name": world.qualified_name(node, names)}
+            return {
+                "type": "location",
+                "uuid": node.uuid,
+                "name": node.name,
+                "qualified_name": world.qualified_name(node, names),
+            }
+
         return cols["loc"], describe_location
     if gb.group == "day_of_week":
+
         def describe_weekday(key: int) -> dict[str, Any]:
             return {"type": "day_of_week", "value": key, "name": _DAY_NAMES[key]}
+
         return bday % 7, describe_weekday  # ordinal 7 is a Sunday
     if gb.group == "time":
         # Any size: groups start at the store day's midnight, every `size` minutes,
@@ -331,6 +361,7 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
         def describe_time(key: int) -> dict[str, Any]:
             end = min((key + 1) * size, STORE_DAY_END)
             return {"type": "time", "from": _time_json(key * size), "to": _time_json(end, end=True)}
+
         return cols["bmin"] // min(size, STORE_DAY_END), describe_time
 
     # A group wider than any query answers the same as one just as wide: the cap
@@ -353,8 +384,10 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
         months_per = n if gb.unit == "months" else 12 * n
         origin = date(base.year, base.month if gb.unit == "months" else 1, 1)
         uniq, inv = np.unique(bday, return_inverse=True) if len(bday) else (bday, bday)
-        month_index = np.array([(d.year - origin.year) * 12 + d.month - origin.month
-                                for d in map(date.fromordinal, uniq.tolist())], dtype=np.int64)
+        month_index = np.array(
+            [(d.year - origin.year) * 12 + d.month - origin.month for d in map(date.fromordinal, uniq.tolist())],
+            dtype=np.int64,
+        )
         keys = month_index[inv.reshape(-1)] // months_per if len(bday) else bday
 
         def bounds(key: int) -> tuple[date, date]:
@@ -365,6 +398,7 @@ def _layer(gb: GroupBy, cols: dict[str, np.ndarray], base: date, last: date,
     def describe_dates(key: int) -> dict[str, Any]:
         start, through = bounds(key)
         return {"type": "date", "from": _date_json(max(start, base)), "through": _date_json(min(through, last))}
+
     return keys, describe_dates
 
 

@@ -17,8 +17,16 @@ from storeops.simulator.errors import bad
 
 TRUNCATE_UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second")
 _ABSOLUTE_KEYS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second")
-_ADD_KEYS = ("add_years", "add_quarters", "add_months", "add_weeks", "add_days", "add_hours",
-             "add_minutes", "add_seconds")
+_ADD_KEYS = (
+    "add_years",
+    "add_quarters",
+    "add_months",
+    "add_weeks",
+    "add_days",
+    "add_hours",
+    "add_minutes",
+    "add_seconds",
+)
 _NAMES = ("now", "today", "yesterday", "tomorrow", "this_week", "this_month", "this_year")
 _FORMS = ("name", "gregorian", "absolute", "relative")
 SUNDAY = 6  # datetime.weekday()
@@ -155,9 +163,13 @@ class DateResolver:
         try:
             if months:
                 base = add_months(base, months)
-            return base + timedelta(weeks=amounts["add_weeks"], days=amounts["add_days"],
-                                    hours=amounts["add_hours"], minutes=amounts["add_minutes"],
-                                    seconds=amounts["add_seconds"])
+            return base + timedelta(
+                weeks=amounts["add_weeks"],
+                days=amounts["add_days"],
+                hours=amounts["add_hours"],
+                minutes=amounts["add_minutes"],
+                seconds=amounts["add_seconds"],
+            )
         except OverflowError:
             raise bad("date out of range") from None
 
@@ -210,8 +222,12 @@ def _absolute(value: Any) -> datetime:
     if "week" in parts:
         # Week 1 begins on the first week-start day on or after the enclosing period.
         dt += timedelta(days=(SUNDAY - dt.weekday()) % 7 + 7 * (parts["week"] - 1))
-    dt += timedelta(days=parts.get("day", 1) - 1, hours=parts.get("hour", 0),
-                    minutes=parts.get("minute", 0), seconds=parts.get("second", 0))
+    dt += timedelta(
+        days=parts.get("day", 1) - 1,
+        hours=parts.get("hour", 0),
+        minutes=parts.get("minute", 0),
+        seconds=parts.get("second", 0),
+    )
     return dt
 
 

@@ -14,9 +14,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 413: "too_large", 429: "too_many_requests",
-          500: "internal_error", 503: "unavailable"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 MAX_BODY = 4 * 1024 * 1024
 # Integer fields are read as 32-bit signed integers (a simulator decision: the
@@ -25,8 +33,9 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -38,10 +47,12 @@ def bad(detail: str) -> ApiError:
     return ApiError(400, detail)
 
 
-def error_response(status: int, detail: str, code: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code or _CODES.get(status, "error"), "error_detail": detail},
-                        status_code=status, headers=headers)
+def error_response(
+    status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": code or _CODES.get(status, "error"), "error_detail": detail}, status_code=status, headers=headers
+    )
 
 
 async def read_json(request: Request, *, optional: bool = False) -> Any:
@@ -80,6 +91,7 @@ async def read_object(request: Request, *, optional: bool = False) -> dict[str, 
 
 
 # ---------------------------------------------------------------- typed field access
+
 
 def req_str(body: dict[str, Any], key: str, *, nonempty: bool = True) -> str:
     if key not in body or body[key] is None:

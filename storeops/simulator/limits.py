@@ -33,7 +33,8 @@ class Limits:
     def family(path: str) -> str | None:
         for prefix, family in _FAMILIES:
             if path.startswith(prefix) and (
-                    len(path) == len(prefix) or prefix.endswith("/") or path[len(prefix)] == "/"):
+                len(path) == len(prefix) or prefix.endswith("/") or path[len(prefix)] == "/"
+            ):
                 return family
         return None
 

@@ -51,7 +51,7 @@ def page_by_key(request: Request, items: Sequence[T], key: Callable[[T], str]) -
                 break
         else:
             raise bad(f"unknown X-Page-Start: {start_key}")
-    page = list(items[start:start + length])
+    page = list(items[start : start + length])
     following = start + length
     return page, key(items[following]) if following < len(items) else None
 
@@ -70,7 +70,7 @@ def page_by_offset(request: Request, items: Sequence[T]) -> tuple[list[T], str |
             raise bad(f"X-Page-Start must be a non-negative integer offset, got {raw[:40]!r}")
         # Past any list anyway; and int() refuses strings of over 4,300 digits.
         start = int(raw) if len(raw) <= 18 else len(items)
-    page = list(items[start:start + length])
+    page = list(items[start : start + length])
     following = start + length
     return page, str(following) if following < len(items) else None
 

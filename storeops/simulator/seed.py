@@ -34,8 +34,15 @@ from storeops.simulator.world import (
 BIG_LOCATION_NODES = 10_000
 BIG_HEALTH_ALERTS = 10_000
 
-_RETAIL: WeekHours = {0: (600, 1260), 1: (600, 1260), 2: (600, 1260), 3: (600, 1260), 4: (600, 1320),
-                      5: (540, 1320), 6: (660, 1080)}
+_RETAIL: WeekHours = {
+    0: (600, 1260),
+    1: (600, 1260),
+    2: (600, 1260),
+    3: (600, 1260),
+    4: (600, 1320),
+    5: (540, 1320),
+    6: (660, 1080),
+}
 _MALL: WeekHours = {**dict.fromkeys(range(6), (600, 1260)), 6: (720, 1080)}
 _NO_SUNDAY: WeekHours = {**dict.fromkeys(range(6), (540, 1200)), 6: None}
 _OVERNIGHT: WeekHours = dict.fromkeys(range(7), (1080, 1560))  # 18:00 - 02:00 next day
@@ -122,8 +129,17 @@ def build_world(seed: int = 0, *, big: bool = False, now: datetime | None = None
 
     # An archived sublocation in a live store.
     first = world.stores()[0]
-    gone = world.add(Node(ids.uuid(), "Holiday Popup", "display", first.uuid, area=25.0,
-                          aggregate_to_parent=False, aggregate_to_store=False))
+    gone = world.add(
+        Node(
+            ids.uuid(),
+            "Holiday Popup",
+            "display",
+            first.uuid,
+            area=25.0,
+            aggregate_to_parent=False,
+            aggregate_to_store=False,
+        )
+    )
     gone.archive_date = (now - timedelta(days=300)).strftime("%Y-%m-%dT00:00:00Z")
 
     _add_hardware(world, ids, rng, now)
@@ -135,24 +151,41 @@ def build_world(seed: int = 0, *, big: bool = False, now: datetime | None = None
     return world
 
 
-def _add_store(world: World, ids: _Ids, parent: str, name: str, tz: str, store_id: str,
-               limit: int | None, hours: WeekHours, holidays: bool) -> Node:
+def _add_store(
+    world: World,
+    ids: _Ids,
+    parent: str,
+    name: str,
+    tz: str,
+    store_id: str,
+    limit: int | None,
+    hours: WeekHours,
+    holidays: bool,
+) -> Node:
     rng = ids.rng
-    return world.add(Node(
-        ids.uuid(), name, "store", parent,
-        area=float(rng.randrange(1800, 9000)),
-        store_id=store_id,
-        occupancy_limit=limit,
-        time_zone=tz,
-        pos_id=f"POS{store_id}",
-        pos_division_id=f"DIV{store_id[0]}",
-        staff_hour_id=f"SH{store_id}",
-        validated_address={"country": "GB" if tz.startswith("Europe") else "US",
-                           "locality": name.split()[0], "postal_code": f"{rng.randrange(10000, 99999)}"},
-        hours=dict(hours),
-        closed_on_holidays=holidays,
-        traffic_base=round(rng.uniform(6.0, 30.0), 1),
-    ))
+    return world.add(
+        Node(
+            ids.uuid(),
+            name,
+            "store",
+            parent,
+            area=float(rng.randrange(1800, 9000)),
+            store_id=store_id,
+            occupancy_limit=limit,
+            time_zone=tz,
+            pos_id=f"POS{store_id}",
+            pos_division_id=f"DIV{store_id[0]}",
+            staff_hour_id=f"SH{store_id}",
+            validated_address={
+                "country": "GB" if tz.startswith("Europe") else "US",
+                "locality": name.split()[0],
+                "postal_code": f"{rng.randrange(10000, 99999)}",
+            },
+            hours=dict(hours),
+            closed_on_holidays=holidays,
+            traffic_base=round(rng.uniform(6.0, 30.0), 1),
+        )
+    )
 
 
 def _add_sublocations(world: World, ids: _Ids, store: Node, rng: random.Random) -> None:
@@ -162,8 +195,17 @@ def _add_sublocations(world: World, ids: _Ids, store: Node, rng: random.Random) 
         if name == "Window Display" and rng.random() < 0.5:
             continue
         is_entrance = location_type == "entrance"
-        world.add(Node(ids.uuid(), name, location_type, store.uuid, area=area,
-                       aggregate_to_parent=is_entrance, aggregate_to_store=is_entrance))
+        world.add(
+            Node(
+                ids.uuid(),
+                name,
+                location_type,
+                store.uuid,
+                area=area,
+                aggregate_to_parent=is_entrance,
+                aggregate_to_store=is_entrance,
+            )
+        )
 
 
 _AXIS_MODELS = ("M3106-L Mk II", "P3245-LVE", "M3058-PLVE")
@@ -173,27 +215,65 @@ def _add_hardware(world: World, ids: _Ids, rng: random.Random, now: datetime) ->
     live = [s for s in world.stores() if s.archive_date is None]
     heard = (now - timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M:%S.") + "363Z"
     for index, store in enumerate(live):
-        appliance = Appliance(ids.uuid(), store.uuid, ids.mac("00:0D:29"),
-                              private_ip=f"10.{index}.0.2", public_ip=f"203.0.113.{index + 10}",
-                              static_ip=index % 3 == 0)
+        appliance = Appliance(
+            ids.uuid(),
+            store.uuid,
+            ids.mac("00:0D:29"),
+            private_ip=f"10.{index}.0.2",
+            public_ip=f"203.0.113.{index + 10}",
+            static_ip=index % 3 == 0,
+        )
         world.appliances.append(appliance)
         # The flagship's appliance records 18 channels: more than one export may take.
         monoculars = 18 if index == 0 else 1 + rng.randrange(3)
         for n in range(monoculars):
             vendor = "Axis" if n % 2 else "RetailNext"
             model = rng.choice(_AXIS_MODELS) if vendor == "Axis" else "S-Series"
-            _add_camera(world, ids, store, appliance.appliance_id, 0, vendor, model,
-                        f"Camera {n + 1}" if n else "Registration Desk", heard, channels=1)
-        _add_camera(world, ids, store, "", 1, "RetailNext", "Aurora", "Entrance Aurora", heard,
-                    channels=1, height=3860, lines=1)
+            _add_camera(
+                world,
+                ids,
+                store,
+                appliance.appliance_id,
+                0,
+                vendor,
+                model,
+                f"Camera {n + 1}" if n else "Registration Desk",
+                heard,
+                channels=1,
+            )
+        _add_camera(
+            world, ids, store, "", 1, "RetailNext", "Aurora", "Entrance Aurora", heard, channels=1, height=3860, lines=1
+        )
         if index % 3 == 1:
-            _add_camera(world, ids, store, appliance.appliance_id, 2, "Xovis", "PC2S", "Back Entrance",
-                        heard, summary={"sensor_group": store.name, "sensor_name": "Back Entrance"},
-                        serial=f"XV{rng.randrange(10**7, 10**8)}", lines=2)
+            _add_camera(
+                world,
+                ids,
+                store,
+                appliance.appliance_id,
+                2,
+                "Xovis",
+                "PC2S",
+                "Back Entrance",
+                heard,
+                summary={"sensor_group": store.name, "sensor_name": "Back Entrance"},
+                serial=f"XV{rng.randrange(10**7, 10**8)}",
+                lines=2,
+            )
         if index % 3 == 2:
-            _add_camera(world, ids, store, appliance.appliance_id, 2, "Brickstream", "3D Gen2",
-                        "Side Door", heard, summary={"device_name": "Side Door", "site_name": store.name},
-                        serial=f"BS{rng.randrange(10**7, 10**8)}", lines=1)
+            _add_camera(
+                world,
+                ids,
+                store,
+                appliance.appliance_id,
+                2,
+                "Brickstream",
+                "3D Gen2",
+                "Side Door",
+                heard,
+                summary={"device_name": "Side Door", "site_name": store.name},
+                serial=f"BS{rng.randrange(10**7, 10**8)}",
+                lines=1,
+            )
     _stop_one_recording(world, live)
 
 
@@ -213,21 +293,54 @@ def _stop_one_recording(world: World, live: list[Node]) -> None:
         channels[0].recording_enabled = False
 
 
-def _add_camera(world: World, ids: _Ids, store: Node, appliance_id: str, kind: int, vendor: str,
-                model: str, name: str, heard: str, *, channels: int = 0, height: int | None = None,
-                summary: dict[str, Any] | None = None, serial: str = "", lines: int = 0) -> Camera:
+def _add_camera(
+    world: World,
+    ids: _Ids,
+    store: Node,
+    appliance_id: str,
+    kind: int,
+    vendor: str,
+    model: str,
+    name: str,
+    heard: str,
+    *,
+    channels: int = 0,
+    height: int | None = None,
+    summary: dict[str, Any] | None = None,
+    serial: str = "",
+    lines: int = 0,
+) -> Camera:
     rng = ids.rng
     device_id = ids.mac("20:C3:A4" if vendor == "RetailNext" else "AC:CC:8E")
-    camera = Camera(kind, device_id, name, store.uuid, appliance_id, vendor, model, heard,
-                    serial_number=serial, private_ip=f"192.168.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}",
-                    configuration_summary=summary or {}, traffic_line_count=lines,
-                    dwell_zone_count=rng.randrange(3) if kind != 2 else 0,
-                    direction_line_configured=lines > 0, height=height)
+    camera = Camera(
+        kind,
+        device_id,
+        name,
+        store.uuid,
+        appliance_id,
+        vendor,
+        model,
+        heard,
+        serial_number=serial,
+        private_ip=f"192.168.{rng.randrange(1, 250)}.{rng.randrange(2, 250)}",
+        configuration_summary=summary or {},
+        traffic_line_count=lines,
+        dwell_zone_count=rng.randrange(3) if kind != 2 else 0,
+        direction_line_configured=lines > 0,
+        height=height,
+    )
     for c in range(channels):
         resolution = rng.choice(("1280x960", "1280x720", "640x480"))
-        channel = ChannelRec(ids.uuid(), name if c == 0 else f"{name} {c + 1}", device_id, appliance_id,
-                             store.uuid, resolution, rng.choice((10, 15)),
-                             retention_days=(rng.choice((0, 7)), rng.choice((0, 30, 90))))
+        channel = ChannelRec(
+            ids.uuid(),
+            name if c == 0 else f"{name} {c + 1}",
+            device_id,
+            appliance_id,
+            store.uuid,
+            resolution,
+            rng.choice((10, 15)),
+            retention_days=(rng.choice((0, 7)), rng.choice((0, 30, 90))),
+        )
         world.channels[channel.uuid] = channel
         camera.video_channel_uuids.append(channel.uuid)
         # Channels appear in the location tree as "video" nodes under their store.
@@ -258,11 +371,22 @@ def _add_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
         resolved = None
         if n % 3 != 0:  # two thirds resolved, the rest still open
             resolved = min(created + timedelta(minutes=rng.randrange(10, 60 * 36)), now.astimezone(tz))
-        world.alerts.append(Alert(
-            ids.uuid(), kind, description, severity, store.uuid, store.name, camera.device_id,
-            f"{camera.device_name} ({camera.device_id})", created, event, resolved,
-            obsolete=n % 11 == 5,
-        ))
+        world.alerts.append(
+            Alert(
+                ids.uuid(),
+                kind,
+                description,
+                severity,
+                store.uuid,
+                store.name,
+                camera.device_id,
+                f"{camera.device_name} ({camera.device_id})",
+                created,
+                event,
+                resolved,
+                obsolete=n % 11 == 5,
+            )
+        )
     world.alerts.sort(key=lambda a: a.created, reverse=True)
 
 
@@ -302,9 +426,22 @@ def _pad_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
         resolved = None
         if n % 3:
             resolved = min(created_utc + rng.randrange(10, 60 * 36) * minute, utc_now).astimezone(tz)
-        world.alerts.append(Alert(ids.uuid(), kind, description, severity, store.uuid, store.name,
-                                  subject_id, subject_name, created, created - hour, resolved,
-                                  obsolete=n % 11 == 5))
+        world.alerts.append(
+            Alert(
+                ids.uuid(),
+                kind,
+                description,
+                severity,
+                store.uuid,
+                store.name,
+                subject_id,
+                subject_name,
+                created,
+                created - hour,
+                resolved,
+                obsolete=n % 11 == 5,
+            )
+        )
     # Sorting by timestamp: comparing datetimes of different zones is ten times slower.
     world.alerts.sort(key=lambda a: a.created.timestamp(), reverse=True)
 
@@ -328,9 +465,18 @@ def _inventory_csv(seed: int, stores: list[Node]) -> Callable[[], bytes]:
         out.writerow(["store_id", "store_name", "sku", "description", "on_hand", "on_order"])
         for store in stores:
             for n in range(40):
-                out.writerow([store.store_id, store.name, f"SKU{n:04d}", f"Item {n}",
-                              rng.randrange(0, 200), rng.randrange(0, 50)])
+                out.writerow(
+                    [
+                        store.store_id,
+                        store.name,
+                        f"SKU{n:04d}",
+                        f"Item {n}",
+                        rng.randrange(0, 200),
+                        rng.randrange(0, 50),
+                    ]
+                )
         return buf.getvalue().encode()
+
     return make
 
 
@@ -348,6 +494,7 @@ def _traffic_csv(seed: int, stores: list[Node], days: int) -> Callable[[], bytes
                     value = rng.randrange(5, 120)
                     out.writerow([day, store.store_id, store.name, hour, value, value - rng.randrange(0, 5)])
         return buf.getvalue().encode()
+
     return make
 
 
@@ -360,20 +507,36 @@ def _pad_to_big(world: World, ids: _Ids, rng: random.Random) -> None:
     district: Node | None = None
     while count < BIG_LOCATION_NODES:
         if district is None or store_no % 50 == 0:
-            district = world.add(Node(ids.uuid(), f"Outlet District {store_no // 50 - 19}", "region",
-                                      outlets.uuid))
+            district = world.add(Node(ids.uuid(), f"Outlet District {store_no // 50 - 19}", "region", outlets.uuid))
             count += 1
             if count >= BIG_LOCATION_NODES:
                 break
-        store = _add_store(world, ids, district.uuid, f"Outlet {store_no}", zones[store_no % 4],
-                           str(store_no), 20 + store_no % 60, _RETAIL, True)
+        store = _add_store(
+            world,
+            ids,
+            district.uuid,
+            f"Outlet {store_no}",
+            zones[store_no % 4],
+            str(store_no),
+            20 + store_no % 60,
+            _RETAIL,
+            True,
+        )
         count += 1
         store_no += 1
         for location_type in SUBLOCATION_TYPES:
             if count >= BIG_LOCATION_NODES:
                 break
             is_entrance = location_type == "entrance"
-            world.add(Node(ids.uuid(), location_type.replace("_", " ").title(), location_type, store.uuid,
-                           area=float(rng.randrange(20, 400)),
-                           aggregate_to_parent=is_entrance, aggregate_to_store=is_entrance))
+            world.add(
+                Node(
+                    ids.uuid(),
+                    location_type.replace("_", " ").title(),
+                    location_type,
+                    store.uuid,
+                    area=float(rng.randrange(20, 400)),
+                    aggregate_to_parent=is_entrance,
+                    aggregate_to_store=is_entrance,
+                )
+            )
             count += 1

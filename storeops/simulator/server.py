@@ -70,8 +70,9 @@ class _QuickStopServer(uvicorn.Server):
 
 
 class RunningSimulator:
-    def __init__(self, ctx: SimContext, server: _QuickStopServer, thread: threading.Thread,
-                 host: str, port: int) -> None:
+    def __init__(
+        self, ctx: SimContext, server: _QuickStopServer, thread: threading.Thread, host: str, port: int
+    ) -> None:
         self.ctx = ctx
         self._server = server
         self._thread = thread
@@ -124,15 +125,29 @@ class RunningSimulator:
         return f"RunningSimulator(url={self.url!r})"
 
 
-def start_simulator(*, access_key: str, secret_key: str, seed: int = 0, host: str = "127.0.0.1",
-                    port: int = 0, big: bool = False, clock: Clock | None = None,
-                    export_limits: bool = False) -> RunningSimulator:
+def start_simulator(
+    *,
+    access_key: str,
+    secret_key: str,
+    seed: int = 0,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    big: bool = False,
+    clock: Clock | None = None,
+    export_limits: bool = False,
+) -> RunningSimulator:
     """`export_limits`: enforce the simulator's own video export limits (see SimContext)."""
     clock = clock or Clock()
     world = build_world(seed, big=big, now=clock.now())
     data_dir = Path(tempfile.mkdtemp(prefix="storeops-sim-"))
-    ctx = SimContext(world=world, clock=clock, access_key=access_key, secret_key=secret_key,
-                     data_dir=data_dir, export_limits=export_limits)
+    ctx = SimContext(
+        world=world,
+        clock=clock,
+        access_key=access_key,
+        secret_key=secret_key,
+        data_dir=data_dir,
+        export_limits=export_limits,
+    )
     app = build_app(ctx)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -145,8 +160,15 @@ def start_simulator(*, access_key: str, secret_key: str, seed: int = 0, host: st
     sock.setblocking(False)
     bound_port = sock.getsockname()[1]
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            http="h11", loop="asyncio", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http="h11",
+        loop="asyncio",
+        timeout_graceful_shutdown=1,
+    )
     server = _QuickStopServer(config)
     failure: list[BaseException] = []
 

@@ -50,12 +50,12 @@ def location_key(world: World, uuid: str) -> np.uint64:
 class Series:
     """Intervals of one store (or a sublocation of it), in time order."""
 
-    epoch: np.ndarray     # int64, UTC start of the interval
-    bday: np.ndarray      # int64, ordinal of the store day it belongs to
-    bmin: np.ndarray      # int64, minutes since the store day's midnight (may pass 1440)
+    epoch: np.ndarray  # int64, UTC start of the interval
+    bday: np.ndarray  # int64, ordinal of the store day it belongs to
+    bmin: np.ndarray  # int64, minutes since the store day's midnight (may pass 1440)
     wall_min: np.ndarray  # int64, local wall minute of day of the start
-    tin: np.ndarray       # int64
-    tout: np.ndarray      # int64
+    tin: np.ndarray  # int64
+    tout: np.ndarray  # int64
     validity: np.ndarray  # int8
     store_uuid: str
 
@@ -64,8 +64,16 @@ class Series:
         return self.bmin >= 1440
 
     def take(self, mask: np.ndarray) -> Series:
-        return Series(self.epoch[mask], self.bday[mask], self.bmin[mask], self.wall_min[mask],
-                      self.tin[mask], self.tout[mask], self.validity[mask], self.store_uuid)
+        return Series(
+            self.epoch[mask],
+            self.bday[mask],
+            self.bmin[mask],
+            self.wall_min[mask],
+            self.tin[mask],
+            self.tout[mask],
+            self.validity[mask],
+            self.store_uuid,
+        )
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -111,8 +119,7 @@ def store_days(world: World, store: Node, first: date, last: date) -> list[tuple
     return out
 
 
-def store_series(world: World, store: Node, first: date, last: date,
-                 now_epoch: float | None = None) -> Series:
+def store_series(world: World, store: Node, first: date, last: date, now_epoch: float | None = None) -> Series:
     """Every interval of the store days first..last (only completed ones when
     `now_epoch` is given)."""
     days = store_days(world, store, first, last)
@@ -193,8 +200,9 @@ def sublocation_series(world: World, node: Node, store_series_: Series) -> Serie
             (n for n in world.walk(store.uuid) if n.location_type == "entrance" and n.archive_date is None),
             key=lambda n: n.uuid,
         )
-        weights = np.array([1.0 + 2.0 * float(_uniform(_mix(np.array([location_key(world, e.uuid)])))[0])
-                            for e in entrances])
+        weights = np.array(
+            [1.0 + 2.0 * float(_uniform(_mix(np.array([location_key(world, e.uuid)])))[0]) for e in entrances]
+        )
         weights /= weights.sum()
         index = next(i for i, e in enumerate(entrances) if e.uuid == node.uuid)
 

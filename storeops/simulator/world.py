@@ -219,9 +219,7 @@ class Alert:
             "description": self.description,
             "event_time": self.event_time.isoformat(timespec="seconds"),
             "resolved": self.resolved_time is not None,
-            "resolved_time": (
-                self.resolved_time.isoformat(timespec="milliseconds") if self.resolved_time else None
-            ),
+            "resolved_time": (self.resolved_time.isoformat(timespec="milliseconds") if self.resolved_time else None),
             "severity": "resolved" if self.resolved_time is not None else self.severity,
             "store_uuid": self.store_uuid,
             "store_name": self.store_name,
@@ -246,7 +244,7 @@ def request_key(path: str) -> str:
     segment (`/v1/hls/<channel>/<seq>.ts`, a new path every few seconds of a
     stream) counts under `/v1/hls/<channel>/segments`, so the counter stays bounded."""
     if path.startswith(HLS_PREFIX):
-        channel, slash, _ = path[len(HLS_PREFIX):].partition("/")
+        channel, slash, _ = path[len(HLS_PREFIX) :].partition("/")
         if slash:
             return f"{HLS_PREFIX}{channel}/segments"
     return path

@@ -160,5 +160,10 @@ class PaneContext:
         from storeops.services.bundle import Services
 
         profile = self.settings.active_profile()
-        return Services(self.client, jobs=self.jobs, now=self.now, poll_interval=self.settings.poll_interval_s,
-                        profile=profile.name if profile else "")
+        return Services(
+            self.client,
+            jobs=self.jobs,
+            now=self.now,
+            poll_interval=self.settings.poll_interval_s,
+            profile=profile.name if profile else "",
+        )

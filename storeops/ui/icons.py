@@ -23,8 +23,7 @@ def _pixmap(name: str, color: str, size: int) -> QPixmap:
     svg = resources.read_text("icons", f"{name}.svg").replace("#COLOR", color)
     pixmap = QPixmap()
     if svg and pixmap.loadFromData(QByteArray(svg.encode()), "SVG"):
-        return pixmap.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        return pixmap.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
     # Missing file or plugin: an empty transparent square keeps layouts steady.
     blank = QPixmap(size, size)
     blank.fill(Qt.GlobalColor.transparent)
@@ -48,8 +47,11 @@ def app_icon() -> QIcon:
     result = QIcon()
     for size in (16, 32, 64, 128, 256):
         if svg and pixmap.loadFromData(QByteArray(svg.encode()), "SVG"):
-            result.addPixmap(pixmap.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation))
+            result.addPixmap(
+                pixmap.scaled(
+                    size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+            )
     return result
 
 

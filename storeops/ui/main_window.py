@@ -32,8 +32,9 @@ class MainWindow(QMainWindow):
     accounts_requested = Signal()
     about_requested = Signal()
 
-    def __init__(self, settings: Settings, selection: StoreSelection, reporter: StatusReporter,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, settings: Settings, selection: StoreSelection, reporter: StatusReporter, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("StoreOps")
@@ -99,7 +100,8 @@ class MainWindow(QMainWindow):
         self.demo_badge.setObjectName("DemoBadge")
         self.demo_badge.setToolTip(
             "You are looking at a made-up store chain served by StoreOps itself. "
-            "Add your RetailNext account under File › Accounts to see your stores.")
+            "Add your RetailNext account under File › Accounts to see your stores."
+        )
         self.demo_badge.hide()
         row.addWidget(self.demo_badge)
         return bar
@@ -107,27 +109,30 @@ class MainWindow(QMainWindow):
     def _actions(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self.accounts_action = self._action(file_menu, "&Accounts…", "Ctrl+,", self.accounts_requested.emit,
-                                            "accounts")
+        self.accounts_action = self._action(file_menu, "&Accounts…", "Ctrl+,", self.accounts_requested.emit, "accounts")
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         view_menu = menu.addMenu("&View")
         self.pane_actions: list[QAction] = []
         taken = {"r", "d"}  # &Refresh, Start entrance &display…
         for number, pane in enumerate(PANES, start=1):
-            action = self._action(view_menu, menu_text(pane.title, taken), f"Ctrl+{number}",
-                                  lambda _=False, k=pane.key: self.show_pane(k), pane.icon)
+            action = self._action(
+                view_menu,
+                menu_text(pane.title, taken),
+                f"Ctrl+{number}",
+                lambda _=False, k=pane.key: self.show_pane(k),
+                pane.icon,
+            )
             self.pane_actions.append(action)
         view_menu.addSeparator()
-        self.refresh_action = self._action(view_menu, "&Refresh", "F5", self.refresh_requested.emit,
-                                           "refresh")
+        self.refresh_action = self._action(view_menu, "&Refresh", "F5", self.refresh_requested.emit, "refresh")
         view_menu.addSeparator()
         # The selected store's entrance display, in-process; Ctrl+Shift+Q (and the PIN) leave it.
-        self.kiosk_action = self._action(view_menu, "Start entrance &display…", "",
-                                         lambda: self.kiosk.start(self.panes.ctx))
+        self.kiosk_action = self._action(
+            view_menu, "Start entrance &display…", "", lambda: self.kiosk.start(self.panes.ctx)
+        )
         help_menu = menu.addMenu("&Help")
-        self.about_action = self._action(help_menu, "&About StoreOps", "F1", self.about_requested.emit,
-                                         "about")
+        self.about_action = self._action(help_menu, "&About StoreOps", "F1", self.about_requested.emit, "about")
 
     def _action(self, menu, text: str, shortcut: str, slot, icon_name: str | None = None) -> QAction:
         action = QAction(text, self)

@@ -34,8 +34,11 @@ class PaneHost(QStackedWidget):
         self._modules: dict[str, ModuleType] = {}
         self._current = panes[0].key
         self.connecting = Placeholder(
-            "store", "Connecting…", "Getting your stores ready.",
-            actions=(("retry", "Try again"), ("accounts", "Accounts…"), ("demo", "Use demo data")))
+            "store",
+            "Connecting…",
+            "Getting your stores ready.",
+            actions=(("retry", "Try again"), ("accounts", "Accounts…"), ("demo", "Use demo data")),
+        )
         self.connecting.action.connect(self.action)
         self._show_buttons(False)
         self.addWidget(self.connecting)
@@ -110,13 +113,19 @@ class PaneHost(QStackedWidget):
             module = self._load(pane)
             widget = module.create_pane(self.ctx)
             if not isinstance(widget, QWidget) or not isinstance(widget, Pane):
-                raise PaneContractError(f"{pane.module}.create_pane() returned {type(widget).__name__}, "
-                                        "not a QWidget with activate(), deactivate() and shutdown()")
+                raise PaneContractError(
+                    f"{pane.module}.create_pane() returned {type(widget).__name__}, "
+                    "not a QWidget with activate(), deactivate() and shutdown()"
+                )
         except Exception as exc:
             log.exception("the %s pane failed to start", pane.key)
             self.ctx.status.error(f"The {pane.title} pane failed to start: {exc}")
-            return Placeholder(pane.icon, pane.title, "This pane failed to start.",
-                               f"{type(exc).__name__}: {exc}. The details are in the log file.")
+            return Placeholder(
+                pane.icon,
+                pane.title,
+                "This pane failed to start.",
+                f"{type(exc).__name__}: {exc}. The details are in the log file.",
+            )
         widget.setObjectName(widget.objectName() or f"pane-{pane.key}")
         return widget
 

@@ -16,8 +16,15 @@ class Placeholder(PaneWidget):
 
     action = Signal(str)
 
-    def __init__(self, icon_name: str, title: str, text: str, note: str = "",
-                 actions: tuple[tuple[str, str], ...] = (), parent: QWidget | None = None):
+    def __init__(
+        self,
+        icon_name: str,
+        title: str,
+        text: str,
+        note: str = "",
+        actions: tuple[tuple[str, str], ...] = (),
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("Placeholder")
         outer = QVBoxLayout(self)
@@ -77,20 +84,34 @@ class Placeholder(PaneWidget):
 
 # What each later pane will bring, in the words a store manager uses.
 COMING = {
-    "traffic": ("Traffic", "Traffic charts arrive in a later release.",
-                ("You will compare visitors by hour, day and week, against last year and the "
-                 "predicted traffic for each store.")),
-    "cameras": ("Cameras", "Camera health and live view arrive in a later release.",
-                ("You will see every camera and recorder of the store, which ones are offline, "
-                 "and watch a live stream.")),
-    "video": ("Video & exports", "Video exports arrive in a later release.",
-              ("You will cut a clip from any camera for a time range, follow its progress and "
-               "download it to this computer.")),
-    "locations": ("Locations", "The location tree is not available in this build.",
-                  ("Regions, stores and their entrances, fitting rooms and displays will be "
-                   "shown and edited here.")),
-    "occupancy": ("Occupancy", "Live occupancy is not available in this build.",
-                  "How many people are in the store right now, against its limit."),
+    "traffic": (
+        "Traffic",
+        "Traffic charts arrive in a later release.",
+        (
+            "You will compare visitors by hour, day and week, against last year and the "
+            "predicted traffic for each store."
+        ),
+    ),
+    "cameras": (
+        "Cameras",
+        "Camera health and live view arrive in a later release.",
+        ("You will see every camera and recorder of the store, which ones are offline, and watch a live stream."),
+    ),
+    "video": (
+        "Video & exports",
+        "Video exports arrive in a later release.",
+        ("You will cut a clip from any camera for a time range, follow its progress and download it to this computer."),
+    ),
+    "locations": (
+        "Locations",
+        "The location tree is not available in this build.",
+        ("Regions, stores and their entrances, fitting rooms and displays will be shown and edited here."),
+    ),
+    "occupancy": (
+        "Occupancy",
+        "Live occupancy is not available in this build.",
+        "How many people are in the store right now, against its limit.",
+    ),
 }
 
 

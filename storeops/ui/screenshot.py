@@ -84,8 +84,7 @@ async def _prepare(app: App, module: ModuleType | None, widget: QWidget | None, 
         try:
             await asyncio.wait_for(prepare(widget), PREPARE_TIMEOUT_S)
         except TimeoutError:
-            log.warning("%s: demo content not ready after %.0f s; saving what shows", key,
-                        PREPARE_TIMEOUT_S)
+            log.warning("%s: demo content not ready after %.0f s; saving what shows", key, PREPARE_TIMEOUT_S)
     await _settle(app)
 
 

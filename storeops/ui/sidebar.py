@@ -14,7 +14,7 @@ SIDEBAR_INK = "#c9d4e0"
 
 @dataclass(frozen=True)
 class PaneSpec:
-    key: str            # also the screenshot file name and the settings value
+    key: str  # also the screenshot file name and the settings value
     title: str
     icon: str
     module: str | None  # the module with create_pane(ctx); None: a placeholder for now

@@ -23,8 +23,7 @@ def _has_unsaved(pane: QWidget) -> bool:
 
 
 class CloseGuard(QObject):
-    def __init__(self, window: QWidget, panes: Callable[[], dict[str, QWidget]],
-                 show_pane: Callable[[str], object]):
+    def __init__(self, window: QWidget, panes: Callable[[], dict[str, QWidget]], show_pane: Callable[[str], object]):
         super().__init__(window)
         self._window = window
         self._panes = panes
@@ -47,9 +46,13 @@ class CloseGuard(QObject):
 
     def _ask(self, dirty: dict[str, QWidget]) -> None:
         lines = [getattr(p, "unsaved_description", lambda: "")() or key for key, p in dirty.items()]
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
-                          "Save your changes before quitting?", Btn.Save | Btn.Discard | Btn.Cancel,
-                          self._window)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Unsaved changes",
+            "Save your changes before quitting?",
+            Btn.Save | Btn.Discard | Btn.Cancel,
+            self._window,
+        )
         box.setInformativeText("\n".join(lines) + ".\n\nDiscard throws them away; Cancel goes back to them.")
         box.setDefaultButton(Btn.Save)
         box.setEscapeButton(Btn.Cancel)

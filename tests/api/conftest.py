@@ -12,8 +12,7 @@ from tests.conftest import ACCESS_KEY, SECRET_KEY
 # `hostile`: a misbehaving HTTP server for the fault tests (tests/api/hostile_server.py).
 from .hostile_server import hostile  # noqa: F401
 
-FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, jitter=0.25,
-                         max_retry_after=2.0)
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, jitter=0.25, max_retry_after=2.0)
 
 
 def make_client(running, **kw) -> RetailNextClient:

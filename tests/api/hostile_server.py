@@ -52,17 +52,16 @@ class Peer:
         await self._writer.drain()
         self._server.sent += len(data)
 
-    async def head(self, status: int = 200, headers: dict[str, str] | None = None,
-                   reason: str = "OK") -> None:
+    async def head(self, status: int = 200, headers: dict[str, str] | None = None, reason: str = "OK") -> None:
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         await self.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 
-    async def json(self, payload: object, status: int = 200,
-                   headers: dict[str, str] | None = None) -> None:
+    async def json(self, payload: object, status: int = 200, headers: dict[str, str] | None = None) -> None:
         body = json.dumps(payload).encode()
-        await self.head(status, {"Content-Type": "application/json",
-                                 "Content-Length": str(len(body)), **(headers or {})})
+        await self.head(
+            status, {"Content-Type": "application/json", "Content-Length": str(len(body)), **(headers or {})}
+        )
         await self.send(body)
 
     async def chunk(self, data: bytes) -> None:
@@ -181,7 +180,6 @@ def gzip_bomb(plain_bytes: int, block: int = 1 << 20):
         if out:
             yield out
     yield compressor.flush()
-
 
 
 @pytest.fixture

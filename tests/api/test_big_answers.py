@@ -36,11 +36,11 @@ async def test_more_than_10000_nodes_is_refused_with_the_documented_detail(big_s
 
 async def test_10000_location_nodes(big_sim):
     async with make_client(big_sim) as client:
-        nodes = await client.query_locations(LocationQuery(
-            node_types=["location"], extra_fields=["store.time_zone", "store.occupancy_limit"]))
+        nodes = await client.query_locations(
+            LocationQuery(node_types=["location"], extra_fields=["store.time_zone", "store.occupancy_limit"])
+        )
     assert len(nodes) == 10_000
-    assert {n.uuid for n in nodes} == {u for u, n in big_sim.world.nodes.items()
-                                       if n.type == "location"}
+    assert {n.uuid for n in nodes} == {u for u, n in big_sim.world.nodes.items() if n.type == "location"}
     stores = [n for n in nodes if n.is_store]
     assert all(s.time_zone for s in stores)
 
@@ -64,11 +64,14 @@ async def test_big_datamine_answer(client, sim):
     store = next(s for s in sim.world.stores() if s.name == "Fifth Avenue")
     today = sim.clock.now().astimezone(ZoneInfo(store.time_zone)).date()
     days = DateRange.days(today - timedelta(days=90), today - timedelta(days=1))
-    fine = await client.datamine(DatamineRequest(
-        [store.uuid], ["traffic_in"], [days], group_bys=[GroupBy.date("days", 1),
-                                                         GroupBy.time("minutes", 15)]))
-    coarse = await client.datamine(DatamineRequest(
-        [store.uuid], ["traffic_in"], [days], group_bys=[GroupBy.date("days", 1)]))
+    fine = await client.datamine(
+        DatamineRequest(
+            [store.uuid], ["traffic_in"], [days], group_bys=[GroupBy.date("days", 1), GroupBy.time("minutes", 15)]
+        )
+    )
+    coarse = await client.datamine(
+        DatamineRequest([store.uuid], ["traffic_in"], [days], group_bys=[GroupBy.date("days", 1)])
+    )
     fine_rows = metric_rows(fine, "traffic_in")
     assert len(fine_rows) > 2000  # a body well over the 256 KB threshold
     per_day: dict = {}

@@ -103,12 +103,15 @@ class _FileHost:
         async def handle(reader, writer):
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode().split("\r\n")[1:]
-            self.requests.append({k.lower(): v.strip() for k, _, v in
-                                  (line.partition(":") for line in lines if line)})
+            self.requests.append({k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)})
             status, headers, body = self.script.pop(0)
             reason = {200: "OK", 206: "Partial Content"}[status]
-            out = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(body)}",
-                   "Connection: close", *[f"{k}: {v}" for k, v in headers.items()]]
+            out = [
+                f"HTTP/1.1 {status} {reason}",
+                f"Content-Length: {len(body)}",
+                "Connection: close",
+                *[f"{k}: {v}" for k, v in headers.items()],
+            ]
             writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + body)
             await writer.drain()
             writer.close()

@@ -20,8 +20,9 @@ def _channel(running) -> str:
 async def test_a_201_with_a_location_is_ready_and_downloads(fresh_client, fresh_sim, tmp_path):
     fresh_sim.ctx.export_ready_status = 201
     end = fresh_sim.clock.now().replace(microsecond=0) - timedelta(minutes=2)
-    export_id = await fresh_client.start_export(ExportRequest(
-        channels=[_channel(fresh_sim)], start=end - timedelta(seconds=2), end=end))
+    export_id = await fresh_client.start_export(
+        ExportRequest(channels=[_channel(fresh_sim)], start=end - timedelta(seconds=2), end=end)
+    )
     deadline = asyncio.get_running_loop().time() + 60
     while (status := await fresh_client.export_status(export_id)).state is ExportState.IN_PROGRESS:
         assert asyncio.get_running_loop().time() < deadline, "export never finished"

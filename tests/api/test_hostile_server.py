@@ -42,8 +42,7 @@ async def test_a_huge_announced_answer_is_refused_before_it_is_read(hostile):
     async def script(request: Request, peer: Peer) -> None:
         # Announces 200 MB; sends at most 40 MB (a client that reads it all
         # then fails on the cut body instead of on the size).
-        await peer.head(200, {"Content-Type": "application/json",
-                              "Content-Length": str(200_000_000)})
+        await peer.head(200, {"Content-Type": "application/json", "Content-Length": str(200_000_000)})
         await peer.send(b'{"token": "')
         await _zeros(peer, 40 * 1024 * 1024)
 
@@ -57,8 +56,7 @@ async def test_a_huge_announced_answer_is_refused_before_it_is_read(hostile):
 
 async def test_an_endless_chunked_answer_stops_at_the_cap(hostile):
     async def script(request: Request, peer: Peer) -> None:
-        await peer.head(200, {"Content-Type": "application/json",
-                              "Transfer-Encoding": "chunked"})
+        await peer.head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
         await peer.chunk(b'{"token": "')
         await _zeros(peer, 3 * OTHER_CAP, chunked=True)
 
@@ -71,8 +69,9 @@ async def test_an_endless_chunked_answer_stops_at_the_cap(hostile):
 
 async def test_a_gzip_bomb_stops_at_the_decompressed_cap(hostile):
     async def script(request: Request, peer: Peer) -> None:
-        await peer.head(200, {"Content-Type": "application/json",
-                              "Content-Encoding": "gzip", "Transfer-Encoding": "chunked"})
+        await peer.head(
+            200, {"Content-Type": "application/json", "Content-Encoding": "gzip", "Transfer-Encoding": "chunked"}
+        )
         # 3 x the cap of zeros is ~50 KB of gzip: the whole bomb fits in the
         # socket buffers, so only the client's own decoding can stop it.
         for piece in gzip_bomb(3 * OTHER_CAP):
@@ -98,8 +97,9 @@ async def test_a_gzip_answer_within_the_cap_is_decoded(hostile):
     body = gzip.compress(json.dumps({"token": "t" * 100_000}).encode())
 
     async def script(request: Request, peer: Peer) -> None:
-        await peer.head(200, {"Content-Type": "application/json", "Content-Encoding": "gzip",
-                              "Content-Length": str(len(body))})
+        await peer.head(
+            200, {"Content-Type": "application/json", "Content-Encoding": "gzip", "Content-Length": str(len(body))}
+        )
         await peer.send(body)
 
     server = hostile(script)
@@ -128,8 +128,10 @@ async def test_a_download_gzip_bomb_does_not_fill_the_disk(hostile, tmp_path):
     async def script(request: Request, peer: Peer) -> None:
         # Asked for identity, answers gzip anyway (as a store of pre-compressed
         # files may): decoded, but not without bound.
-        await peer.head(200, {"Content-Type": "application/octet-stream",
-                              "Content-Encoding": "gzip", "Transfer-Encoding": "chunked"})
+        await peer.head(
+            200,
+            {"Content-Type": "application/octet-stream", "Content-Encoding": "gzip", "Transfer-Encoding": "chunked"},
+        )
         for piece in gzip_bomb(64 * 1024 * 1024):
             await peer.chunk(piece)
         await peer.send(b"0\r\n\r\n")
@@ -151,8 +153,7 @@ async def test_a_gzip_encoded_download_is_stored_decoded(hostile, tmp_path):
     body = gzip.compress(content)
 
     async def script(request: Request, peer: Peer) -> None:
-        await peer.head(200, {"Content-Type": "text/csv", "Content-Encoding": "gzip",
-                              "Content-Length": str(len(body))})
+        await peer.head(200, {"Content-Type": "text/csv", "Content-Encoding": "gzip", "Content-Length": str(len(body))})
         await peer.send(body)
 
     server = hostile(script)
@@ -167,8 +168,7 @@ async def test_a_gzip_encoded_download_is_stored_decoded(hostile, tmp_path):
 async def test_a_dripping_answer_ends_at_the_deadline(hostile):
     async def script(request: Request, peer: Peer) -> None:
         body = b'{"token": "' + b"a" * 100 + b'"}'
-        await peer.head(200, {"Content-Type": "application/json",
-                              "Content-Length": str(len(body))})
+        await peer.head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))})
         for byte in body:  # one byte every 50 ms: each read is well within the timeout
             await peer.send(bytes([byte]))
             await asyncio.sleep(0.05)

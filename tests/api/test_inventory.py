@@ -117,6 +117,5 @@ async def test_page_length_over_the_maximum_is_refused(client):
 
 async def test_concurrent_camera_listings_stay_under_the_limit(fresh_client, fresh_sim):
     # 12 listings at once, 3 allowed by the server: the client queues the rest.
-    results = await asyncio.gather(*[_all(fresh_client.cameras(page_length=20))
-                                      for _ in range(12)])
+    results = await asyncio.gather(*[_all(fresh_client.cameras(page_length=20)) for _ in range(12)])
     assert all(len(r) == len(fresh_sim.world.cameras) for r in results)

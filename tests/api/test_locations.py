@@ -21,9 +21,11 @@ async def test_query_all_locations(client, sim):
 
 
 async def test_query_stores_with_extra_fields(client, sim):
-    stores = await client.query_locations(LocationQuery(
-        extra_fields=["store.store_id", "store.occupancy_limit", "store.time_zone"],
-        location_types=["store"]))
+    stores = await client.query_locations(
+        LocationQuery(
+            extra_fields=["store.store_id", "store.occupancy_limit", "store.time_zone"], location_types=["store"]
+        )
+    )
     assert stores and all(s.is_store for s in stores)
     for store in stores:
         node = sim.world.nodes[store.uuid]
@@ -36,21 +38,26 @@ async def test_query_stores_with_extra_fields(client, sim):
 
 async def test_query_by_uuid_and_root(client, sim):
     store = next(s for s in sim.world.stores() if s.archive_date is None)
-    (one,) = await client.query_locations(LocationQuery(uuids=[store.uuid],
-                                                        extra_fields=["store.time_zone"]))
+    (one,) = await client.query_locations(LocationQuery(uuids=[store.uuid], extra_fields=["store.time_zone"]))
     assert one.uuid == store.uuid and one.time_zone == store.time_zone
     region_uuid = store.parent_uuid
-    under = await client.query_locations(LocationQuery(root_uuids=[region_uuid],
-                                                       location_types=["store"]))
+    under = await client.query_locations(LocationQuery(root_uuids=[region_uuid], location_types=["store"]))
     assert store.uuid in {n.uuid for n in under}
     assert all(n.is_store for n in under)
 
 
 async def test_create_sublocation_and_see_it(fresh_client, fresh_sim):
     store = fresh_sim.world.stores()[0]
-    created = await fresh_client.create_location(LocationCreate(
-        name="Front Table 2", parent_uuid=store.uuid, location_type="display", area=53.1,
-        aggregate_to_parent=True, aggregate_to_store=False))
+    created = await fresh_client.create_location(
+        LocationCreate(
+            name="Front Table 2",
+            parent_uuid=store.uuid,
+            location_type="display",
+            area=53.1,
+            aggregate_to_parent=True,
+            aggregate_to_store=False,
+        )
+    )
     assert created.uuid and created.name == "Front Table 2" and created.area == 53.1
     assert created.parent_uuid == store.uuid and created.location_type == "display"
     assert sent(fresh_sim, "/v2/location/create") == 1
@@ -59,34 +66,38 @@ async def test_create_sublocation_and_see_it(fresh_client, fresh_sim):
 
 
 async def test_create_region_under_organization(fresh_client, fresh_sim):
-    region = await fresh_client.create_location(LocationCreate(
-        name="Nordics", parent_uuid=fresh_sim.world.organization_uuid, location_type="region"))
+    region = await fresh_client.create_location(
+        LocationCreate(name="Nordics", parent_uuid=fresh_sim.world.organization_uuid, location_type="region")
+    )
     assert region.is_region
 
 
 async def test_creating_a_store_is_refused_before_sending(fresh_client, fresh_sim):
     region = next(n for n in fresh_sim.world.nodes.values() if n.location_type == "region")
     with pytest.raises(ValidationError):
-        await fresh_client.create_location(LocationCreate(
-            name="New Store", parent_uuid=region.uuid, location_type="store"))
+        await fresh_client.create_location(
+            LocationCreate(name="New Store", parent_uuid=region.uuid, location_type="store")
+        )
     assert sent(fresh_sim, "/v2/location/create") == 0
 
 
 async def test_create_under_unknown_parent_is_a_server_refusal(fresh_client):
     with pytest.raises((InvalidRequest, NotFound)) as info:
-        await fresh_client.create_location(LocationCreate(
-            name="Lost", parent_uuid="00000000-0000-0000-0000-000000000000",
-            location_type="display"))
+        await fresh_client.create_location(
+            LocationCreate(name="Lost", parent_uuid="00000000-0000-0000-0000-000000000000", location_type="display")
+        )
     assert info.value.detail  # the server's error_detail is carried
 
 
 async def test_update_store_name_area_and_limit(fresh_client, fresh_sim):
     store = fresh_sim.world.stores()[1]
-    updated = await fresh_client.update_location(store.uuid, LocationUpdate(
-        name="Willow Glen Updated", area=270.8, occupancy_limit=20))
+    updated = await fresh_client.update_location(
+        store.uuid, LocationUpdate(name="Willow Glen Updated", area=270.8, occupancy_limit=20)
+    )
     assert updated.name == "Willow Glen Updated" and updated.area == 270.8
-    (again,) = await fresh_client.query_locations(LocationQuery(
-        uuids=[store.uuid], extra_fields=["store.occupancy_limit"]))
+    (again,) = await fresh_client.query_locations(
+        LocationQuery(uuids=[store.uuid], extra_fields=["store.occupancy_limit"])
+    )
     assert again.name == "Willow Glen Updated" and again.occupancy_limit == 20
 
 
@@ -107,8 +118,7 @@ async def test_update_sublocation_type_and_refusals(fresh_client, fresh_sim):
 
 async def test_update_unknown_location_is_not_found(fresh_client):
     with pytest.raises(NotFound):
-        await fresh_client.update_location("00000000-0000-0000-0000-000000000000",
-                                           LocationUpdate(name="x"))
+        await fresh_client.update_location("00000000-0000-0000-0000-000000000000", LocationUpdate(name="x"))
 
 
 async def test_paged_locations_are_every_location_node(client, sim):

@@ -35,12 +35,20 @@ def _local_today(running, store) -> date:
 
 async def test_traffic_by_day_last_week(client, sim):
     store = _store(sim, "Caspar City Plaza")
-    result = await client.datamine(DatamineRequest(
-        locations=[store.uuid], metrics=["traffic_in", "traffic_out"],
-        date_ranges=[DateRange(DateSpec.relative(add_weeks=-1),
-                               DateSpec.relative(base=DateSpec.named("now"), truncate_to="week"))],
-        time_ranges=[TimeRange.store_hours()], group_bys=[GroupBy.date("days", 1)],
-        time_zone=store.time_zone))
+    result = await client.datamine(
+        DatamineRequest(
+            locations=[store.uuid],
+            metrics=["traffic_in", "traffic_out"],
+            date_ranges=[
+                DateRange(
+                    DateSpec.relative(add_weeks=-1), DateSpec.relative(base=DateSpec.named("now"), truncate_to="week")
+                )
+            ],
+            time_ranges=[TimeRange.store_hours()],
+            group_bys=[GroupBy.date("days", 1)],
+            time_zone=store.time_zone,
+        )
+    )
     ins = metric_rows(result, "traffic_in")
     outs = metric_rows(result, "traffic_out")
     assert 1 <= len(ins) <= 7 and len(ins) == len(outs)
@@ -54,10 +62,14 @@ async def test_traffic_by_day_last_week(client, sim):
 async def test_layered_groups_flatten_to_rows(client, sim):
     a, b = _store(sim, "Chicago Loop"), _store(sim, "Fifth Avenue")
     start = _local_today(sim, a) - timedelta(days=8)
-    result = await client.datamine(DatamineRequest(
-        locations=[a.uuid, b.uuid], metrics=["traffic_in"],
-        date_ranges=[DateRange.days(start, start + timedelta(days=2))],
-        group_bys=[GroupBy.location(), GroupBy.date("days", 1), GroupBy.time("hours", 1)]))
+    result = await client.datamine(
+        DatamineRequest(
+            locations=[a.uuid, b.uuid],
+            metrics=["traffic_in"],
+            date_ranges=[DateRange.days(start, start + timedelta(days=2))],
+            group_bys=[GroupBy.location(), GroupBy.date("days", 1), GroupBy.time("hours", 1)],
+        )
+    )
     got = rows(result)
     assert {r.location_uuid for r in got} == {a.uuid, b.uuid}
     assert {r.day for r in got} == {start, start + timedelta(days=1)}
@@ -68,19 +80,21 @@ async def test_layered_groups_flatten_to_rows(client, sim):
 async def test_day_of_week_group(client, sim):
     store = _store(sim, "Fifth Avenue")
     end = _local_today(sim, store) - timedelta(days=1)
-    result = await client.datamine(DatamineRequest(
-        locations=[store.uuid], metrics=["traffic_in"],
-        date_ranges=[DateRange.days(end - timedelta(days=14), end)],
-        group_bys=[GroupBy.day_of_week()]))
+    result = await client.datamine(
+        DatamineRequest(
+            locations=[store.uuid],
+            metrics=["traffic_in"],
+            date_ranges=[DateRange.days(end - timedelta(days=14), end)],
+            group_bys=[GroupBy.day_of_week()],
+        )
+    )
     got = metric_rows(result, "traffic_in")
     assert len(got) == 7 and len({r.day_of_week for r in got}) == 7
 
 
 async def test_current_occupancy_per_store(client, sim):
-    stores = [s for s in sim.world.stores() if s.time_zone == "America/New_York"
-              and s.archive_date is None]
-    result = await client.datamine(current_occupancy_request([s.uuid for s in stores],
-                                                             "America/New_York"))
+    stores = [s for s in sim.world.stores() if s.time_zone == "America/New_York" and s.archive_date is None]
+    result = await client.datamine(current_occupancy_request([s.uuid for s in stores], "America/New_York"))
     for name in ("traffic_in", "traffic_out", "total_occupancy"):
         got = metric_rows(result, name)
         assert {r.location_uuid for r in got} <= {s.uuid for s in stores}
@@ -90,9 +104,13 @@ async def test_current_occupancy_per_store(client, sim):
 async def test_failed_metric_raises_only_when_used(client, sim):
     store = _store(sim, "Caspar City Plaza")
     start = _local_today(sim, store) - timedelta(days=3)
-    result = await client.datamine(DatamineRequest(
-        locations=[store.uuid], metrics=["traffic_in", "no_such_metric"],
-        date_ranges=[DateRange.days(start, start + timedelta(days=1))]))
+    result = await client.datamine(
+        DatamineRequest(
+            locations=[store.uuid],
+            metrics=["traffic_in", "no_such_metric"],
+            date_ranges=[DateRange.days(start, start + timedelta(days=1))],
+        )
+    )
     assert metric_rows(result, "traffic_in")  # still usable
     with pytest.raises(MetricError) as info:
         result.metric("no_such_metric")
@@ -105,18 +123,26 @@ async def test_failed_metric_raises_only_when_used(client, sim):
 async def test_named_date_without_time_zone_is_not_sent(client, sim):
     before = sent(sim, "/v2/datamine")
     with pytest.raises(ValidationError):
-        await client.datamine(DatamineRequest(
-            locations=[sim.world.stores()[0].uuid], metrics=["traffic_in"],
-            date_ranges=[DateRange(DateSpec.named("today"), DateSpec.named("now"))]))
+        await client.datamine(
+            DatamineRequest(
+                locations=[sim.world.stores()[0].uuid],
+                metrics=["traffic_in"],
+                date_ranges=[DateRange(DateSpec.named("today"), DateSpec.named("now"))],
+            )
+        )
     assert sent(sim, "/v2/datamine") == before
 
 
 async def test_date_range_limit_is_the_servers_invalid_request(client, sim):
     a, b = sim.world.stores()[:2]
     with pytest.raises(InvalidRequest) as info:
-        await client.datamine(DatamineRequest(
-            locations=[a.uuid, b.uuid], metrics=["traffic_in"],
-            date_ranges=[DateRange.days(date(2020, 1, 1), date(2023, 1, 1))]))
+        await client.datamine(
+            DatamineRequest(
+                locations=[a.uuid, b.uuid],
+                metrics=["traffic_in"],
+                date_ranges=[DateRange.days(date(2020, 1, 1), date(2023, 1, 1))],
+            )
+        )
     assert "2 years" in str(info.value)
 
 
@@ -199,16 +225,19 @@ async def test_predicted_traffic_splits_into_weeks(fresh_client, fresh_sim):
 async def test_predicted_traffic_refusals_are_not_sent(fresh_client, fresh_sim):
     store = _store(fresh_sim, "Fifth Avenue")
     today = _sim_today(fresh_sim, store)
-    for first, last in [(today, today + timedelta(days=2)),
-                        (today - timedelta(days=3), today + timedelta(days=2)),
-                        (today + timedelta(days=25), today + timedelta(days=32)),
-                        (today + timedelta(days=5), today + timedelta(days=4))]:
+    for first, last in [
+        (today, today + timedelta(days=2)),
+        (today - timedelta(days=3), today + timedelta(days=2)),
+        (today + timedelta(days=25), today + timedelta(days=32)),
+        (today + timedelta(days=5), today + timedelta(days=4)),
+    ]:
         with pytest.raises(ValidationError):
             await fresh_client.predicted_traffic(store.uuid, first, last, today=today)
     assert sent(fresh_sim, "/v1/predictedtraffic") == 0
     # The whole horizon is allowed: 31 days ahead, five requests.
-    got = await fresh_client.predicted_traffic(store.uuid, today + timedelta(days=1),
-                                               today + timedelta(days=31), today=today)
+    got = await fresh_client.predicted_traffic(
+        store.uuid, today + timedelta(days=1), today + timedelta(days=31), today=today
+    )
     assert got and sent(fresh_sim, "/v1/predictedtraffic") == 5
 
 
@@ -218,8 +247,9 @@ async def test_predicted_traffic_for_the_store_today_is_refused_by_the_server(fr
     store = _store(fresh_sim, "Fifth Avenue")
     today = _sim_today(fresh_sim, store)
     with pytest.raises(InvalidRequest) as info:
-        await fresh_client.predicted_traffic(store.uuid, today, today + timedelta(days=1),
-                                             today=today - timedelta(days=1))
+        await fresh_client.predicted_traffic(
+            store.uuid, today, today + timedelta(days=1), today=today - timedelta(days=1)
+        )
     assert info.value.status == 400 and "future" in not_none(info.value.detail)
     assert sent(fresh_sim, "/v1/predictedtraffic") == 1
 
@@ -227,10 +257,12 @@ async def test_predicted_traffic_for_the_store_today_is_refused_by_the_server(fr
 async def test_many_predictions_at_once_never_hit_the_limit(fresh_client, fresh_sim):
     stores = [s for s in fresh_sim.world.stores() if s.archive_date is None][:4]
     today = max(_sim_today(fresh_sim, s) for s in stores)
-    await asyncio.gather(*[
-        fresh_client.predicted_traffic(s.uuid, today + timedelta(days=1),
-                                       today + timedelta(days=21), today=today)
-        for s in stores])
+    await asyncio.gather(
+        *[
+            fresh_client.predicted_traffic(s.uuid, today + timedelta(days=1), today + timedelta(days=21), today=today)
+            for s in stores
+        ]
+    )
     assert sent(fresh_sim, "/v1/predictedtraffic") == 12
     assert fresh_sim.limits.peak["predicted_traffic"] <= 3
     assert fresh_sim.limits.rejected["predicted_traffic"] == 0
@@ -239,12 +271,15 @@ async def test_many_predictions_at_once_never_hit_the_limit(fresh_client, fresh_
 async def test_overnight_store_times_carry_the_next_day_marker(client, sim):
     night = _store(sim, "Seattle Night Market")  # 18:00 - 02:00
     day = _local_today(sim, night) - timedelta(days=3)
-    result = await client.datamine(DatamineRequest(
-        locations=[night.uuid], metrics=["traffic_in"],
-        date_ranges=[DateRange.days(day, day + timedelta(days=1))],
-        group_bys=[GroupBy.time("hours", 1)]))
+    result = await client.datamine(
+        DatamineRequest(
+            locations=[night.uuid],
+            metrics=["traffic_in"],
+            date_ranges=[DateRange.days(day, day + timedelta(days=1))],
+            group_bys=[GroupBy.time("hours", 1)],
+        )
+    )
     got = metric_rows(result, "traffic_in")
     after_midnight = [r for r in got if r.day_offset == 1]
     assert {r.time for r in after_midnight} == {"00:00", "01:00"}
-    assert {r.time for r in got if r.day_offset == 0} == {"18:00", "19:00", "20:00", "21:00",
-                                                          "22:00", "23:00"}
+    assert {r.time for r in got if r.day_offset == 0} == {"18:00", "19:00", "20:00", "21:00", "22:00", "23:00"}

@@ -62,9 +62,10 @@ async def test_a_non_ascii_cursor_is_a_protocol_error(hostile, where):
             await peer.json({"ok": True, "next_page": "café", "cameras": []})
         else:
             body = b'{"result": []}'
-            await peer.send(b"HTTP/1.1 206 Partial Content\r\nContent-Type: application/json\r\n"
-                            b"X-Page-Next: caf\xc3\xa9\r\nContent-Length: %d\r\n\r\n%s"
-                            % (len(body), body))
+            await peer.send(
+                b"HTTP/1.1 206 Partial Content\r\nContent-Type: application/json\r\n"
+                b"X-Page-Next: caf\xc3\xa9\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
 
     server = hostile(script)
     async with client_for(server) as client:

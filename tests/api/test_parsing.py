@@ -25,8 +25,15 @@ def nodes(count: int, *, tricky: bool = False) -> list[dict]:
         name = f"Store {i}"
         if tricky and i % 3 == 0:
             name += ' "},{"uuid": "fake"} },{ '  # the cut's own text, inside a string
-        node = {"uuid": f"u{i}", "name": name, "location_type": "store", "parent_uuid": "org",
-                "area": i * 1.5, "archive_date": None, "store_id": str(i)}
+        node = {
+            "uuid": f"u{i}",
+            "name": name,
+            "location_type": "store",
+            "parent_uuid": "org",
+            "area": i * 1.5,
+            "archive_date": None,
+            "store_id": str(i),
+        }
         if tricky and i % 4 == 0:
             node["validated_address"] = {"lines": [{"a": 1}, {"b": 2}], "x": {}}  # nested },{
         out.append(node)
@@ -65,10 +72,13 @@ def test_a_big_answer_is_decoded_in_small_pieces(big_body):
     assert decoded == json.loads(big_body)["nodes"][0]
 
 
-@pytest.mark.parametrize("bad, message", [
-    (lambda n: [*n[:1200], {"name": "no uuid"}, *n[1200:]], "from item 1200"),
-    (lambda n: [*n, 17], "from item 3000"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (lambda n: [*n[:1200], {"name": "no uuid"}, *n[1200:]], "from item 1200"),
+        (lambda n: [*n, 17], "from item 3000"),
+    ],
+)
 def test_invalid_nodes_are_reported_as_before(bad, message):
     content = json.dumps({"nodes": [bad(nodes(3000))]}).encode()
     with pytest.raises(ProtocolError) as info:
@@ -76,11 +86,14 @@ def test_invalid_nodes_are_reported_as_before(bad, message):
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("content", [
-    json.dumps({"nodes": [nodes(3000)]}).encode()[:-5000] + b"]]}",  # a node cut in half
-    json.dumps({"nodes": [nodes(3000)]}).encode()[:-2],  # the end missing
-    b'{"nodes": [[{"uuid": "a"}, {]]}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"nodes": [nodes(3000)]}).encode()[:-5000] + b"]]}",  # a node cut in half
+        json.dumps({"nodes": [nodes(3000)]}).encode()[:-2],  # the end missing
+        b'{"nodes": [[{"uuid": "a"}, {]]}',
+    ],
+)
 def test_broken_json_is_a_protocol_error(content):
     with pytest.raises(ProtocolError, match="not valid JSON"):
         parsing.location_nodes("POST /v2/location", content)
@@ -101,8 +114,11 @@ def big_body() -> bytes:
     from storeops.simulator.server import start_simulator
 
     with start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=3, big=True) as running:
-        response = httpx.post(running.url + "/v2/location", auth=(ACCESS_KEY, SECRET_KEY),
-                              json={"where": {"and": [{"node_types": ["location"]}]}})
+        response = httpx.post(
+            running.url + "/v2/location",
+            auth=(ACCESS_KEY, SECRET_KEY),
+            json={"where": {"and": [{"node_types": ["location"]}]}},
+        )
     response.raise_for_status()
     return response.content
 

@@ -36,6 +36,5 @@ async def test_an_export_id_that_walks_the_path_is_refused(hostile):
     end = datetime(2026, 3, 18, 12, tzinfo=UTC)
     async with client_for(server) as client:
         with pytest.raises(ProtocolError):
-            await client.start_export(ExportRequest(channels=["c1"], start=end - timedelta(seconds=30),
-                                                    end=end))
+            await client.start_export(ExportRequest(channels=["c1"], start=end - timedelta(seconds=30), end=end))
     assert [r.path for r in server.requests] == ["/v1/video/export/start"]

@@ -44,8 +44,7 @@ async def test_injected_http_client_is_used_and_left_open(sim):
         assert await client.query_locations(LocationQuery(location_types=["store"]))
         await client.aclose()
         assert not http.is_closed  # not ours to close
-        response = await http.post(sim.url + "/v2/location", json={},
-                                   auth=(ACCESS_KEY, SECRET_KEY))
+        response = await http.post(sim.url + "/v2/location", json={}, auth=(ACCESS_KEY, SECRET_KEY))
         assert response.status_code == 200
 
 
@@ -70,8 +69,9 @@ async def test_many_concurrent_location_queries_never_get_429(fresh_sim):
     # No retries: any 429 would surface as RateLimited.
     async with make_client(fresh_sim, retry=RetryPolicy.never()) as client:
         fresh_sim.faults.add("/v2/location", "delay", count=6, seconds=0.1)
-        results = await asyncio.gather(*[
-            client.query_locations(LocationQuery(location_types=["store"])) for _ in range(12)])
+        results = await asyncio.gather(
+            *[client.query_locations(LocationQuery(location_types=["store"])) for _ in range(12)]
+        )
     assert all(results)
     assert fresh_sim.limits.peak["location"] == 2
     assert fresh_sim.limits.rejected["location"] == 0
@@ -106,13 +106,16 @@ async def test_global_in_flight_cap(fresh_sim):
 # ------------------------------------------------------------ retries of safe calls
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "status", "status": 503},
-    {"kind": "status", "status": 502},
-    {"kind": "status", "status": 500},
-    {"kind": "status", "status": 429, "retry_after": 0},
-    {"kind": "disconnect"},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "status", "status": 502},
+        {"kind": "status", "status": 500},
+        {"kind": "status", "status": 429, "retry_after": 0},
+        {"kind": "disconnect"},
+    ],
+)
 async def test_safe_call_is_retried(fresh_sim, fresh_client, fault):
     params = dict(fault)
     kind = params.pop("kind")
@@ -139,9 +142,11 @@ async def test_retries_give_up_with_the_typed_error(fresh_sim, fresh_client):
     from storeops.api.datamine import DatamineRequest, DateRange
 
     with pytest.raises(ServerError) as info:
-        await fresh_client.datamine(DatamineRequest(
-            [fresh_sim.world.stores()[0].uuid], ["traffic_in"],
-            [DateRange.days(date(2025, 1, 1), date(2025, 1, 2))]))
+        await fresh_client.datamine(
+            DatamineRequest(
+                [fresh_sim.world.stores()[0].uuid], ["traffic_in"], [DateRange.days(date(2025, 1, 1), date(2025, 1, 2))]
+            )
+        )
     assert info.value.status == 503 and info.value.detail == "maintenance"
     assert sent(fresh_sim, "/v2/datamine") == FAST_RETRY.max_attempts
 
@@ -150,8 +155,7 @@ async def test_429_for_a_safe_call_surfaces_when_retry_after_is_too_long(fresh_s
     fresh_sim.faults.add("/v1/storehours", "status", count=1, status=429, retry_after=120)
     store = fresh_sim.world.stores()[0]
     with pytest.raises(RateLimited) as info:
-        await fresh_client.store_hours([store.uuid], datetime(2025, 1, 1).date(),
-                                       datetime(2025, 1, 2).date())
+        await fresh_client.store_hours([store.uuid], datetime(2025, 1, 1).date(), datetime(2025, 1, 2).date())
     assert info.value.retry_after == 120
     assert sent(fresh_sim, "/v1/storehours") == 1
 
@@ -168,28 +172,35 @@ async def test_bad_request_is_not_retried(fresh_sim, fresh_client):
 # ------------------------------------------------------------ unsafe calls: sent once
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "status", "status": 503},
-    {"kind": "status", "status": 429, "retry_after": 0},
-    {"kind": "disconnect"},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "status", "status": 429, "retry_after": 0},
+        {"kind": "disconnect"},
+    ],
+)
 async def test_create_location_is_never_repeated(fresh_sim, fresh_client, fault):
     params = dict(fault)
     kind = params.pop("kind")
     fresh_sim.faults.add("/v2/location/create", kind, count=3, **params)
     store = fresh_sim.world.stores()[0]
     with pytest.raises(ApiError):
-        await fresh_client.create_location(LocationCreate(
-            name="Front Table 3", parent_uuid=store.uuid, location_type="display"))
+        await fresh_client.create_location(
+            LocationCreate(name="Front Table 3", parent_uuid=store.uuid, location_type="display")
+        )
     assert sent(fresh_sim, "/v2/location/create") == 1
 
 
-@pytest.mark.parametrize("kind,params,error", [
-    ("status", {"status": 503}, ServerError),
-    ("status", {"status": 500}, ServerError),
-    ("status", {"status": 429, "retry_after": 0}, RateLimited),
-    ("disconnect", {}, ConnectionFailed),
-])
+@pytest.mark.parametrize(
+    "kind,params,error",
+    [
+        ("status", {"status": 503}, ServerError),
+        ("status", {"status": 500}, ServerError),
+        ("status", {"status": 429, "retry_after": 0}, RateLimited),
+        ("disconnect", {}, ConnectionFailed),
+    ],
+)
 async def test_adjust_occupancy_is_never_repeated(fresh_sim, fresh_client, kind, params, error):
     fresh_sim.faults.add("/v1/occupancy/adjust", kind, count=3, **params)
     with pytest.raises(error):
@@ -199,10 +210,13 @@ async def test_adjust_occupancy_is_never_repeated(fresh_sim, fresh_client, kind,
         assert fresh_sim.world.adjustments == []
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "status", "status": 503},
-    {"kind": "disconnect"},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "disconnect"},
+    ],
+)
 async def test_export_start_is_never_repeated(fresh_sim, fresh_client, fault):
     params = dict(fault)
     kind = params.pop("kind")
@@ -210,8 +224,7 @@ async def test_export_start_is_never_repeated(fresh_sim, fresh_client, fault):
     channel = next(iter(fresh_sim.world.channels))
     end = datetime.now(UTC) - timedelta(minutes=5)
     with pytest.raises(ApiError):
-        await fresh_client.start_export(ExportRequest(channels=[channel], start=end - timedelta(seconds=10),
-                                                      end=end))
+        await fresh_client.start_export(ExportRequest(channels=[channel], start=end - timedelta(seconds=10), end=end))
     assert sent(fresh_sim, "/v1/video/export/start") == 1
 
 
@@ -305,8 +318,12 @@ async def test_secrets_never_in_repr_errors_or_logs(fresh_sim, caplog):
         fresh_sim.faults.add("/v2/location", "status", count=2, status=503)
         await client.query_locations(LocationQuery(location_types=["store"]))  # retried, logged
         errors: list[BaseException] = []
-        for kind, params in [("status", {"status": 401}), ("status", {"status": 500}),
-                             ("malformed", {"status": 502}), ("disconnect", {})]:
+        for kind, params in [
+            ("status", {"status": 401}),
+            ("status", {"status": 500}),
+            ("malformed", {"status": 502}),
+            ("disconnect", {}),
+        ]:
             fresh_sim.faults.add("/v1/occupancy/adjust", kind, count=1, **params)
             try:
                 await client.adjust_occupancy(store.uuid, 1)

@@ -15,8 +15,7 @@ from storeops.api.errors import LocalFileError, ProtocolError
 
 
 def _request(store: str) -> DatamineRequest:
-    return DatamineRequest([store], ["traffic_in"],
-                           [DateRange.days(date(2026, 3, 1), date(2026, 3, 2))])
+    return DatamineRequest([store], ["traffic_in"], [DateRange.days(date(2026, 3, 1), date(2026, 3, 2))])
 
 
 def _datamine_body(value: str, points: int) -> bytes:
@@ -30,8 +29,7 @@ def _datamine_body(value: str, points: int) -> bytes:
 
 async def test_a_bad_store_hours_record_is_a_protocol_error(fresh_sim, fresh_client):
     store = fresh_sim.world.stores()[0].uuid
-    body = {"result": {store: {"2026-03-01T00:00:00Z": {"store_uuid": store,
-                                                        "effective_day": "not a day"}}}}
+    body = {"result": {store: {"2026-03-01T00:00:00Z": {"store_uuid": store, "effective_day": "not a day"}}}}
     fresh_sim.faults.add("/v1/storehours", "malformed", count=1, body=json.dumps(body).encode())
     with pytest.raises(ProtocolError) as info:
         await fresh_client.store_hours([store], date(2026, 3, 1), date(2026, 3, 1))
@@ -61,8 +59,7 @@ async def test_non_finite_metric_values_are_refused(fresh_sim, fresh_client, val
 
 @pytest.mark.parametrize("points", [1, 5000], ids=["small", "big"])
 async def test_null_data_is_refused_in_small_and_big_answers(fresh_sim, fresh_client, points):
-    filler = ", ".join(['{"name": "traffic_out", "data": [{"value": 1.0, "validity": "complete"}]}']
-                       * points)
+    filler = ", ".join(['{"name": "traffic_out", "data": [{"value": 1.0, "validity": "complete"}]}'] * points)
     body = f'{{"ok": true, "metrics": [{filler}, {{"name": "traffic_in", "data": null}}]}}'.encode()
     assert (len(body) > transport.BIG_BODY_BYTES) == (points > 1)
     fresh_sim.faults.add("/v2/datamine", "malformed", count=1, body=body)

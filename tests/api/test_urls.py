@@ -28,18 +28,34 @@ def test_bad_subscription_names_are_refused(name):
         subscription_url(name)
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8080", "http://127.3.4.5", "http://localhost:1234/", "http://[::1]:99",
-    "https://example.com", "https://example.com/api/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.3.4.5",
+        "http://localhost:1234/",
+        "http://[::1]:99",
+        "https://example.com",
+        "https://example.com/api/",
+    ],
+)
 def test_accepted_base_urls(url):
     assert not normalize_base_url(url).endswith("/")
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.com", "http://10.0.0.5:8080", "http://128.0.0.1", "http://localhost.example.com",
-    "ftp://localhost", "https://user:pw@example.com", "https://example.com/?a=1", "not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com",
+        "http://10.0.0.5:8080",
+        "http://128.0.0.1",
+        "http://localhost.example.com",
+        "ftp://localhost",
+        "https://user:pw@example.com",
+        "https://example.com/?a=1",
+        "not a url",
+    ],
+)
 def test_refused_base_urls(url):
     with pytest.raises(ValidationError):
         RetailNextClient(url, "key", "secret")
@@ -60,10 +76,18 @@ def test_missing_keys_are_refused():
 # ------------------------------------------------------------ names that only look local
 
 
-@pytest.mark.parametrize("url", [
-    "http://anything.localhost", "http://api.localhost:8080", "http://localhost.", "http://127.1",
-    "http://LOCALHOST.evil.com", "http://0.0.0.0:8080", "http://[::ffff:7f00:1]",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://anything.localhost",
+        "http://api.localhost:8080",
+        "http://localhost.",
+        "http://127.1",
+        "http://LOCALHOST.evil.com",
+        "http://0.0.0.0:8080",
+        "http://[::ffff:7f00:1]",
+    ],
+)
 def test_names_that_only_look_local_are_refused_for_plain_http(url):
     with pytest.raises(ValidationError):
         normalize_base_url(url)
@@ -87,17 +111,41 @@ def test_only_real_loopback_addresses_are_loopback():
 # ------------------------------------------------------------ path segments
 
 
-@pytest.mark.parametrize("value", [
-    "9f1c2d3e-0000-4000-8000-000000000001", "exp_42", "AA:BB:CC", "a.b", "v1~x",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9f1c2d3e-0000-4000-8000-000000000001",
+        "exp_42",
+        "AA:BB:CC",
+        "a.b",
+        "v1~x",
+    ],
+)
 def test_plain_ids_are_path_segments(value):
     assert path_segment(value, "location") == value
 
 
-@pytest.mark.parametrize("value", [
-    "", ".", "..", "...", "a/b", "a\\b", "%2e%2e", "a b", "x\u00e9", "a?b", "a#b", "a\x00",
-    "a\n", "x" * 300, None, 42,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        ".",
+        "..",
+        "...",
+        "a/b",
+        "a\\b",
+        "%2e%2e",
+        "a b",
+        "x\u00e9",
+        "a?b",
+        "a#b",
+        "a\x00",
+        "a\n",
+        "x" * 300,
+        None,
+        42,
+    ],
+)
 def test_ids_that_could_walk_or_bend_the_path_are_refused(value):
     with pytest.raises(ValidationError):
         path_segment(value, "location")

@@ -62,8 +62,9 @@ async def _wait_ready(client, export_id: str, timeout: float = 60.0):
 async def test_export_lifecycle(fresh_client, fresh_sim, tmp_path):
     channel = _flagship_channels(fresh_sim)[0]
     start, end = _recent(fresh_sim)
-    export_id = await fresh_client.start_export(ExportRequest(
-        channels=[channel], start=start, end=end, info_overlay=True))
+    export_id = await fresh_client.start_export(
+        ExportRequest(channels=[channel], start=start, end=end, info_overlay=True)
+    )
     assert export_id and sent(fresh_sim, "/v1/video/export/start") == 1
     first = await fresh_client.export_status(export_id)
     assert first.export_id == export_id
@@ -75,8 +76,9 @@ async def test_export_lifecycle(fresh_client, fresh_sim, tmp_path):
     assert status.state is ExportState.READY
     assert status.download_url.startswith(fresh_sim.url + "/")
     progress: list[tuple[int, int | None]] = []
-    path = await fresh_client.download_export(export_id, tmp_path / "clip.mp4",
-                                              progress=lambda d, t: progress.append((d, t)))
+    path = await fresh_client.download_export(
+        export_id, tmp_path / "clip.mp4", progress=lambda d, t: progress.append((d, t))
+    )
     data = path.read_bytes()
     assert data[4:8] == b"ftyp"  # an MP4
     assert progress[-1] == (len(data), len(data))
@@ -91,8 +93,9 @@ async def test_export_lifecycle(fresh_client, fresh_sim, tmp_path):
 async def test_export_of_several_channels_with_resolution(fresh_client, fresh_sim):
     channels = _flagship_channels(fresh_sim)[:4]
     start, end = _recent(fresh_sim, 2)
-    export_id = await fresh_client.start_export(ExportRequest(
-        channels=channels, start=start, end=end, resolution="640x480"))
+    export_id = await fresh_client.start_export(
+        ExportRequest(channels=channels, start=start, end=end, resolution="640x480")
+    )
     status = await _wait_ready(fresh_client, export_id)
     assert status.state is ExportState.READY
 
@@ -100,8 +103,9 @@ async def test_export_of_several_channels_with_resolution(fresh_client, fresh_si
 async def test_failed_export_reports_its_reason(fresh_client, fresh_sim):
     channel = _flagship_channels(fresh_sim)[0]
     end = fresh_sim.clock.now().replace(microsecond=0) - timedelta(days=400)
-    export_id = await fresh_client.start_export(ExportRequest(
-        channels=[channel], start=end - timedelta(seconds=5), end=end))
+    export_id = await fresh_client.start_export(
+        ExportRequest(channels=[channel], start=end - timedelta(seconds=5), end=end)
+    )
     status = await _wait_ready(fresh_client, export_id)
     assert status.state is ExportState.FAILED and "recordings" in status.reason
 
@@ -125,21 +129,24 @@ async def test_export_refusals(fresh_client, fresh_sim):
     with pytest.raises(ValidationError):
         await fresh_client.start_export(ExportRequest(channels=channels[:1], start=end, end=start))
     with pytest.raises(ValidationError):  # a naive time is ambiguous
-        await fresh_client.start_export(ExportRequest(
-            channels=channels[:1], start=start.replace(tzinfo=None), end=end.replace(tzinfo=None)))
+        await fresh_client.start_export(
+            ExportRequest(channels=channels[:1], start=start.replace(tzinfo=None), end=end.replace(tzinfo=None))
+        )
     assert sent(fresh_sim, "/v1/video/export/start") == 0
     future = fresh_sim.clock.now() + timedelta(hours=1)
     with pytest.raises(InvalidRequest) as info:
-        await fresh_client.start_export(ExportRequest(
-            channels=channels[:1], start=future, end=future + timedelta(seconds=5)))
+        await fresh_client.start_export(
+            ExportRequest(channels=channels[:1], start=future, end=future + timedelta(seconds=5))
+        )
     assert "future" in not_none(info.value.detail)
 
 
 async def test_single_channel_export_leaves_out_the_resolution(fresh_client, fresh_sim):
     # The simulator, like the reference, only takes a resolution with several channels.
     start, end = _recent(fresh_sim, 2)
-    export_id = await fresh_client.start_export(ExportRequest(
-        channels=_flagship_channels(fresh_sim)[:1], start=start, end=end, resolution="640x480"))
+    export_id = await fresh_client.start_export(
+        ExportRequest(channels=_flagship_channels(fresh_sim)[:1], start=start, end=end, resolution="640x480")
+    )
     assert export_id
 
 

@@ -25,16 +25,30 @@ from tests.services.occupancy_env import expected_open, make_client, occupancy_n
 INSTANTS = [
     # Times of day (UTC) on the suite's ordinary Wednesday: night, morning and
     # evening in each of the four zones.
-    "2026-04-22T03:00:00Z", "2026-04-22T09:00:00Z", "2026-04-22T13:30:00Z",
-    "2026-04-22T18:47:00Z", "2026-04-22T23:59:00Z",
+    "2026-04-22T03:00:00Z",
+    "2026-04-22T09:00:00Z",
+    "2026-04-22T13:30:00Z",
+    "2026-04-22T18:47:00Z",
+    "2026-04-22T23:59:00Z",
     # US DST starts 8 March at 02:00 local: Chicago 08:00Z, Los Angeles 10:00Z.
-    "2026-03-08T07:57:00Z", "2026-03-08T08:03:00Z", "2026-03-08T09:57:00Z", "2026-03-08T10:03:00Z",
+    "2026-03-08T07:57:00Z",
+    "2026-03-08T08:03:00Z",
+    "2026-03-08T09:57:00Z",
+    "2026-03-08T10:03:00Z",
     # US DST ends 1 November at 02:00 local (the hour 01:00-02:00 happens twice).
-    "2026-11-01T06:30:00Z", "2026-11-01T07:30:00Z", "2026-11-01T08:59:00Z", "2026-11-01T09:30:00Z",
+    "2026-11-01T06:30:00Z",
+    "2026-11-01T07:30:00Z",
+    "2026-11-01T08:59:00Z",
+    "2026-11-01T09:30:00Z",
     # Europe: 29 March and 25 October at 01:00 UTC.
-    "2026-03-29T00:59:00Z", "2026-03-29T01:01:00Z", "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z",
+    "2026-03-29T00:59:00Z",
+    "2026-03-29T01:01:00Z",
+    "2026-10-25T00:30:00Z",
+    "2026-10-25T01:30:00Z",
     # The day before a holiday, when "tomorrow" is closed for most stores.
-    "2026-12-24T18:47:00Z", "2026-12-31T18:47:00Z", "2026-12-31T23:58:00Z",
+    "2026-12-24T18:47:00Z",
+    "2026-12-31T18:47:00Z",
+    "2026-12-31T23:58:00Z",
 ]
 
 
@@ -103,23 +117,28 @@ async def test_store_hours_follow_each_store_day_at_any_instant(frozen_at):
         assert sent(running, "/v1/storehours") == before + 1
         for ref in service.stores:
             node = running.world.nodes[ref.uuid]
-            assert not_none(service.snapshot(ref.uuid)).hours.open is expected_open(running.world, node, next_day), \
-                (node.name, next_day)
+            assert not_none(service.snapshot(ref.uuid)).hours.open is expected_open(running.world, node, next_day), (
+                node.name,
+                next_day,
+            )
     finally:
         await service.client.aclose()
 
 
 def test_the_instants_cover_what_they_claim():
     """The DST instants straddle each change in the zones they name."""
+
     def offset(text: str, zone: str) -> timedelta:
         return not_none(parse_instant(text).astimezone(ZoneInfo(zone)).utcoffset())
 
-    pairs = [("2026-03-08T07:57:00Z", "2026-03-08T08:03:00Z", "America/Chicago"),
-             ("2026-03-08T09:57:00Z", "2026-03-08T10:03:00Z", "America/Los_Angeles"),
-             ("2026-11-01T06:30:00Z", "2026-11-01T07:30:00Z", "America/Chicago"),
-             ("2026-11-01T08:59:00Z", "2026-11-01T09:30:00Z", "America/Los_Angeles"),
-             ("2026-03-29T00:59:00Z", "2026-03-29T01:01:00Z", "Europe/London"),
-             ("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "Europe/London")]
+    pairs = [
+        ("2026-03-08T07:57:00Z", "2026-03-08T08:03:00Z", "America/Chicago"),
+        ("2026-03-08T09:57:00Z", "2026-03-08T10:03:00Z", "America/Los_Angeles"),
+        ("2026-11-01T06:30:00Z", "2026-11-01T07:30:00Z", "America/Chicago"),
+        ("2026-11-01T08:59:00Z", "2026-11-01T09:30:00Z", "America/Los_Angeles"),
+        ("2026-03-29T00:59:00Z", "2026-03-29T01:01:00Z", "Europe/London"),
+        ("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "Europe/London"),
+    ]
     for before, after, zone in pairs:
         assert before in INSTANTS and after in INSTANTS
         assert offset(before, zone) != offset(after, zone), (before, zone)

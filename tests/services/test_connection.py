@@ -67,11 +67,14 @@ async def test_an_account_connects_and_reads_its_stores(sim):
         await manager.close(final=True)
 
 
-@pytest.mark.parametrize("case, state, words", [
-    ("no secret", ConnectionState.FAILED, "No secret key stored for this account"),
-    ("wrong secret", ConnectionState.FAILED, "Sign-in refused"),
-    ("unreachable", ConnectionState.OFFLINE, "Cannot reach 127.0.0.1:"),
-])
+@pytest.mark.parametrize(
+    "case, state, words",
+    [
+        ("no secret", ConnectionState.FAILED, "No secret key stored for this account"),
+        ("wrong secret", ConnectionState.FAILED, "Sign-in refused"),
+        ("unreachable", ConnectionState.OFFLINE, "Cannot reach 127.0.0.1:"),
+    ],
+)
 async def test_failures_say_what_happened_and_whether_it_is_the_network(sim, case, state, words):
     url = unused_port_url() if case == "unreachable" else sim.url
     settings, secrets = account(url, secret={"no secret": None, "wrong secret": "nope"}.get(case, SECRET_KEY))

@@ -30,10 +30,12 @@ async def test_progress_reaches_listeners_and_the_job_ends_done():
     step.set()
     await job.wait()
     assert job.state is JobState.DONE and job.result == "result" and jobs.running() == []
-    assert seen == [("Downloading clip.mp4", JobState.RUNNING, None),
-                    ("Downloading clip.mp4", JobState.RUNNING, 0.0),
-                    ("Downloading clip.mp4", JobState.RUNNING, 0.5),
-                    ("Downloading clip.mp4", JobState.DONE, 0.5)]
+    assert seen == [
+        ("Downloading clip.mp4", JobState.RUNNING, None),
+        ("Downloading clip.mp4", JobState.RUNNING, 0.0),
+        ("Downloading clip.mp4", JobState.RUNNING, 0.5),
+        ("Downloading clip.mp4", JobState.DONE, 0.5),
+    ]
 
 
 async def test_cancel_ends_the_job_as_cancelled_and_its_clean_up_runs():
@@ -130,8 +132,9 @@ async def test_a_real_download_reports_its_bytes(sim, tmp_path):
         name = (await client.list_downloads())[0]
 
         async def work(job):
-            return await client.download_file(name, tmp_path / "export.csv",
-                                              progress=lambda done, total: job.progress(done, total))
+            return await client.download_file(
+                name, tmp_path / "export.csv", progress=lambda done, total: job.progress(done, total)
+            )
 
         job = jobs.start(f"Downloading {name}", work, owner=client)
         await job.wait()

@@ -15,8 +15,20 @@ from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
 
 FAST = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=0.1, max_retry_after=1.0)
 # What the tree shows of a node: the v1 path must give the same.
-SHOWN = {"uuid", "name", "type", "location_type", "parent_uuid", "area", "archive_date", "store_id",
-         "time_zone", "occupancy_limit", "aggregate_to_parent", "aggregate_to_store"}
+SHOWN = {
+    "uuid",
+    "name",
+    "type",
+    "location_type",
+    "parent_uuid",
+    "area",
+    "archive_date",
+    "store_id",
+    "time_zone",
+    "occupancy_limit",
+    "aggregate_to_parent",
+    "aggregate_to_store",
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +77,9 @@ async def test_one_node_past_10000_loads_through_v1(big):
         before = await service.load_tree()
         assert len(before) == 10_000
         store = next(n for n in before.nodes.values() if n.is_store and not n.archived)
-        created = await service.create(before, LocationCreate(name="Pop-up", parent_uuid=store.uuid,
-                                                              location_type="display"))
+        created = await service.create(
+            before, LocationCreate(name="Pop-up", parent_uuid=store.uuid, location_type="display")
+        )
         v1_before = sent(big, "/v1/location")
         after = await service.load_tree()
         assert sent(big, "/v1/location") - v1_before == 101

@@ -44,18 +44,22 @@ def named(tree: LocationTree, name: str) -> Location:
 
 # ------------------------------------------------------------ pure rules
 
+
 def small_tree() -> LocationTree:
-    return LocationTree.from_nodes([
-        Location(uuid="org", name="Org", location_type="organization"),
-        Location(uuid="r1", name="North", location_type="region", parent_uuid="org"),
-        Location(uuid="r2", name="North-East", location_type="region", parent_uuid="r1"),
-        Location(uuid="r3", name="South", location_type="region", parent_uuid="org"),
-        Location(uuid="s1", name="Store 1", location_type="store", parent_uuid="r2", store_id="1"),
-        Location(uuid="s2", name="Store 2", location_type="store", parent_uuid="r3", store_id="2"),
-        Location(uuid="s3", name="Closed", location_type="store", parent_uuid="r3",
-                 archive_date="2024-01-01T00:00:00Z"),
-        Location(uuid="e1", name="Door", location_type="entrance", parent_uuid="s1"),
-    ])
+    return LocationTree.from_nodes(
+        [
+            Location(uuid="org", name="Org", location_type="organization"),
+            Location(uuid="r1", name="North", location_type="region", parent_uuid="org"),
+            Location(uuid="r2", name="North-East", location_type="region", parent_uuid="r1"),
+            Location(uuid="r3", name="South", location_type="region", parent_uuid="org"),
+            Location(uuid="s1", name="Store 1", location_type="store", parent_uuid="r2", store_id="1"),
+            Location(uuid="s2", name="Store 2", location_type="store", parent_uuid="r3", store_id="2"),
+            Location(
+                uuid="s3", name="Closed", location_type="store", parent_uuid="r3", archive_date="2024-01-01T00:00:00Z"
+            ),
+            Location(uuid="e1", name="Door", location_type="entrance", parent_uuid="s1"),
+        ]
+    )
 
 
 def test_tree_index_and_kinds():
@@ -64,25 +68,33 @@ def test_tree_index_and_kinds():
     assert tree.children_of(None) == ["org"]
     assert list(tree.ancestors("e1")) == ["s1", "r2", "r1", "org"]
     assert [tree.kind(tree.nodes[u]) for u in ("org", "r1", "s1", "e1")] == [
-        NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION]
+        NodeKind.ORGANIZATION,
+        NodeKind.REGION,
+        NodeKind.STORE,
+        NodeKind.SUBLOCATION,
+    ]
     assert not_none(tree.store_of("e1")).uuid == "s1" and tree.store_of("r1") is None
     assert tree.path("e1") == "Org / North / North-East / Store 1 / Door"
     assert tree.is_archived_here("s3") and not tree.is_archived_here("s2")
 
 
 def test_tree_without_the_organization_node_still_knows_its_uuid():
-    tree = LocationTree.from_nodes([
-        Location(uuid="r1", name="North", location_type="region", parent_uuid="org"),
-        Location(uuid="r3", name="South", location_type="region", parent_uuid="org"),
-    ])
+    tree = LocationTree.from_nodes(
+        [
+            Location(uuid="r1", name="North", location_type="region", parent_uuid="org"),
+            Location(uuid="r3", name="South", location_type="region", parent_uuid="org"),
+        ]
+    )
     assert tree.organization_uuid == "org" and tree.children_of(None) == ["r1", "r3"]
 
 
 def test_cyclic_answer_does_not_hang():
-    tree = LocationTree.from_nodes([
-        Location(uuid="a", name="A", location_type="region", parent_uuid="b"),
-        Location(uuid="b", name="B", location_type="region", parent_uuid="a"),
-    ])
+    tree = LocationTree.from_nodes(
+        [
+            Location(uuid="a", name="A", location_type="region", parent_uuid="b"),
+            Location(uuid="b", name="B", location_type="region", parent_uuid="a"),
+        ]
+    )
     assert list(tree.ancestors("a")) == ["b"]
 
 
@@ -149,6 +161,7 @@ def test_update_rules():
 
 # ------------------------------------------------------------ over HTTP
 
+
 async def test_load_tree_is_the_whole_chain_with_extra_fields(service, fresh_sim):
     tree = await service.load_tree()
     world = fresh_sim.world
@@ -165,14 +178,20 @@ async def test_load_tree_is_the_whole_chain_with_extra_fields(service, fresh_sim
 async def test_create_and_update_reach_the_simulator(service, fresh_sim):
     tree = await service.load_tree()
     store = named(tree, "Chicago Loop")
-    created = await service.create(tree, LocationCreate(name=" Side Door ", parent_uuid=store.uuid,
-                                                        location_type="entrance", area=12.0))
+    created = await service.create(
+        tree, LocationCreate(name=" Side Door ", parent_uuid=store.uuid, location_type="entrance", area=12.0)
+    )
     with fresh_sim.world.lock:
         node = fresh_sim.world.nodes[created.uuid]
         assert (node.name, node.parent_uuid, node.area, node.aggregate_to_parent) == (
-            "Side Door", store.uuid, 12.0, True)
-    region = await service.create(tree, LocationCreate(name="Great Lakes", parent_uuid=named(tree, "Central").uuid,
-                                                       location_type="region"))
+            "Side Door",
+            store.uuid,
+            12.0,
+            True,
+        )
+    region = await service.create(
+        tree, LocationCreate(name="Great Lakes", parent_uuid=named(tree, "Central").uuid, location_type="region")
+    )
     tree = await service.load_tree()
     moved = await service.move(tree, store.uuid, region.uuid)
     assert moved.parent_uuid == region.uuid
@@ -183,7 +202,11 @@ async def test_create_and_update_reach_the_simulator(service, fresh_sim):
     with fresh_sim.world.lock:
         node = fresh_sim.world.nodes[store.uuid]
         assert (node.parent_uuid, node.area, node.occupancy_limit, node.name) == (
-            region.uuid, 5000.0, 99, "Chicago Loop Flagship")
+            region.uuid,
+            5000.0,
+            99,
+            "Chicago Loop Flagship",
+        )
 
 
 async def test_rule_violations_send_nothing(service, fresh_sim):
@@ -195,8 +218,7 @@ async def test_rule_violations_send_nothing(service, fresh_sim):
     with pytest.raises(RuleViolation):
         service.move(tree, store.uuid, named(tree, "Chicago Loop").uuid)
     with pytest.raises(RuleViolation):
-        service.create(tree, LocationCreate(name="Shop", parent_uuid=named(tree, "East").uuid,
-                                            location_type="store"))
+        service.create(tree, LocationCreate(name="Shop", parent_uuid=named(tree, "East").uuid, location_type="store"))
     assert await service.update(tree, store.uuid, LocationUpdate(name="Fifth Avenue")) is not None
     assert sent(fresh_sim, "/v2/location/") == before
 

@@ -230,8 +230,7 @@ async def test_run_backs_off_while_down_and_stops_on_request(fresh_sim):
     failures: list[int] = []
     try:
         fresh_sim.faults.add("/v2/datamine", "status", count=1000, status=503)
-        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures),
-                                           stop=stop), 10)
+        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures), stop=stop), 10)
         assert failures == [1, 2, 3, 4, 5, 6]
         assert waits[0] == 0.2
         assert 0.85 * 0.4 <= waits[1] <= 0.4
@@ -240,8 +239,7 @@ async def test_run_backs_off_while_down_and_stops_on_request(fresh_sim):
         stop.clear()
         waits.clear()
         failures.clear()
-        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures),
-                                           stop=stop), 10)
+        await asyncio.wait_for(service.run(lambda snaps: failures.append(service.consecutive_failures), stop=stop), 10)
         assert failures[0] == 0 and waits[0] == 0.2  # recovered on the first good answer
     finally:
         await service.client.aclose()

@@ -24,8 +24,7 @@ WEDNESDAY_AFTERNOON = datetime(2026, 3, 18, 20, 7, tzinfo=UTC)
 @contextmanager
 def frozen_simulator(at: datetime = WEDNESDAY_AFTERNOON, **kw) -> Iterator[RunningSimulator]:
     clock = Clock(at, speed=0)
-    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=kw.pop("seed", 7),
-                              clock=clock, **kw)
+    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=kw.pop("seed", 7), clock=clock, **kw)
     try:
         yield running
     finally:
@@ -64,5 +63,4 @@ def store_named(world: World, name: str) -> Node:
 
 def form_post(client: httpx.Client, path: str, body: str) -> httpx.Response:
     """What `curl -d @request.json` sends: the JSON with a form content type."""
-    return client.post(path, content=body.encode(),
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return client.post(path, content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -35,10 +35,12 @@ def day_range(first: str, to: str) -> list[dict]:
 
 def test_reference_last_week_example(http, frozen_sim):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
-    body = ('{ "metrics" : [ "traffic_in", "traffic_out" ], "date_ranges" : [ { "from": { "relative": { "add_weeks": -1 } }, '
-            '"to": { "relative": { "base": { "name": "now" }, "truncate_to": "week" } } } ], "time_ranges" : '
-            '[ { "type": "store_hours" } ], "group_bys" : [ { "group": "date", "unit": "days", "value": 1 } ], '
-            '"locations" : [ "%s" ], "time_zone": "America/Los_Angeles" }' % store.uuid)
+    body = (
+        '{ "metrics" : [ "traffic_in", "traffic_out" ], "date_ranges" : [ { "from": { "relative": { "add_weeks": -1 } }, '
+        '"to": { "relative": { "base": { "name": "now" }, "truncate_to": "week" } } } ], "time_ranges" : '
+        '[ { "type": "store_hours" } ], "group_bys" : [ { "group": "date", "unit": "days", "value": 1 } ], '
+        '"locations" : [ "%s" ], "time_zone": "America/Los_Angeles" }' % store.uuid
+    )
     response = form_post(http, "/v2/datamine", body)
     assert response.status_code == 200, response.text
     result = response.json()
@@ -47,9 +49,11 @@ def test_reference_last_week_example(http, frozen_sim):
     assert [d["group"]["from"]["gregorian"] for d in data] == [f"2026-03-{d:02d}" for d in range(8, 15)]
     first = data[0]
     assert set(first) == {"value", "validity", "group", "index"} and first["index"] == 0
-    assert first["group"] == {"type": "date",
-                              "from": {"gregorian": "2026-03-08", "year": 2026, "month": 3, "day": 8},
-                              "through": {"gregorian": "2026-03-08", "year": 2026, "month": 3, "day": 8}}
+    assert first["group"] == {
+        "type": "date",
+        "from": {"gregorian": "2026-03-08", "year": 2026, "month": 3, "day": 8},
+        "through": {"gregorian": "2026-03-08", "year": 2026, "month": 3, "day": 8},
+    }
     series = traffic.store_series(frozen_sim.world, store, date(2026, 3, 8), date(2026, 3, 14))
     expected = [int(series.tin[series.bday == date(2026, 3, d).toordinal()].sum()) for d in range(8, 15)]
     assert [d["value"] for d in data] == expected
@@ -58,19 +62,31 @@ def test_reference_last_week_example(http, frozen_sim):
 
 def test_reference_occupancy_example_counts_completed_intervals_only(http, frozen_sim):
     store = store_named(frozen_sim.world, "San Jose Store")
-    body = ('{ "date_ranges" : [ { "from" : { "name":"today" }, "to" : { "relative" : {"add_days" : 1}} } ], '
-            '"group_bys" : [ { "group" : "location", "unit" : "", "value" : 0 } ], "locations" : [ "%s" ], '
-            '"metrics" : [ "traffic_in", "traffic_out", "total_occupancy" ], "time_ranges" : [ {"type": "store_hours"} ], '
-            '"time_zone": "America/Los_Angeles" }' % store.uuid)
+    body = (
+        '{ "date_ranges" : [ { "from" : { "name":"today" }, "to" : { "relative" : {"add_days" : 1}} } ], '
+        '"group_bys" : [ { "group" : "location", "unit" : "", "value" : 0 } ], "locations" : [ "%s" ], '
+        '"metrics" : [ "traffic_in", "traffic_out", "total_occupancy" ], "time_ranges" : [ {"type": "store_hours"} ], '
+        '"time_zone": "America/Los_Angeles" }' % store.uuid
+    )
     result = form_post(http, "/v2/datamine", body).json()
     [tin], [tout], [occ] = values(result), values(result, "traffic_out"), values(result, "total_occupancy")
-    assert tin["group"] == {"name": "San Jose Store", "qualified_name": "San Jose Store", "type": "location",
-                            "uuid": store.uuid}
+    assert tin["group"] == {
+        "name": "San Jose Store",
+        "qualified_name": "San Jose Store",
+        "type": "location",
+        "uuid": store.uuid,
+    }
     assert occ["value"] == tin["value"] - tout["value"] > 0
     # 10:00 to 13:07 local: twelve completed quarter hours, the last from 12:45.
-    by_quarter = values(mine(http, locations=[store.uuid], time_zone=LA,
-                             date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}],
-                             group_bys=[{"group": "time", "unit": "minutes", "value": 15}]))
+    by_quarter = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            time_zone=LA,
+            date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}],
+            group_bys=[{"group": "time", "unit": "minutes", "value": 15}],
+        )
+    )
     assert len(by_quarter) == 12
     assert by_quarter[0]["group"]["from"]["time"] == "10:00"
     assert by_quarter[-1]["group"]["from"] == {"time": "12:45", "hour": 12, "minute": 45}
@@ -80,10 +96,16 @@ def test_reference_occupancy_example_counts_completed_intervals_only(http, froze
 
 def test_occupancy_reflects_adjustments(own_sim, own_http):
     store = store_named(own_sim.world, "Fifth Avenue")
-    query = {"locations": [store.uuid], "metrics": ["total_occupancy"], "time_zone": "America/New_York",
-             "date_ranges": [{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}]}
+    query = {
+        "locations": [store.uuid],
+        "metrics": ["total_occupancy"],
+        "time_zone": "America/New_York",
+        "date_ranges": [{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}],
+    }
     before = values(mine(own_http, **query), "total_occupancy")[0]["value"]
-    assert own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
+    assert (
+        own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
+    )
     assert values(mine(own_http, **query), "total_occupancy")[0]["value"] == before + 5
     own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": -10_000})
     assert values(mine(own_http, **query), "total_occupancy")[0]["value"] == 0
@@ -91,59 +113,129 @@ def test_occupancy_reflects_adjustments(own_sim, own_http):
 
 def test_absolute_dates_weeks_start_on_sunday_and_month_13_rolls_over(http, frozen_sim):
     store = store_named(frozen_sim.world, "Chicago Loop")
-    days = values(mine(http, locations=[store.uuid], group_bys=[{"group": "date", "unit": "days", "value": 1}],
-                       date_ranges=[{"from": {"absolute": {"year": 2026, "week": 2, "day": 4}},
-                                     "to": {"absolute": {"year": 2026, "week": 3}}}]))
+    days = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            group_bys=[{"group": "date", "unit": "days", "value": 1}],
+            date_ranges=[
+                {
+                    "from": {"absolute": {"year": 2026, "week": 2, "day": 4}},
+                    "to": {"absolute": {"year": 2026, "week": 3}},
+                }
+            ],
+        )
+    )
     assert [d["group"]["from"]["gregorian"] for d in days] == ["2026-01-14", "2026-01-15", "2026-01-16", "2026-01-17"]
-    rolled = values(mine(http, locations=[store.uuid], group_bys=[{"group": "date", "unit": "days", "value": 1}],
-                         date_ranges=[{"from": {"absolute": {"year": 2025, "month": 13}},
-                                       "to": {"relative": {"add_days": 3}}}]))
+    rolled = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            group_bys=[{"group": "date", "unit": "days", "value": 1}],
+            date_ranges=[{"from": {"absolute": {"year": 2025, "month": 13}}, "to": {"relative": {"add_days": 3}}}],
+        )
+    )
     assert [d["group"]["from"]["gregorian"] for d in rolled] == ["2026-01-02", "2026-01-03"]  # closed on 1 January
-    nested = values(mine(http, locations=[store.uuid], group_bys=[{"group": "time", "unit": "hours", "value": 1}],
-                         date_ranges=[{"from": {"absolute": {"year": 2025, "quarter": 2, "month": 3, "week": 2,
-                                                             "day": 5, "hour": 12, "minute": 45}},
-                                       "to": {"relative": {"add_hours": 2}}}]))
+    nested = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            group_bys=[{"group": "time", "unit": "hours", "value": 1}],
+            date_ranges=[
+                {
+                    "from": {
+                        "absolute": {
+                            "year": 2025,
+                            "quarter": 2,
+                            "month": 3,
+                            "week": 2,
+                            "day": 5,
+                            "hour": 12,
+                            "minute": 45,
+                        }
+                    },
+                    "to": {"relative": {"add_hours": 2}},
+                }
+            ],
+        )
+    )
     # 2nd week of June 2025 starts Sunday the 8th; its 5th day is Thursday the 12th.
     assert [d["group"]["from"]["hour"] for d in nested] == [12, 13, 14]  # 12:45 to 14:45
 
 
 def test_relative_adding_months_truncates_to_month_end(http, frozen_sim):
     store = store_named(frozen_sim.world, "Fifth Avenue")
-    months = values(mine(http, locations=[store.uuid], group_bys=[{"group": "date", "unit": "months", "value": 1}],
-                         date_ranges=[{"from": {"gregorian": "2025-01-31T00:00:00Z"},
-                                       "to": {"relative": {"add_months": 1}}}]))
+    months = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            group_bys=[{"group": "date", "unit": "months", "value": 1}],
+            date_ranges=[{"from": {"gregorian": "2025-01-31T00:00:00Z"}, "to": {"relative": {"add_months": 1}}}],
+        )
+    )
     assert [(d["group"]["from"]["gregorian"], d["group"]["through"]["gregorian"]) for d in months] == [
-        ("2025-01-31", "2025-01-31"), ("2025-02-01", "2025-02-27")]
+        ("2025-01-31", "2025-01-31"),
+        ("2025-02-01", "2025-02-27"),
+    ]
 
 
 def test_relative_from_base_with_truncation(http, frozen_sim):
     store = store_named(frozen_sim.world, "Fifth Avenue")
-    data = values(mine(http, locations=[store.uuid], group_bys=[{"group": "date", "unit": "weeks", "value": 1}],
-                       date_ranges=[{"from": {"relative": {"base": {"gregorian": "2025-07-16T15:00:00Z"},
-                                                           "truncate_to": "week", "add_weeks": -1}},
-                                     "to": {"relative": {"base": {"gregorian": "2025-07-16T15:00:00Z"},
-                                                         "truncate_to": "quarter", "add_quarters": 1}}}]))
+    data = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            group_bys=[{"group": "date", "unit": "weeks", "value": 1}],
+            date_ranges=[
+                {
+                    "from": {
+                        "relative": {
+                            "base": {"gregorian": "2025-07-16T15:00:00Z"},
+                            "truncate_to": "week",
+                            "add_weeks": -1,
+                        }
+                    },
+                    "to": {
+                        "relative": {
+                            "base": {"gregorian": "2025-07-16T15:00:00Z"},
+                            "truncate_to": "quarter",
+                            "add_quarters": 1,
+                        }
+                    },
+                }
+            ],
+        )
+    )
     assert data[0]["group"]["from"]["gregorian"] == "2025-07-06"
     assert data[-1]["group"]["through"]["gregorian"] == "2025-09-30"
 
 
-@pytest.mark.parametrize("date_range", [
-    {"from": {"name": "today"}, "to": {"name": "now"}},                                   # name, no time zone
-    {"from": {"relative": {"add_days": -1}}, "to": {"relative": {"add_days": 1}}},        # no base at all
-    {"from": {"gregorian": "yesterday"}, "to": {"gregorian": "2026-01-01"}},
-    {"from": {"absolute": {"month": 3}}, "to": {"gregorian": "2026-01-01"}},              # no year
-    {"from": {"absolute": {"year": 2025, "colour": 1}}, "to": {"gregorian": "2026-01-01"}},
-    {"from": {"gregorian": "2026-01-02"}, "to": {"gregorian": "2026-01-01"}},             # backwards
-    {"from": {"gregorian": "2025-01-01", "name": "today"}, "to": {"gregorian": "2026-01-01"}},
-    {"from": {"relative": {"base": {"gregorian": "2025-01-01"}, "truncate_to": "fortnight"}},
-     "to": {"gregorian": "2026-01-01"}},
-    {"from": {"relative": {"base": {"gregorian": "2025-01-01"}, "add_days": "2"}}, "to": {"gregorian": "2026-01-01"}},
-    {"to": {"gregorian": "2026-01-01"}},
-])
+@pytest.mark.parametrize(
+    "date_range",
+    [
+        {"from": {"name": "today"}, "to": {"name": "now"}},  # name, no time zone
+        {"from": {"relative": {"add_days": -1}}, "to": {"relative": {"add_days": 1}}},  # no base at all
+        {"from": {"gregorian": "yesterday"}, "to": {"gregorian": "2026-01-01"}},
+        {"from": {"absolute": {"month": 3}}, "to": {"gregorian": "2026-01-01"}},  # no year
+        {"from": {"absolute": {"year": 2025, "colour": 1}}, "to": {"gregorian": "2026-01-01"}},
+        {"from": {"gregorian": "2026-01-02"}, "to": {"gregorian": "2026-01-01"}},  # backwards
+        {"from": {"gregorian": "2025-01-01", "name": "today"}, "to": {"gregorian": "2026-01-01"}},
+        {
+            "from": {"relative": {"base": {"gregorian": "2025-01-01"}, "truncate_to": "fortnight"}},
+            "to": {"gregorian": "2026-01-01"},
+        },
+        {
+            "from": {"relative": {"base": {"gregorian": "2025-01-01"}, "add_days": "2"}},
+            "to": {"gregorian": "2026-01-01"},
+        },
+        {"to": {"gregorian": "2026-01-01"}},
+    ],
+)
 def test_bad_date_ranges_are_400(http, frozen_sim, date_range):
     store = frozen_sim.world.stores()[0]
-    response = http.post("/v2/datamine", json={"locations": [store.uuid], "metrics": ["traffic_in"],
-                                               "date_ranges": [date_range]})
+    response = http.post(
+        "/v2/datamine", json={"locations": [store.uuid], "metrics": ["traffic_in"], "date_ranges": [date_range]}
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "bad_request"
 
@@ -151,9 +243,15 @@ def test_bad_date_ranges_are_400(http, frozen_sim, date_range):
 def test_unknown_name_and_time_zone_are_400(http, frozen_sim):
     store = frozen_sim.world.stores()[0]
     for name, tz in (("fortnight", LA), ("today", "Mars/Olympus")):
-        response = http.post("/v2/datamine", json={
-            "locations": [store.uuid], "metrics": ["traffic_in"], "time_zone": tz,
-            "date_ranges": [{"from": {"name": name}, "to": {"relative": {"add_days": 1}}}]})
+        response = http.post(
+            "/v2/datamine",
+            json={
+                "locations": [store.uuid],
+                "metrics": ["traffic_in"],
+                "time_zone": tz,
+                "date_ranges": [{"from": {"name": name}, "to": {"relative": {"add_days": 1}}}],
+            },
+        )
         assert response.status_code == 400
 
 
@@ -163,8 +261,11 @@ def test_date_range_limits(http, frozen_sim):
     region = next(n for n in world.nodes.values() if n.name == "East")
 
     def status(locations, first, to):
-        return http.post("/v2/datamine", json={"locations": locations, "metrics": ["traffic_in"],
-                                               "date_ranges": day_range(first, to)}).status_code
+        return http.post(
+            "/v2/datamine",
+            json={"locations": locations, "metrics": ["traffic_in"], "date_ranges": day_range(first, to)},
+        ).status_code
+
     assert status([one], "2021-03-01", "2026-03-01") == 200
     assert status([one], "2021-03-01", "2026-03-02") == 400
     assert status([one, two], "2024-03-01", "2026-03-01") == 200
@@ -174,14 +275,21 @@ def test_date_range_limits(http, frozen_sim):
 
 def test_unknown_metric_and_unknown_location_fail_only_as_metrics(http, frozen_sim):
     store = frozen_sim.world.stores()[0]
-    result = mine(http, locations=[store.uuid], metrics=["traffic_in", "dwell_time"],
-                  date_ranges=day_range("2026-03-01", "2026-03-02"))
+    result = mine(
+        http,
+        locations=[store.uuid],
+        metrics=["traffic_in", "dwell_time"],
+        date_ranges=day_range("2026-03-01", "2026-03-02"),
+    )
     assert result["ok"] is False
     tin, dwell = result["metrics"]
     assert tin["ok"] is True and tin["data"]
     assert dwell["ok"] is False and "dwell_time" in dwell["error"]
-    hidden = mine(http, locations=[store.uuid, "4e1f2a7c-0000-4000-8000-000000000000"],
-                  date_ranges=day_range("2026-03-01", "2026-03-02"))
+    hidden = mine(
+        http,
+        locations=[store.uuid, "4e1f2a7c-0000-4000-8000-000000000000"],
+        date_ranges=day_range("2026-03-01", "2026-03-02"),
+    )
     assert hidden["ok"] is False
     assert all(m["ok"] is False and "4e1f2a7c" in m["error"] for m in hidden["metrics"])
 
@@ -189,19 +297,27 @@ def test_unknown_metric_and_unknown_location_fail_only_as_metrics(http, frozen_s
 def test_layered_groups_nest_in_order(http, frozen_sim):
     world = frozen_sim.world
     stores = [store_named(world, "Chicago Loop"), store_named(world, "Austin Domain")]
-    body = ('{ "metrics": ["traffic_in"], "locations": ["%s", "%s"], "date_ranges": [ { "from": { "relative": '
-            '{ "add_days": -1 } }, "to": { "relative": { "base": { "name": "now" }, "truncate_to": "minute" } } } ], '
-            '"time_ranges": [ { "from": "00:00", "until": "24:00" } ], "group_bys": [ { "group": "location", '
-            '"unit": "", "value": 1 }, { "group": "date", "unit": "days", "value": 1 }, { "group": "time", '
-            '"unit": "hours", "value": 1 } ], "time_zone": "America/Los_Angeles" }' % tuple(s.uuid for s in stores))
+    body = (
+        '{ "metrics": ["traffic_in"], "locations": ["%s", "%s"], "date_ranges": [ { "from": { "relative": '
+        '{ "add_days": -1 } }, "to": { "relative": { "base": { "name": "now" }, "truncate_to": "minute" } } } ], '
+        '"time_ranges": [ { "from": "00:00", "until": "24:00" } ], "group_bys": [ { "group": "location", '
+        '"unit": "", "value": 1 }, { "group": "date", "unit": "days", "value": 1 }, { "group": "time", '
+        '"unit": "hours", "value": 1 } ], "time_zone": "America/Los_Angeles" }' % tuple(s.uuid for s in stores)
+    )
     data = values(form_post(http, "/v2/datamine", body).json())
     assert [d["index"] for d in data] == list(range(len(data)))
     first, last = data[0]["group"], data[-1]["group"]
     assert first["type"] == "location" and first["uuid"] == stores[0].uuid
     assert first["group"]["type"] == "date" and first["group"]["group"]["type"] == "time"
     assert last["uuid"] == stores[1].uuid
-    keys = [(d["group"]["uuid"] == stores[1].uuid, d["group"]["group"]["from"]["gregorian"],
-             d["group"]["group"]["group"]["from"]["hour"]) for d in data]
+    keys = [
+        (
+            d["group"]["uuid"] == stores[1].uuid,
+            d["group"]["group"]["from"]["gregorian"],
+            d["group"]["group"]["group"]["from"]["hour"],
+        )
+        for d in data
+    ]
     assert keys == sorted(keys)
     # 24 hours back from 15:07 Chicago time (13:07 in LA, the query's "now"): yesterday afternoon on.
     assert data[0]["group"]["group"]["from"]["gregorian"] == "2026-03-17"
@@ -209,16 +325,41 @@ def test_layered_groups_nest_in_order(http, frozen_sim):
 
 def test_time_ranges_day_of_week_and_weeks(http, frozen_sim):
     store = store_named(frozen_sim.world, "Boston Back Bay")
-    hours = values(mine(http, locations=[store.uuid], time_ranges=[{"from": "12:00", "until": "14:00"}],
-                        date_ranges=day_range("2026-02-02", "2026-02-09"),
-                        group_bys=[{"group": "time", "unit": "hours", "value": 1}]))
+    hours = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            time_ranges=[{"from": "12:00", "until": "14:00"}],
+            date_ranges=day_range("2026-02-02", "2026-02-09"),
+            group_bys=[{"group": "time", "unit": "hours", "value": 1}],
+        )
+    )
     assert [d["group"]["from"]["hour"] for d in hours] == [12, 13]
-    dow = values(mine(http, locations=[store.uuid], date_ranges=day_range("2026-02-01", "2026-03-01"),
-                      group_bys=[{"group": "day_of_week", "unit": "", "value": 1}]))
-    assert [d["group"]["name"] for d in dow] == ["sunday", "monday", "tuesday", "wednesday", "thursday",
-                                                 "friday", "saturday"]
-    weeks = values(mine(http, locations=[store.uuid], date_ranges=day_range("2026-02-04", "2026-03-01"),
-                        group_bys=[{"group": "date", "unit": "weeks", "value": 1}]))
+    dow = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            date_ranges=day_range("2026-02-01", "2026-03-01"),
+            group_bys=[{"group": "day_of_week", "unit": "", "value": 1}],
+        )
+    )
+    assert [d["group"]["name"] for d in dow] == [
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+    ]
+    weeks = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            date_ranges=day_range("2026-02-04", "2026-03-01"),
+            group_bys=[{"group": "date", "unit": "weeks", "value": 1}],
+        )
+    )
     assert [d["group"]["from"]["gregorian"] for d in weeks] == ["2026-02-04", "2026-02-08", "2026-02-15", "2026-02-22"]
     assert date.fromisoformat(weeks[1]["group"]["from"]["gregorian"]).weekday() == 6
     total = values(mine(http, locations=[store.uuid], date_ranges=day_range("2026-02-04", "2026-03-01")))
@@ -226,20 +367,30 @@ def test_time_ranges_day_of_week_and_weeks(http, frozen_sim):
     assert total[0]["value"] == sum(w["value"] for w in weeks)
 
 
-@pytest.mark.parametrize("extra", [
-    {"time_ranges": [{"from": "25:00", "until": "26:00"}]},
-    {"time_ranges": [{"from": "9am", "until": "10:00"}]},
-    {"time_ranges": [{"type": "opening"}]},
-    {"group_bys": [{"group": "date", "unit": "fortnights", "value": 1}]},
-    {"group_bys": [{"group": "time", "unit": "hours", "value": 0}]},
-    {"group_bys": [{"group": "location", "unit": "days", "value": 1}]},
-    {"group_bys": [{"group": "weather", "unit": "", "value": 1}]},
-    {"time_zone": 5},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"time_ranges": [{"from": "25:00", "until": "26:00"}]},
+        {"time_ranges": [{"from": "9am", "until": "10:00"}]},
+        {"time_ranges": [{"type": "opening"}]},
+        {"group_bys": [{"group": "date", "unit": "fortnights", "value": 1}]},
+        {"group_bys": [{"group": "time", "unit": "hours", "value": 0}]},
+        {"group_bys": [{"group": "location", "unit": "days", "value": 1}]},
+        {"group_bys": [{"group": "weather", "unit": "", "value": 1}]},
+        {"time_zone": 5},
+    ],
+)
 def test_bad_time_ranges_and_group_bys_are_400(http, frozen_sim, extra):
     store = frozen_sim.world.stores()[0]
-    response = http.post("/v2/datamine", json={"locations": [store.uuid], "metrics": ["traffic_in"],
-                                               "date_ranges": day_range("2026-03-01", "2026-03-02"), **extra})
+    response = http.post(
+        "/v2/datamine",
+        json={
+            "locations": [store.uuid],
+            "metrics": ["traffic_in"],
+            "date_ranges": day_range("2026-03-01", "2026-03-02"),
+            **extra,
+        },
+    )
     assert response.status_code == 400, response.text
 
 
@@ -248,21 +399,34 @@ def test_regions_and_entrances_aggregate(http, frozen_sim):
     bay = next(n for n in world.nodes.values() if n.name == "Bay Area")
     rng = day_range("2026-03-02", "2026-03-03")
     region_total = values(mine(http, locations=[bay.uuid], date_ranges=rng))[0]["value"]
-    per_store = values(mine(http, locations=[s.uuid for s in world.stores_under(bay.uuid)], date_ranges=rng,
-                            group_bys=[{"group": "location", "unit": "", "value": 1}]))
+    per_store = values(
+        mine(
+            http,
+            locations=[s.uuid for s in world.stores_under(bay.uuid)],
+            date_ranges=rng,
+            group_bys=[{"group": "location", "unit": "", "value": 1}],
+        )
+    )
     assert region_total == sum(d["value"] for d in per_store)
     store = store_named(world, "Caspar City Plaza")
     entrances = [n.uuid for n in world.children(store.uuid) if n.location_type == "entrance"]
-    by_entrance = values(mine(http, locations=entrances, date_ranges=rng,
-                              group_bys=[{"group": "location", "unit": "", "value": 1}]))
+    by_entrance = values(
+        mine(http, locations=entrances, date_ranges=rng, group_bys=[{"group": "location", "unit": "", "value": 1}])
+    )
     store_total = values(mine(http, locations=[store.uuid], date_ranges=rng))[0]["value"]
     assert sum(d["value"] for d in by_entrance) == store_total
 
 
 def test_validity_reports_incomplete_and_imputed_days(http, frozen_sim):
     store = store_named(frozen_sim.world, "Austin Domain")
-    data = values(mine(http, locations=[store.uuid], date_ranges=day_range("2025-01-01", "2026-01-01"),
-                       group_bys=[{"group": "date", "unit": "days", "value": 1}]))
+    data = values(
+        mine(
+            http,
+            locations=[store.uuid],
+            date_ranges=day_range("2025-01-01", "2026-01-01"),
+            group_bys=[{"group": "date", "unit": "days", "value": 1}],
+        )
+    )
     kinds = {d["validity"] for d in data}
     assert kinds == {"complete", "incomplete", "imputed"}
 
@@ -274,16 +438,25 @@ def test_overnight_store_late_intervals_belong_to_the_opening_day():
         httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http,
     ):
         store = store_named(sim.world, "Seattle Night Market")
-        query = {"locations": [store.uuid], "time_zone": LA,
-                 "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "now"}}]}
+        query = {
+            "locations": [store.uuid],
+            "time_zone": LA,
+            "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "now"}}],
+        }
         quarters = values(mine(http, group_bys=[{"group": "time", "unit": "minutes", "value": 15}], **query))
         times = [d["group"]["from"]["time"] for d in quarters]
         assert times[0] == "18:00" and times[-1] == "+01:15"
         assert "+00:00" in times and "00:00" not in times
         days = values(mine(http, group_bys=[{"group": "date", "unit": "days", "value": 1}], **query))
         assert [d["group"]["from"]["gregorian"] for d in days] == ["2026-03-18"]
-        today = values(mine(http, locations=[store.uuid], time_zone=LA,
-                            date_ranges=[{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}]))
+        today = values(
+            mine(
+                http,
+                locations=[store.uuid],
+                time_zone=LA,
+                date_ranges=[{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}],
+            )
+        )
         assert today == []
         adjust = http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2})
         assert adjust.status_code == 200, adjust.text
@@ -300,19 +473,35 @@ def test_reference_date_examples_are_accepted(http, frozen_sim):
         {"from": {"relative": {"base": {"name": "now"}, "truncate_to": "month"}}, "to": {"name": "now"}},
     ]
     for date_range in ranges:
-        result = mine(http, locations=[store], date_ranges=[date_range], time_zone=LA,
-                      group_bys=[{"group": "date", "unit": "days", "value": 1}])
+        result = mine(
+            http,
+            locations=[store],
+            date_ranges=[date_range],
+            time_zone=LA,
+            group_bys=[{"group": "date", "unit": "days", "value": 1}],
+        )
         assert result["ok"] is True
-    month_to_date = mine(http, locations=[store], date_ranges=[ranges[-1]], time_zone=LA,
-                         group_bys=[{"group": "date", "unit": "days", "value": 1}])
+    month_to_date = mine(
+        http,
+        locations=[store],
+        date_ranges=[ranges[-1]],
+        time_zone=LA,
+        group_bys=[{"group": "date", "unit": "days", "value": 1}],
+    )
     assert values(month_to_date)[0]["group"]["from"]["gregorian"] == "2026-03-01"
 
 
 def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
     world = frozen_sim.world
     mains = [n for n in world.nodes.values() if n.name == "Main Entrance"][:2]
-    data = values(mine(http, locations=[m.uuid for m in mains], date_ranges=day_range("2026-03-02", "2026-03-03"),
-                       group_bys=[{"group": "location", "unit": "", "value": 1}]))
+    data = values(
+        mine(
+            http,
+            locations=[m.uuid for m in mains],
+            date_ranges=day_range("2026-03-02", "2026-03-03"),
+            group_bys=[{"group": "location", "unit": "", "value": 1}],
+        )
+    )
     groups = [d["group"] for d in data]
     assert [g["name"] for g in groups] == ["Main Entrance", "Main Entrance"]
     assert groups[0]["qualified_name"] != groups[1]["qualified_name"]
@@ -321,13 +510,21 @@ def test_qualified_names_tell_duplicate_names_apart(http, frozen_sim):
 
 def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone():
     # 10:05 in Los Angeles: Caspar City Plaza opened five minutes ago.
-    with frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=UTC)) as sim, \
-            httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http:
+    with (
+        frozen_simulator(datetime(2026, 3, 18, 17, 5, tzinfo=UTC)) as sim,
+        httpx.Client(base_url=sim.url, auth=(ACCESS_KEY, SECRET_KEY)) as http,
+    ):
         store = store_named(sim.world, "Caspar City Plaza")
-        query = {"locations": [store.uuid], "metrics": ["total_occupancy"], "time_zone": LA,
-                 "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "today"}}]}
+        query = {
+            "locations": [store.uuid],
+            "metrics": ["total_occupancy"],
+            "time_zone": LA,
+            "date_ranges": [{"from": {"name": "yesterday"}, "to": {"name": "today"}}],
+        }
         before = values(mine(http, **query), "total_occupancy")
-        assert http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
+        assert (
+            http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 5}).status_code == 200
+        )
         assert values(mine(http, **query), "total_occupancy") == before
         assert sim.world.adjustments[0].store_day == date(2026, 3, 18)
         sim.clock.advance(timedelta(minutes=15))  # the 10:00 interval completes
@@ -340,8 +537,16 @@ def test_adjustment_before_the_first_completed_interval_leaves_yesterday_alone()
 
 def _today_in_san_jose(http, frozen_sim, group_by: dict, metrics=("traffic_in",)) -> list[dict]:
     store = store_named(frozen_sim.world, "San Jose Store")  # 10:00 - 13:07 local so far: 12 quarters
-    return values(mine(http, locations=[store.uuid], time_zone=LA, metrics=list(metrics),
-                       date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}], group_bys=[group_by]))
+    return values(
+        mine(
+            http,
+            locations=[store.uuid],
+            time_zone=LA,
+            metrics=list(metrics),
+            date_ranges=[{"from": {"name": "today"}, "to": {"name": "now"}}],
+            group_bys=[group_by],
+        )
+    )
 
 
 def _hhmm(minutes: int) -> str:
@@ -361,7 +566,8 @@ def test_time_groups_of_any_minutes_hold_each_quarter_where_it_starts(http, froz
         key = start // size * size
         expected[key] = expected.get(key, 0) + quarter["value"]
     assert [(g["group"]["from"]["time"], g["group"]["to"]["time"], g["value"]) for g in groups] == [
-        (_hhmm(k), _hhmm(k + size), v) for k, v in sorted(expected.items())]
+        (_hhmm(k), _hhmm(k + size), v) for k, v in sorted(expected.items())
+    ]
     assert [g["index"] for g in groups] == list(range(len(groups)))
 
 
@@ -371,10 +577,16 @@ def test_time_groups_of_any_hours_and_sizes_beyond_a_day(http, frozen_sim):
     [five] = _today_in_san_jose(http, frozen_sim, {"group": "time", "unit": "hours", "value": 5})
     assert (five["group"]["from"]["time"], five["group"]["to"]["time"], five["value"]) == ("10:00", "15:00", total)
     # Wider than any store day: one group from midnight, ending where a store day can end.
-    for group_by in ({"group": "time", "unit": "minutes", "value": 10**12},
-                     {"group": "time", "unit": "hours", "value": 49}):
+    for group_by in (
+        {"group": "time", "unit": "minutes", "value": 10**12},
+        {"group": "time", "unit": "hours", "value": 49},
+    ):
         [whole] = _today_in_san_jose(http, frozen_sim, group_by)
-        assert (whole["group"]["from"]["time"], whole["group"]["to"]["time"], whole["value"]) == ("00:00", "+24:00", total)
+        assert (whole["group"]["from"]["time"], whole["group"]["to"]["time"], whole["value"]) == (
+            "00:00",
+            "+24:00",
+            total,
+        )
 
 
 @pytest.mark.parametrize("unit", ["days", "weeks", "months", "years"])

@@ -33,10 +33,19 @@ def test_ranges_resume_a_download(http, frozen_sim):
     assert beyond.status_code == 416
 
 
-@pytest.mark.parametrize("file", [
-    "../etc/passwd", "custom_exports/../../etc/passwd", "/etc/passwd", "custom_exports/./x.csv",
-    "..\\..\\windows", "custom_exports/%2e%2e/secret", "custom_exports/\x00.csv", "",
-])
+@pytest.mark.parametrize(
+    "file",
+    [
+        "../etc/passwd",
+        "custom_exports/../../etc/passwd",
+        "/etc/passwd",
+        "custom_exports/./x.csv",
+        "..\\..\\windows",
+        "custom_exports/%2e%2e/secret",
+        "custom_exports/\x00.csv",
+        "",
+    ],
+)
 def test_path_traversal_never_leaves_the_store(http, file):
     response = http.get("/v1/downloads/download", params={"file": file})
     assert response.status_code in (400, 404), response.text

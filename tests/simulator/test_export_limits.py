@@ -83,8 +83,9 @@ def test_exports_longer_than_an_hour_are_taken_by_default(fresh_sim):
         assert http.delete(task).status_code == 200 and http.get(task).status_code == 404
 
 
-@pytest.mark.parametrize("asked,rendered", [("4000x3000", (1920, 1080)), ("161x50", (160, 120)),
-                                            ("640x480", (640, 480))])
+@pytest.mark.parametrize(
+    "asked,rendered", [("4000x3000", (1920, 1080)), ("161x50", (160, 120)), ("640x480", (640, 480))]
+)
 def test_any_resolution_is_taken_by_default_and_rendered_within_bounds(fresh_sim, tmp_path, asked, rendered):
     end = fresh_sim.clock.now().replace(microsecond=0) - timedelta(minutes=1)
     with _client(fresh_sim) as http:
@@ -126,8 +127,10 @@ def test_the_limits_apply_when_asked_for(limited):
             "over an hour": (_start(http, group[:1], end - timedelta(minutes=61), end), "60 minutes"),
             "too big": (_start(http, group[:2], end - timedelta(seconds=2), end, resolution="4000x3000"), "1920x1080"),
             "too small": (_start(http, group[:2], end - timedelta(seconds=2), end, resolution="100x100"), "160x120"),
-            "one channel": (_start(http, group[:1], end - timedelta(seconds=2), end, resolution="800x600"),
-                            "several channels"),
+            "one channel": (
+                _start(http, group[:1], end - timedelta(seconds=2), end, resolution="800x600"),
+                "several channels",
+            ),
         }
         for name, (answer, words) in refusals.items():
             assert answer.status_code == 400 and words in answer.json()["error_detail"], (name, answer.text)
@@ -160,17 +163,24 @@ def test_switching_the_limits_on_a_running_simulator(fresh_sim):
 @pytest.mark.parametrize("flags,expected", [([], 201), (["--export-limits"], 400)])
 def test_command_line_flag(flags, expected):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K",
-                             "--secret-key", "S", *flags], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K", "--secret-key", "S", *flags],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None  # PIPE
     try:
         url = proc.stdout.readline().split()[-1]
         with httpx.Client(base_url=url, auth=("K", "S"), timeout=20) as http:
             channel = http.get("/v1/inventory/channels").json()["channels"][0]["channel_uuid"]
             # Two hours long, and long past on any clock this runs on.
-            answer = http.post("/v1/video/export/start", params=[
-                ("channel", channel), ("start", "2020-01-01T00:00:00Z"), ("end", "2020-01-01T02:00:00Z")])
+            answer = http.post(
+                "/v1/video/export/start",
+                params=[("channel", channel), ("start", "2020-01-01T00:00:00Z"), ("end", "2020-01-01T02:00:00Z")],
+            )
             assert answer.status_code == expected, answer.text
             if expected == 201:
                 http.delete(answer.headers["location"])

@@ -62,15 +62,17 @@ def test_export_of_a_channel_without_recording_fails_with_424(http, frozen_sim):
     assert body["ok"] is False
     assert "recording is disabled" in body["error"] and off.uuid in body["error"]
     # The same interval on a channel of the same appliance that records is exported.
-    sibling = next(c for c in frozen_sim.world.channels.values()
-                   if c.appliance_id == off.appliance_id and c.recording_enabled)
+    sibling = next(
+        c for c in frozen_sim.world.channels.values() if c.appliance_id == off.appliance_id and c.recording_enabled
+    )
     assert _export(http, [sibling.uuid], end).status_code == 302
 
 
 def test_a_grid_export_including_it_fails_with_424(http, frozen_sim):
     (off,) = _not_recording(frozen_sim.world)
-    siblings = [c.uuid for c in frozen_sim.world.channels.values()
-                if c.appliance_id == off.appliance_id and c.uuid != off.uuid]
+    siblings = [
+        c.uuid for c in frozen_sim.world.channels.values() if c.appliance_id == off.appliance_id and c.uuid != off.uuid
+    ]
     end = frozen_sim.clock.now().replace(microsecond=0) - timedelta(minutes=5)
     failed = _export(http, [*siblings[:1], off.uuid], end)
     assert failed.status_code == 424

@@ -50,8 +50,7 @@ def test_delay_answer_applies_the_request_before_the_answer_is_lost(own_sim, own
     own_sim.faults.add("/v1/occupancy/adjust", "delay_answer", seconds=1.0)
     own_sim.clock.freeze(_open_moment(own_sim, store))
     with pytest.raises(httpx.ReadTimeout):
-        own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2},
-                      timeout=0.3)
+        own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2}, timeout=0.3)
     # The client saw no answer, but the adjustment was recorded.
     assert len(own_sim.world.adjustments) == before + 1
     assert own_sim.world.adjustments[-1].count == 2

@@ -6,14 +6,49 @@ from __future__ import annotations
 import json
 import random
 
-JUNK = [None, True, False, 0, -1, 10**30, 1.5, 1e308, "", "x", "24:00", "-1", [], {}, [None], {"a": 1},
-        "2026-02-30", "9999-12-31T23:59:59Z", "0001-01-01", -10**9, 10**9, "+99999-01-01",
-        "2026-03-18T25:00:00", "23:60", 100_001,
-        # huge and non-finite numbers (json writes NaN / Infinity, which json.loads reads back)
-        2**31, -(2**31) - 1, 2**63, -10**30, float("nan"), float("inf"), 1e-320,
-        # text that is JSON but not valid Unicode, and text that is unusual but valid
-        "\ud800", "\udc00x", "\u0000", "\U0001f600", "é" * 300,
-        "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
+JUNK = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    10**30,
+    1.5,
+    1e308,
+    "",
+    "x",
+    "24:00",
+    "-1",
+    [],
+    {},
+    [None],
+    {"a": 1},
+    "2026-02-30",
+    "9999-12-31T23:59:59Z",
+    "0001-01-01",
+    -(10**9),
+    10**9,
+    "+99999-01-01",
+    "2026-03-18T25:00:00",
+    "23:60",
+    100_001,
+    # huge and non-finite numbers (json writes NaN / Infinity, which json.loads reads back)
+    2**31,
+    -(2**31) - 1,
+    2**63,
+    -(10**30),
+    float("nan"),
+    float("inf"),
+    1e-320,
+    # text that is JSON but not valid Unicode, and text that is unusual but valid
+    "\ud800",
+    "\udc00x",
+    "\u0000",
+    "\U0001f600",
+    "é" * 300,
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+]
 
 
 def _mutate(value, rng: random.Random):
@@ -40,22 +75,40 @@ def _valid_bodies(world) -> dict[str, dict]:
     store = world.stores()[0].uuid
     return {
         "/v2/datamine": {
-            "metrics": ["traffic_in", "total_occupancy"], "locations": [store, world.organization_uuid],
-            "date_ranges": [{"from": {"relative": {"add_weeks": -1}},
-                             "to": {"relative": {"base": {"name": "now"}, "truncate_to": "week"}}},
-                            {"from": {"absolute": {"year": 2025, "month": 3}}, "to": {"gregorian": "2025-04-01"}}],
+            "metrics": ["traffic_in", "total_occupancy"],
+            "locations": [store, world.organization_uuid],
+            "date_ranges": [
+                {
+                    "from": {"relative": {"add_weeks": -1}},
+                    "to": {"relative": {"base": {"name": "now"}, "truncate_to": "week"}},
+                },
+                {"from": {"absolute": {"year": 2025, "month": 3}}, "to": {"gregorian": "2025-04-01"}},
+            ],
             "time_ranges": [{"type": "store_hours"}, {"from": "10:00", "until": "24:00"}],
-            "group_bys": [{"group": "location", "unit": "", "value": 1}, {"group": "date", "unit": "days", "value": 1},
-                          {"group": "time", "unit": "hours", "value": 1}],
-            "time_zone": "America/Los_Angeles"},
-        "/v2/location": {"extra_fields": ["store.store_id"], "root_uuids": [world.organization_uuid],
-                         "where": {"and": [{"location_types": ["store"]}], "uuids": [store]}},
+            "group_bys": [
+                {"group": "location", "unit": "", "value": 1},
+                {"group": "date", "unit": "days", "value": 1},
+                {"group": "time", "unit": "hours", "value": 1},
+            ],
+            "time_zone": "America/Los_Angeles",
+        },
+        "/v2/location": {
+            "extra_fields": ["store.store_id"],
+            "root_uuids": [world.organization_uuid],
+            "where": {"and": [{"location_types": ["store"]}], "uuids": [store]},
+        },
         "/v1/occupancy/adjust": {"store_uuid": store, "adjustment_time": "2026-03-18T18:00:00Z", "adjustment_count": 5},
         "/v1/storehours": {"stores": [store], "start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-07T00:00:00Z"},
         "/v1/predictedtraffic": {"store_uuid": store, "first_day": "2026-03-20", "last_day": "2026-03-21"},
         "/v1/healthalerts": {"start_time": "2026-03-01T00:00:00Z"},
-        "/v2/location/create": {"name": "Kiosk", "parent_uuid": store, "location_type": "display", "area": 12.5,
-                                "aggregate_to_parent": True, "aggregate_to_store": False},
+        "/v2/location/create": {
+            "name": "Kiosk",
+            "parent_uuid": store,
+            "location_type": "display",
+            "area": 12.5,
+            "aggregate_to_parent": True,
+            "aggregate_to_store": False,
+        },
         "/v1/hlsapitoken": {"location_uuid": store},
     }
 
@@ -118,10 +171,35 @@ def test_damaged_bytes_never_get_a_server_error(http, frozen_sim):
     assert http.post("/v2/location", json={"where": {"uuids": []}}).status_code == 200
 
 
-QUERY_JUNK = ["", "x", "-1", "0", "1", "2", "9" * 30, "9" * 5000, "1e999", "NaN", "0x10", "10000x10000", "0x0",
-              "2026-02-30T00:00:00Z", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
-              "2026-03-18T20:00:00Z", "2026-03-18T19:00:00+00:00", "../../etc/passwd", "custom_exports/../x",
-              "bytes=0-", "bytes=-5", "bytes=5-1", "bytes=" + "9" * 40 + "-", "é", "%00", "a,b,,c"]
+QUERY_JUNK = [
+    "",
+    "x",
+    "-1",
+    "0",
+    "1",
+    "2",
+    "9" * 30,
+    "9" * 5000,
+    "1e999",
+    "NaN",
+    "0x10",
+    "10000x10000",
+    "0x0",
+    "2026-02-30T00:00:00Z",
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "2026-03-18T20:00:00Z",
+    "2026-03-18T19:00:00+00:00",
+    "../../etc/passwd",
+    "custom_exports/../x",
+    "bytes=0-",
+    "bytes=-5",
+    "bytes=5-1",
+    "bytes=" + "9" * 40 + "-",
+    "é",
+    "%00",
+    "a,b,,c",
+]
 
 
 def test_junk_query_strings_and_page_headers_never_get_a_server_error(http, frozen_sim):
@@ -133,13 +211,20 @@ def test_junk_query_strings_and_page_headers_never_get_a_server_error(http, froz
         kind = rng.randrange(4)
         headers = {}
         if kind == 0:
-            params = [(rng.choice(["channel", "start", "end", "resolution", "raw", "info_overlay", "zoom"]),
-                       rng.choice(QUERY_JUNK + channels)) for _ in range(rng.randrange(1, 6))]
+            params = [
+                (
+                    rng.choice(["channel", "start", "end", "resolution", "raw", "info_overlay", "zoom"]),
+                    rng.choice(QUERY_JUNK + channels),
+                )
+                for _ in range(rng.randrange(1, 6))
+            ]
             response = http.post("/v1/video/export/start", params=params)
         elif kind == 1:
-            response = http.get("/v1/downloads/" + rng.choice(["list", "download"]),
-                                params={rng.choice(["prefix", "file"]): rng.choice(QUERY_JUNK + sorted(world.files))},
-                                headers={"Range": rng.choice(QUERY_JUNK)})
+            response = http.get(
+                "/v1/downloads/" + rng.choice(["list", "download"]),
+                params={rng.choice(["prefix", "file"]): rng.choice(QUERY_JUNK + sorted(world.files))},
+                headers={"Range": rng.choice(QUERY_JUNK)},
+            )
         else:
             headers = {rng.choice(["X-Page-Length", "X-Page-Start"]): rng.choice(QUERY_JUNK).encode("utf-8")}
             path = rng.choice(["/v1/location", "/v1/inventory/cameras", "/v1/inventory/channels"])

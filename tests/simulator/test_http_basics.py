@@ -8,8 +8,15 @@ import pytest
 from tests.conftest import ACCESS_KEY, SECRET_KEY
 from tests.simulator.conftest import form_post
 
-POST_PATHS = ["/v2/location", "/v2/location/create", "/v2/datamine", "/v1/occupancy/adjust",
-              "/v1/storehours", "/v1/predictedtraffic", "/v1/healthalerts"]
+POST_PATHS = [
+    "/v2/location",
+    "/v2/location/create",
+    "/v2/datamine",
+    "/v1/occupancy/adjust",
+    "/v1/storehours",
+    "/v1/predictedtraffic",
+    "/v1/healthalerts",
+]
 
 
 @pytest.mark.parametrize("auth", [None, (ACCESS_KEY, "wrong"), ("wrong", SECRET_KEY), ("", "")])
@@ -39,14 +46,27 @@ def test_unknown_path_and_method_are_json(http):
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
 
 
-BAD_BODIES = [b"{", b"not json", b"[]", b"null", b"42", b'"text"', b'{"locations": 5}',
-              b'{"stores": "x", "start_date": 1}', b'{"name": 1, "parent_uuid": [], "location_type": {}}',
-              b'{"where": {"and": "x"}}', b'{"extra_fields": [1]}', b'{"root_uuids": "x"}',
-              b'{"store_uuid": 5, "adjustment_count": "x"}', b'{"start_time": 17}',
-              b'{"first_day": "2020-13-45", "last_day": null, "store_uuid": "x"}',
-              b'{"metrics": ["traffic_in"], "locations": ["x"], "date_ranges": [{"from": 1, "to": 2}]}',
-              b'{"metrics": [], "locations": [], "date_ranges": []}',
-              b"\xff\xfe\x00garbage", b'{"a": ' * 50 + b"1" + b"}" * 50]
+BAD_BODIES = [
+    b"{",
+    b"not json",
+    b"[]",
+    b"null",
+    b"42",
+    b'"text"',
+    b'{"locations": 5}',
+    b'{"stores": "x", "start_date": 1}',
+    b'{"name": 1, "parent_uuid": [], "location_type": {}}',
+    b'{"where": {"and": "x"}}',
+    b'{"extra_fields": [1]}',
+    b'{"root_uuids": "x"}',
+    b'{"store_uuid": 5, "adjustment_count": "x"}',
+    b'{"start_time": 17}',
+    b'{"first_day": "2020-13-45", "last_day": null, "store_uuid": "x"}',
+    b'{"metrics": ["traffic_in"], "locations": ["x"], "date_ranges": [{"from": 1, "to": 2}]}',
+    b'{"metrics": [], "locations": [], "date_ranges": []}',
+    b"\xff\xfe\x00garbage",
+    b'{"a": ' * 50 + b"1" + b"}" * 50,
+]
 
 
 @pytest.mark.parametrize("path", POST_PATHS)
@@ -61,8 +81,16 @@ def test_bad_bodies_get_4xx_json_and_the_server_keeps_serving(http, path):
 
 def test_bad_put_bodies(http, frozen_sim):
     store = frozen_sim.world.stores()[0]
-    for body in [b"{", b"[]", b'{"area": "big"}', b'{"occupancy_limit": 2.5}', b'{"name": ""}',
-                 b'{"aggregate_to_parent": "yes"}', b'{"parent_uuid": 7}', b'{"unknown": 1}']:
+    for body in [
+        b"{",
+        b"[]",
+        b'{"area": "big"}',
+        b'{"occupancy_limit": 2.5}',
+        b'{"name": ""}',
+        b'{"aggregate_to_parent": "yes"}',
+        b'{"parent_uuid": 7}',
+        b'{"unknown": 1}',
+    ]:
         response = http.put(f"/v2/location/{store.uuid}", content=body)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"] == "bad_request"
@@ -92,8 +120,7 @@ def test_hls_segments_are_counted_per_channel_not_per_path(own_sim, own_http):
     assert segment.status_code == 200 and segment.content
     # Segments long gone or not yet made, and refused tokens: still requests of the stream.
     for seq in (0, 1, 2, 10**9):
-        assert httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}/{seq}.ts",
-                         params={"token": token}).status_code == 404
+        assert httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}/{seq}.ts", params={"token": token}).status_code == 404
     assert httpx.get(f"{own_sim.url}/v1/hls/{channel.uuid}/5.ts", params={"token": "bad"}).status_code == 403
     with own_sim.world.lock:
         counted = dict(own_sim.world.requests)

@@ -41,9 +41,24 @@ def test_cameras_page_through_every_camera_once(http, frozen_sim):
     assert pages == -(-len(world.cameras) // 7)
     aurora = next(c for c in cameras if c["type"] == 1)
     assert aurora["model"] == "Aurora" and aurora["height"] > 0 and aurora["appliance_id"] == ""
-    assert set(aurora) >= {"type", "device_id", "device_name", "store_uuid", "appliance_id", "vendor", "model",
-                           "private_ip", "public_ip", "last_heard", "serial_number", "network_configuration",
-                           "video_channel_uuids", "video_channel_count", "configuration_summary", "analytics"}
+    assert set(aurora) >= {
+        "type",
+        "device_id",
+        "device_name",
+        "store_uuid",
+        "appliance_id",
+        "vendor",
+        "model",
+        "private_ip",
+        "public_ip",
+        "last_heard",
+        "serial_number",
+        "network_configuration",
+        "video_channel_uuids",
+        "video_channel_count",
+        "configuration_summary",
+        "analytics",
+    }
     xovis = next(c for c in cameras if c["vendor"] == "Xovis")
     assert xovis["type"] == 2 and "sensor_name" in xovis["configuration_summary"]
     assert {c["vendor"] for c in cameras} == {"RetailNext", "Xovis", "Brickstream", "Axis"}
@@ -176,8 +191,9 @@ def test_health_alert_offsets_follow_start_time(http, frozen_sim):
 
 
 # "\xb2" is "²" in Latin-1 (how header bytes decode): str.isdigit() says yes, int() says no.
-@pytest.mark.parametrize("start", [b"-1", b"-10", b"ten", b"1.5", b"+5", b"1_0", b"0x10", b"\xb2",
-                                   b"2278d300-7777-11ec-87cc-4000727ce915"])
+@pytest.mark.parametrize(
+    "start", [b"-1", b"-10", b"ten", b"1.5", b"+5", b"1_0", b"0x10", b"\xb2", b"2278d300-7777-11ec-87cc-4000727ce915"]
+)
 def test_bad_alert_offsets_are_400(http, start):
     response = http.post("/v1/healthalerts", headers={"X-Page-Start": start})
     assert response.status_code == 400, (start, response.text)

@@ -26,8 +26,17 @@ def test_reference_example_stores_with_extra_fields(http, frozen_sim):
     nodes = _nodes(form_post(http, "/v2/location", body))
     assert len(nodes) == len(frozen_sim.world.stores())
     for node in nodes:
-        assert set(node) >= {"store_id", "occupancy_limit", "location_type", "area", "uuid", "parent_uuid",
-                             "name", "type", "archive_date"}
+        assert set(node) >= {
+            "store_id",
+            "occupancy_limit",
+            "location_type",
+            "area",
+            "uuid",
+            "parent_uuid",
+            "name",
+            "type",
+            "archive_date",
+        }
         assert node["location_type"] == "store" and node["type"] == "location"
         assert "time_zone" not in node
     assert sum(1 for n in nodes if n["occupancy_limit"] is None) == 1
@@ -63,9 +72,18 @@ def test_filters_by_uuid_node_type_and_root(http, frozen_sim):
 
 
 def test_all_extra_fields(http):
-    body = {"extra_fields": ["store.time_zone", "store.store_id", "store.pos_id", "store.pos_division_id",
-                             "store.staff_hour_id", "store.occupancy_limit", "store.validated_address"],
-            "where": {"and": [{"location_types": ["store", "entrance"]}]}}
+    body = {
+        "extra_fields": [
+            "store.time_zone",
+            "store.store_id",
+            "store.pos_id",
+            "store.pos_division_id",
+            "store.staff_hour_id",
+            "store.occupancy_limit",
+            "store.validated_address",
+        ],
+        "where": {"and": [{"location_types": ["store", "entrance"]}]},
+    }
     nodes = _nodes(http.post("/v2/location", json=body))
     stores = [n for n in nodes if n["location_type"] == "store"]
     entrances = [n for n in nodes if n["location_type"] == "entrance"]
@@ -74,14 +92,17 @@ def test_all_extra_fields(http):
     assert all("pos_id" not in e and "aggregate_to_parent" in e for e in entrances)
 
 
-@pytest.mark.parametrize("body", [
-    {"extra_fields": ["store.nope"]},
-    {"where": {"and": [{"location_types": ["planet"]}]}},
-    {"where": {"and": [{"node_types": ["ghost"]}]}},
-    {"where": {"colour": ["red"]}},
-    {"root_uuids": ["00000000-0000-0000-0000-000000000000"]},
-    {"nodes": []},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"extra_fields": ["store.nope"]},
+        {"where": {"and": [{"location_types": ["planet"]}]}},
+        {"where": {"and": [{"node_types": ["ghost"]}]}},
+        {"where": {"colour": ["red"]}},
+        {"root_uuids": ["00000000-0000-0000-0000-000000000000"]},
+        {"nodes": []},
+    ],
+)
 def test_bad_queries_are_400(http, body):
     response = http.post("/v2/location", json=body)
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
@@ -92,16 +113,20 @@ def test_more_than_ten_thousand_nodes_is_the_documented_400():
         everything = c.post("/v2/location")
         assert everything.status_code == 400
         total = len(big.world.nodes)
-        assert everything.json() == {"error": "bad_request",
-                                     "error_detail": f"too many result nodes ({total}), please refine your query"}
+        assert everything.json() == {
+            "error": "bad_request",
+            "error_detail": f"too many result nodes ({total}), please refine your query",
+        }
         locations = c.post("/v2/location", json={"where": {"and": [{"node_types": ["location"]}]}})
         assert len(_nodes(locations)) == 10_000
 
 
 def test_create_reference_example(own_http, own_sim):
     store = store_named(own_sim.world, "Willow Glen")
-    body = ('{ "name": "Front Table", "parent_uuid": "%s", "location_type": "display", "area": 53.1, '
-            '"aggregate_to_parent": true, "aggregate_to_store": false }' % store.uuid)
+    body = (
+        '{ "name": "Front Table", "parent_uuid": "%s", "location_type": "display", "area": 53.1, '
+        '"aggregate_to_parent": true, "aggregate_to_store": false }' % store.uuid
+    )
     response = form_post(own_http, "/v2/location/create", body)
     assert response.status_code == 200, response.text
     created = response.json()
@@ -116,22 +141,37 @@ def test_create_reference_example(own_http, own_sim):
 def test_create_defaults_and_regions(own_http, own_sim):
     world = own_sim.world
     store = store_named(world, "Chicago Loop")
-    entrance = own_http.post("/v2/location/create",
-                             json={"name": "Back Door", "parent_uuid": store.uuid, "location_type": "entrance"}).json()
+    entrance = own_http.post(
+        "/v2/location/create", json={"name": "Back Door", "parent_uuid": store.uuid, "location_type": "entrance"}
+    ).json()
     assert entrance["aggregate_to_parent"] is True and entrance["aggregate_to_store"] is True
-    other = own_http.post("/v2/location/create",
-                          json={"name": "Stock", "parent_uuid": store.uuid, "location_type": "other"}).json()
+    other = own_http.post(
+        "/v2/location/create", json={"name": "Stock", "parent_uuid": store.uuid, "location_type": "other"}
+    ).json()
     assert other["aggregate_to_parent"] is False
-    top = own_http.post("/v2/location/create",
-                        json={"name": "South", "parent_uuid": world.organization_uuid, "location_type": "region"})
+    top = own_http.post(
+        "/v2/location/create", json={"name": "South", "parent_uuid": world.organization_uuid, "location_type": "region"}
+    )
     assert top.status_code == 200 and top.json()["location_type"] == "region"
-    nested = own_http.post("/v2/location/create",
-                           json={"name": "Texas", "parent_uuid": top.json()["uuid"], "location_type": "region"})
+    nested = own_http.post(
+        "/v2/location/create", json={"name": "Texas", "parent_uuid": top.json()["uuid"], "location_type": "region"}
+    )
     assert nested.status_code == 200
 
 
-@pytest.mark.parametrize("case", ["store", "region_under_store", "display_under_region", "no_name",
-                                  "unknown_parent", "bad_type", "negative_area", "region_with_area"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "store",
+        "region_under_store",
+        "display_under_region",
+        "no_name",
+        "unknown_parent",
+        "bad_type",
+        "negative_area",
+        "region_with_area",
+    ],
+)
 def test_create_refusals(http, frozen_sim, case):
     world = frozen_sim.world
     store = world.stores()[0]
@@ -160,9 +200,16 @@ def test_update_reference_example(own_http, own_sim):
     body = '{ "name": "Willow Glen Updated", "parent_uuid": "%s", "area": 270.8, "occupancy_limit": 20 }' % target.uuid
     response = own_http.put(f"/v2/location/{store.uuid}", content=body)
     assert response.status_code == 200, response.text
-    assert response.json() == {"occupancy_limit": 20, "location_type": "store", "area": 270.8, "uuid": store.uuid,
-                               "parent_uuid": target.uuid, "name": "Willow Glen Updated", "type": "location",
-                               "archive_date": None}
+    assert response.json() == {
+        "occupancy_limit": 20,
+        "location_type": "store",
+        "area": 270.8,
+        "uuid": store.uuid,
+        "parent_uuid": target.uuid,
+        "name": "Willow Glen Updated",
+        "type": "location",
+        "archive_date": None,
+    }
     assert store in world.stores_under(target.uuid)
 
 
@@ -180,9 +227,16 @@ def test_update_sublocation_fields(own_http, own_sim):
     store = store_named(world, "Fifth Avenue")
     other_store = store_named(world, "Chicago Loop")
     display = next(n for n in world.children(store.uuid) if n.location_type == "display")
-    response = own_http.put(f"/v2/location/{display.uuid}", json={
-        "location_type": "other", "area": 12.5, "aggregate_to_parent": True, "aggregate_to_store": True,
-        "parent_uuid": other_store.uuid})
+    response = own_http.put(
+        f"/v2/location/{display.uuid}",
+        json={
+            "location_type": "other",
+            "area": 12.5,
+            "aggregate_to_parent": True,
+            "aggregate_to_store": True,
+            "parent_uuid": other_store.uuid,
+        },
+    )
     assert response.status_code == 200, response.text
     out = response.json()
     assert out["location_type"] == "other" and out["area"] == 12.5 and out["aggregate_to_store"] is True
@@ -197,11 +251,26 @@ def test_bandwidth_limit_set_and_cleared(own_http, own_sim):
     assert "bandwidth_limit" not in cleared and store.bandwidth_limit is None
 
 
-@pytest.mark.parametrize("case", [
-    "store_to_display", "display_to_store", "display_to_region", "region_to_display", "limit_on_region",
-    "zero_limit", "negative_limit", "limit_on_display", "flags_on_store", "store_under_store",
-    "display_under_region", "region_under_own_child", "region_under_store", "area_on_region", "self_parent",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "store_to_display",
+        "display_to_store",
+        "display_to_region",
+        "region_to_display",
+        "limit_on_region",
+        "zero_limit",
+        "negative_limit",
+        "limit_on_display",
+        "flags_on_store",
+        "store_under_store",
+        "display_under_region",
+        "region_under_own_child",
+        "region_under_store",
+        "area_on_region",
+        "self_parent",
+    ],
+)
 def test_update_refusals_change_nothing(http, frozen_sim, case):
     world = frozen_sim.world
     west = next(n for n in world.nodes.values() if n.name == "West")

@@ -7,9 +7,14 @@ from __future__ import annotations
 import pytest
 
 JSON_BODY_ROUTES = [
-    ("POST", "/v2/location"), ("POST", "/v2/location/create"), ("POST", "/v2/datamine"),
-    ("POST", "/v1/occupancy/adjust"), ("POST", "/v1/storehours"), ("POST", "/v1/healthalerts"),
-    ("POST", "/v1/hlsapitoken"), ("PUT", "/v2/location/{store}"),
+    ("POST", "/v2/location"),
+    ("POST", "/v2/location/create"),
+    ("POST", "/v2/datamine"),
+    ("POST", "/v1/occupancy/adjust"),
+    ("POST", "/v1/storehours"),
+    ("POST", "/v1/healthalerts"),
+    ("POST", "/v1/hlsapitoken"),
+    ("PUT", "/v2/location/{store}"),
 ]
 
 
@@ -40,13 +45,16 @@ def test_deep_nesting_inside_a_field_is_a_400_too(http):
     assert http.post("/v2/location", content=b'{"where": {"and": [{"location_types": ["store"]}]}}').status_code == 200
 
 
-@pytest.mark.parametrize("body", [
-    b'{"\\ud800": 1}',                       # escaped lone surrogate as a key (echoed as unknown)
-    b'{"location_uuid": "\\udc00"}',         # ... as a value (echoed as not found)
-    b'{"location_uuid": "\xed\xa0\x80"}',    # a surrogate's UTF-8 bytes, which json.loads lets through
-    b'{"location_uuid": "\xff"}',            # not UTF-8 at all
-    b'{"location_uuid": "\xc3\x28"}',        # a broken two-byte sequence
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"\\ud800": 1}',  # escaped lone surrogate as a key (echoed as unknown)
+        b'{"location_uuid": "\\udc00"}',  # ... as a value (echoed as not found)
+        b'{"location_uuid": "\xed\xa0\x80"}',  # a surrogate's UTF-8 bytes, which json.loads lets through
+        b'{"location_uuid": "\xff"}',  # not UTF-8 at all
+        b'{"location_uuid": "\xc3\x28"}',  # a broken two-byte sequence
+    ],
+)
 @pytest.mark.parametrize("path", ["/v2/location", "/v1/hlsapitoken"])
 def test_text_that_is_not_unicode_is_a_400(http, path, body):
     assert "malformed JSON body" in _is_bad_request(http.post(path, content=body))
@@ -71,8 +79,9 @@ def test_integers_no_field_can_hold_are_a_400_and_leave_no_trace(own_http, own_s
     world = own_sim.world
     store = next(s for s in world.stores() if s.name == "Chicago Loop")  # open at the frozen instant
     for count in (10**30, -(10**30), 2**31, 1e300):
-        detail = _is_bad_request(own_http.post("/v1/occupancy/adjust",
-                                               json={"store_uuid": store.uuid, "adjustment_count": count}))
+        detail = _is_bad_request(
+            own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": count})
+        )
         assert "adjustment_count" in detail
     assert world.adjustments == []
     for field in ("occupancy_limit", "bandwidth_limit"):
@@ -84,17 +93,27 @@ def test_integers_no_field_can_hold_are_a_400_and_leave_no_trace(own_http, own_s
     # The largest 32-bit count is taken, and today's occupancy query still answers.
     ok = own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 2**31 - 1})
     assert ok.status_code == 200, ok.text
-    occupancy = own_http.post("/v2/datamine", json={
-        "locations": [store.uuid], "metrics": ["total_occupancy"], "time_ranges": [{"type": "store_hours"}],
-        "date_ranges": [{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}],
-        "group_bys": [{"group": "location", "unit": "", "value": 0}], "time_zone": "America/Chicago"})
+    occupancy = own_http.post(
+        "/v2/datamine",
+        json={
+            "locations": [store.uuid],
+            "metrics": ["total_occupancy"],
+            "time_ranges": [{"type": "store_hours"}],
+            "date_ranges": [{"from": {"name": "today"}, "to": {"relative": {"add_days": 1}}}],
+            "group_bys": [{"group": "location", "unit": "", "value": 0}],
+            "time_zone": "America/Chicago",
+        },
+    )
     assert occupancy.status_code == 200 and occupancy.json()["metrics"][0]["data"][0]["value"] >= 2**31 - 1
 
 
-@pytest.mark.parametrize("start,end", [
-    ("9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59-13:00"),   # past year 9999 once in UTC
-    ("0001-01-01T00:00:00+14:00", "0001-01-01T01:00:00+14:00"),   # before year 1 once in UTC
-])
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        ("9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59-13:00"),  # past year 9999 once in UTC
+        ("0001-01-01T00:00:00+14:00", "0001-01-01T01:00:00+14:00"),  # before year 1 once in UTC
+    ],
+)
 def test_export_times_out_of_any_calendar_are_a_400(http, frozen_sim, start, end):
     channel = next(iter(frozen_sim.world.channels))
     response = http.post("/v1/video/export/start", params=[("channel", channel), ("start", start), ("end", end)])

@@ -43,9 +43,27 @@ def test_context_manager_and_given_port():
 def test_command_line_serves_and_stops_on_sigterm():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0",
-         "--access-key", "KEY", "--secret-key", "SECRET", "--seed", "5"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "storeops.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--access-key",
+            "KEY",
+            "--secret-key",
+            "SECRET",
+            "--seed",
+            "5",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None  # PIPE
     try:
         line = proc.stdout.readline().strip()
@@ -53,8 +71,12 @@ def test_command_line_serves_and_stops_on_sigterm():
         url = line.rsplit(" ", 1)[1]
         # What `curl -d @request.json` sends: the JSON with a form content type.
         body = '{ "extra_fields": [ "store.store_id" ], "where": { "and": [ { "location_types": [ "store" ] } ] } }'
-        response = httpx.post(url + "/v2/location", content=body, auth=("KEY", "SECRET"),
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = httpx.post(
+            url + "/v2/location",
+            content=body,
+            auth=("KEY", "SECRET"),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert response.status_code == 200 and response.json()["nodes"][0][0]["store_id"]
         assert httpx.post(url + "/v2/location", content=body).status_code == 401
         proc.send_signal(signal.SIGTERM)
@@ -69,9 +91,26 @@ def test_command_line_serves_and_stops_on_sigterm():
 
 def test_command_line_stops_on_sigint_and_requires_keys():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K",
-                             "--secret-key", "S", "--alert-cursor", "uuid"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storeops.simulator",
+            "--port",
+            "0",
+            "--access-key",
+            "K",
+            "--secret-key",
+            "S",
+            "--alert-cursor",
+            "uuid",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None  # PIPE
     try:
         line = proc.stdout.readline()
@@ -86,6 +125,12 @@ def test_command_line_stops_on_sigint_and_requires_keys():
             proc.kill()
             proc.wait()
         proc.stdout.close()
-    missing = subprocess.run([sys.executable, "-m", "storeops.simulator", "--port", "0"], cwd=REPO, env=env,
-                             capture_output=True, text=True, timeout=20)
+    missing = subprocess.run(
+        [sys.executable, "-m", "storeops.simulator", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert missing.returncode == 2 and "--access-key" in missing.stderr

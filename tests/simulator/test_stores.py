@@ -16,24 +16,30 @@ from tests.simulator.conftest import form_post, store_named
 
 # ---------------------------------------------------------------- occupancy adjust
 
+
 def test_adjust_now_and_at_a_local_time(own_http, own_sim):
     world = own_sim.world
     store = store_named(world, "Caspar City Plaza")
     now = own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": -2})
     assert now.status_code == 200, now.text
     assert now.json()["adjustment_time"] == "2026-03-18T13:07:00-07:00"
-    earlier = form_post(own_http, "/v1/occupancy/adjust",
-                        '{ "store_uuid" : "%s", "adjustment_time" : "2026-03-18T18:00:00+00:00", '
-                        '"adjustment_count" : 5 }' % store.uuid)
+    earlier = form_post(
+        own_http,
+        "/v1/occupancy/adjust",
+        '{ "store_uuid" : "%s", "adjustment_time" : "2026-03-18T18:00:00+00:00", "adjustment_count" : 5 }' % store.uuid,
+    )
     assert earlier.status_code == 200, earlier.text
-    naive = own_http.post("/v1/occupancy/adjust", json={"store_uuid": store.uuid, "adjustment_count": 1,
-                                                         "adjustment_time": "2026-03-18T10:30:00"})
+    naive = own_http.post(
+        "/v1/occupancy/adjust",
+        json={"store_uuid": store.uuid, "adjustment_count": 1, "adjustment_time": "2026-03-18T10:30:00"},
+    )
     assert naive.status_code == 200  # read in the store's time zone: 10:30 in LA is open
     assert [a.count for a in world.adjustments] == [-2, 5, 1]
 
 
-@pytest.mark.parametrize("case", ["zero", "missing", "string", "bool", "no_limit", "closed_now",
-                                  "before_opening", "bad_time", "extra_field"])
+@pytest.mark.parametrize(
+    "case", ["zero", "missing", "string", "bool", "no_limit", "closed_now", "before_opening", "bad_time", "extra_field"]
+)
 def test_adjust_refusals(http, frozen_sim, case):
     world = frozen_sim.world
     open_store = store_named(world, "Fifth Avenue")
@@ -44,8 +50,11 @@ def test_adjust_refusals(http, frozen_sim, case):
         "bool": {"store_uuid": open_store.uuid, "adjustment_count": True},
         "no_limit": {"store_uuid": store_named(world, "Austin Domain").uuid, "adjustment_count": 1},
         "closed_now": {"store_uuid": store_named(world, "London Covent Garden").uuid, "adjustment_count": 1},
-        "before_opening": {"store_uuid": open_store.uuid, "adjustment_count": 1,
-                           "adjustment_time": "2026-03-18T12:00:00Z"},  # 08:00 in New York
+        "before_opening": {
+            "store_uuid": open_store.uuid,
+            "adjustment_count": 1,
+            "adjustment_time": "2026-03-18T12:00:00Z",
+        },  # 08:00 in New York
         "bad_time": {"store_uuid": open_store.uuid, "adjustment_count": 1, "adjustment_time": "noon"},
         "extra_field": {"store_uuid": open_store.uuid, "adjustment_count": 1, "reason": "x"},
     }[case]
@@ -69,19 +78,26 @@ def test_adjust_unknown_store_is_404(http, frozen_sim):
 
 # ---------------------------------------------------------------- store hours
 
+
 def test_store_hours_reference_shape(http, frozen_sim):
     world = frozen_sim.world
     a, b = store_named(world, "Caspar City Plaza"), store_named(world, "Portland Pearl")
-    body = ('{ "stores" : [ "%s", "%s" ], "start_date" : "2026-03-11T00:00:00Z" , '
-            '"end_date" : "2026-03-18T00:00:00Z" }' % (a.uuid, b.uuid))
+    body = (
+        '{ "stores" : [ "%s", "%s" ], "start_date" : "2026-03-11T00:00:00Z" , '
+        '"end_date" : "2026-03-18T00:00:00Z" }' % (a.uuid, b.uuid)
+    )
     response = form_post(http, "/v1/storehours", body)
     assert response.status_code == 200, response.text
     result = response.json()["result"]
     assert list(result) == [a.uuid, b.uuid]
     days = result[a.uuid]
     assert len(days) == 8 and "2026-03-18T00:00:00Z" in days
-    assert days["2026-03-18T00:00:00Z"] == {"store_uuid": a.uuid, "effective_day": "2026-03-18T00:00:00Z",
-                                             "open": "2026-03-18T10:00:00Z", "close": "2026-03-18T21:00:00Z"}
+    assert days["2026-03-18T00:00:00Z"] == {
+        "store_uuid": a.uuid,
+        "effective_day": "2026-03-18T00:00:00Z",
+        "open": "2026-03-18T10:00:00Z",
+        "close": "2026-03-18T21:00:00Z",
+    }
     assert days["2026-03-15T00:00:00Z"]["open"] == "2026-03-15T11:00:00Z"  # Sunday hours
     sunday = result[b.uuid]["2026-03-15T00:00:00Z"]
     assert sunday["open"] is None and sunday["close"] is None  # closed days are listed with nulls
@@ -90,22 +106,27 @@ def test_store_hours_reference_shape(http, frozen_sim):
 def test_store_hours_overnight_and_holidays(http, frozen_sim):
     world = frozen_sim.world
     night, caspar = store_named(world, "Seattle Night Market"), store_named(world, "Caspar City Plaza")
-    result = http.post("/v1/storehours", json={"stores": [night.uuid, caspar.uuid], "start_date": "2025-12-24",
-                                               "end_date": "2025-12-26"}).json()["result"]
+    result = http.post(
+        "/v1/storehours",
+        json={"stores": [night.uuid, caspar.uuid], "start_date": "2025-12-24", "end_date": "2025-12-26"},
+    ).json()["result"]
     christmas = result[night.uuid]["2025-12-25T00:00:00Z"]
     assert christmas["open"] == "2025-12-25T18:00:00Z" and christmas["close"] == "2025-12-26T02:00:00Z"
     assert result[caspar.uuid]["2025-12-25T00:00:00Z"]["open"] is None
 
 
-@pytest.mark.parametrize("body", [
-    {"stores": [], "start_date": "2026-03-01", "end_date": "2026-03-02"},
-    {"stores": ["nope"], "start_date": "2026-03-01", "end_date": "2026-03-02"},
-    {"start_date": "2026-03-01", "end_date": "2026-03-02"},
-    {"stores": "a-store-uuid", "start_date": "2026-03-01", "end_date": "2026-03-02"},
-    {"stores": "STORE", "start_date": "2026-03-05", "end_date": "2026-03-02"},
-    {"stores": "STORE", "start_date": "March", "end_date": "2026-03-02"},
-    {"stores": "STORE", "start_date": "1800-01-01", "end_date": "2026-03-02"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"stores": [], "start_date": "2026-03-01", "end_date": "2026-03-02"},
+        {"stores": ["nope"], "start_date": "2026-03-01", "end_date": "2026-03-02"},
+        {"start_date": "2026-03-01", "end_date": "2026-03-02"},
+        {"stores": "a-store-uuid", "start_date": "2026-03-01", "end_date": "2026-03-02"},
+        {"stores": "STORE", "start_date": "2026-03-05", "end_date": "2026-03-02"},
+        {"stores": "STORE", "start_date": "March", "end_date": "2026-03-02"},
+        {"stores": "STORE", "start_date": "1800-01-01", "end_date": "2026-03-02"},
+    ],
+)
 def test_store_hours_refusals(http, frozen_sim, body):
     if body.get("stores") == "STORE":  # a real store, so only the dates are wrong
         body = {**body, "stores": [frozen_sim.world.stores()[0].uuid]}
@@ -116,14 +137,17 @@ def test_store_hours_refusals(http, frozen_sim, body):
 def test_store_hours_over_years_are_answered(http, frozen_sim):
     # The reference states no longest range: six years of two stores come back whole.
     stores = [s.uuid for s in frozen_sim.world.stores()[:2]]
-    response = http.post("/v1/storehours", json={"stores": stores, "start_date": "2020-01-01T00:00:00Z",
-                                                   "end_date": "2025-12-31T00:00:00Z"})
+    response = http.post(
+        "/v1/storehours",
+        json={"stores": stores, "start_date": "2020-01-01T00:00:00Z", "end_date": "2025-12-31T00:00:00Z"},
+    )
     assert response.status_code == 200, response.text
     days = (date(2025, 12, 31) - date(2020, 1, 1)).days + 1
     assert [len(response.json()["result"][s]) for s in stores] == [days, days]
 
 
 # ---------------------------------------------------------------- predicted traffic
+
 
 def test_predicted_traffic_week(http, frozen_sim):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
@@ -141,19 +165,22 @@ def test_predicted_traffic_week(http, frozen_sim):
 
 def test_predicted_traffic_from_tomorrow_to_the_horizon(http, frozen_sim):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
-    tomorrow = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-19",
-                                                       "last_day": "2026-03-19"})
+    tomorrow = http.post(
+        "/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-19", "last_day": "2026-03-19"}
+    )
     assert tomorrow.status_code == 200 and tomorrow.json()["predictions"]
-    last = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-04-12",
-                                                   "last_day": "2026-04-18"})
+    last = http.post(
+        "/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-04-12", "last_day": "2026-04-18"}
+    )
     assert last.status_code == 200 and last.json()["predictions"]
 
 
 def test_predicted_traffic_refuses_today(http, frozen_sim):
     # "Must be in the future": the store's today is not, even before it opens.
     store = store_named(frozen_sim.world, "Caspar City Plaza")
-    response = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-18",
-                                                       "last_day": "2026-03-19"})
+    response = http.post(
+        "/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": "2026-03-18", "last_day": "2026-03-19"}
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["ok"] is False and body["predictions"] == []
@@ -171,20 +198,24 @@ def test_predicted_traffic_today_is_the_store_local_day(own_sim, own_http):
     la = store_named(own_sim.world, "Caspar City Plaza")
     accepted = own_http.post("/v1/predictedtraffic", json={**body, "store_uuid": la.uuid})
     assert accepted.status_code == 200 and accepted.json()["predictions"]
-    tomorrow = own_http.post("/v1/predictedtraffic", json={"store_uuid": london.uuid, "first_day": "2026-03-20",
-                                                           "last_day": "2026-03-20"})
+    tomorrow = own_http.post(
+        "/v1/predictedtraffic", json={"store_uuid": london.uuid, "first_day": "2026-03-20", "last_day": "2026-03-20"}
+    )
     assert tomorrow.status_code == 200
 
 
-@pytest.mark.parametrize("first, last, fragment", [
-    ("2026-03-17", "2026-03-19", "future"),
-    ("2026-03-18", "2026-03-18", "future"),
-    ("2026-03-19", "2026-03-26", "7 days"),
-    ("2026-04-15", "2026-04-19", "31 days"),
-    ("2026-03-22", "2026-03-20", "before"),
-    ("2026/03/20", "2026-03-21", "yyyy-mm-dd"),
-    ("2026-03-20T00:00:00Z", "2026-03-21", "yyyy-mm-dd"),
-])
+@pytest.mark.parametrize(
+    "first, last, fragment",
+    [
+        ("2026-03-17", "2026-03-19", "future"),
+        ("2026-03-18", "2026-03-18", "future"),
+        ("2026-03-19", "2026-03-26", "7 days"),
+        ("2026-04-15", "2026-04-19", "31 days"),
+        ("2026-03-22", "2026-03-20", "before"),
+        ("2026/03/20", "2026-03-21", "yyyy-mm-dd"),
+        ("2026-03-20T00:00:00Z", "2026-03-21", "yyyy-mm-dd"),
+    ],
+)
 def test_predicted_traffic_refusals(http, frozen_sim, first, last, fragment):
     store = store_named(frozen_sim.world, "Caspar City Plaza")
     response = http.post("/v1/predictedtraffic", json={"store_uuid": store.uuid, "first_day": first, "last_day": last})
@@ -194,8 +225,12 @@ def test_predicted_traffic_refusals(http, frozen_sim, first, last, fragment):
 
 
 def test_predicted_traffic_unknown_store_and_missing_fields(http):
-    assert http.post("/v1/predictedtraffic", json={"store_uuid": "nope", "first_day": "2026-03-20",
-                                                   "last_day": "2026-03-20"}).status_code == 404
+    assert (
+        http.post(
+            "/v1/predictedtraffic", json={"store_uuid": "nope", "first_day": "2026-03-20", "last_day": "2026-03-20"}
+        ).status_code
+        == 404
+    )
     missing = http.post("/v1/predictedtraffic", json={"first_day": "2026-03-20"})
     assert missing.status_code == 400 and missing.json()["ok"] is False
 

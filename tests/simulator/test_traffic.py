@@ -77,8 +77,9 @@ def test_overnight_store_runs_past_midnight_and_no_traffic_before_history():
     s = traffic.store_series(WORLD, store, date(2025, 7, 1), date(2025, 7, 2))
     assert s.plus.any() and (~s.plus).any()
     assert s.wall_min[s.plus].max() < 120
-    early = traffic.store_series(WORLD, store, WORLD.history_start - timedelta(days=30),
-                                 WORLD.history_start - timedelta(days=1))
+    early = traffic.store_series(
+        WORLD, store, WORLD.history_start - timedelta(days=30), WORLD.history_start - timedelta(days=1)
+    )
     assert len(early) == 0
 
 

@@ -50,8 +50,9 @@ def test_pages_of_20_cover_every_location_node_in_tree_order(http, frozen_sim):
 
 def test_nodes_have_the_v2_shape_and_stores_every_extra_field(http, frozen_sim):
     nodes, _ = _all_pages(http)
-    v2 = http.post("/v2/location", json={"extra_fields": list(EXTRA_FIELDS),
-                                         "where": {"and": [{"node_types": ["location"]}]}}).json()["nodes"][0]
+    v2 = http.post(
+        "/v2/location", json={"extra_fields": list(EXTRA_FIELDS), "where": {"and": [{"node_types": ["location"]}]}}
+    ).json()["nodes"][0]
     assert {n["uuid"]: n for n in nodes} == {n["uuid"]: n for n in v2}
     assert all(n["type"] == "location" for n in nodes)
     store = next(n for n in nodes if n["location_type"] == "store")
@@ -69,8 +70,7 @@ def test_page_length_default_and_offsets(http, frozen_sim):
     assert last.status_code == 200 and len(last.json()["locations"]) == count - 50
     past = http.get("/v1/location", headers={"X-Page-Start": "100000"})
     assert past.status_code == 200 and past.json() == {"locations": []}
-    for headers in ({"X-Page-Start": "-1"}, {"X-Page-Start": "ten"}, {"X-Page-Length": "0"},
-                    {"X-Page-Length": "x"}):
+    for headers in ({"X-Page-Start": "-1"}, {"X-Page-Start": "ten"}, {"X-Page-Length": "0"}, {"X-Page-Length": "x"}):
         refused = http.get("/v1/location", headers=headers)
         assert refused.status_code == 400 and refused.json()["error"] == "bad_request", headers
     assert http.post("/v1/location", json={}).status_code == 405
@@ -83,19 +83,24 @@ def test_v1_location_is_a_location_request_for_the_concurrency_limit():
 
 
 def test_the_10000_node_error_fires_only_above_10000():
-    with frozen_simulator(big=True) as big, \
-            httpx.Client(base_url=big.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=30) as http:
+    with (
+        frozen_simulator(big=True) as big,
+        httpx.Client(base_url=big.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=30) as http,
+    ):
         locations = {"where": {"and": [{"node_types": ["location"]}]}}
         exactly = http.post("/v2/location", json=locations)
         assert exactly.status_code == 200 and len(exactly.json()["nodes"][0]) == 10_000
         store = big.world.stores()[0].uuid
-        created = http.post("/v2/location/create",
-                            json={"name": "One More", "parent_uuid": store, "location_type": "display"})
+        created = http.post(
+            "/v2/location/create", json={"name": "One More", "parent_uuid": store, "location_type": "display"}
+        )
         assert created.status_code == 200
         over = http.post("/v2/location", json=locations)
         assert over.status_code == 400
-        assert over.json() == {"error": "bad_request",
-                               "error_detail": "too many result nodes (10001), please refine your query"}
+        assert over.json() == {
+            "error": "bad_request",
+            "error_detail": "too many result nodes (10001), please refine your query",
+        }
         # v1/location pages through all of them, at most 100 a page.
         capped = http.get("/v1/location", headers={"X-Page-Length": "500"})
         assert capped.status_code == 206 and len(capped.json()["locations"]) == 100

@@ -61,7 +61,9 @@ def _wait(http: httpx.Client, task: str, timeout: float = 30) -> tuple[httpx.Res
 def _probe(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True, check=True, timeout=20,
+        capture_output=True,
+        check=True,
+        timeout=20,
     )
     return json.loads(out.stdout)
 

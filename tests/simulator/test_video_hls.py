@@ -113,7 +113,10 @@ def test_segment_is_mpeg_ts_showing_channel_name_and_its_wall_time(sim, http):
         assert r.content[0] == 0x47 and r.content[188] == 0x47  # TS sync bytes
         probe = subprocess.run(
             ["ffprobe", "-v", "error", "-show_streams", "-of", "json", "-i", "pipe:0"],
-            input=r.content, capture_output=True, check=True, timeout=20,
+            input=r.content,
+            capture_output=True,
+            check=True,
+            timeout=20,
         )
         (stream,) = json.loads(probe.stdout)["streams"]
         assert (stream["codec_name"], stream["width"], stream["height"]) == ("mpeg4", *SEGMENT_SIZE)
@@ -163,8 +166,11 @@ def test_tokens_are_refused_outside_their_location(sim, http):
 def test_a_sublocation_token_opens_its_store(sim, http):
     picked = _pick(sim.world)
     sub = next(
-        (n.uuid for n in sim.world.nodes.values()
-         if n.parent_uuid == picked["store"] and n.location_type not in (None, "store", "region")),
+        (
+            n.uuid
+            for n in sim.world.nodes.values()
+            if n.parent_uuid == picked["store"] and n.location_type not in (None, "store", "region")
+        ),
         None,
     )
     assert sub is not None, "the seeded chain has sublocations under every store"

@@ -31,8 +31,9 @@ def test_chain_covers_the_documented_cases():
     assert org.location_type == "organization" and org.parent_uuid is None
     regions = [n for n in world.nodes.values() if n.location_type == "region"]
     assert len(regions) >= 3
-    assert any(r.parent_uuid is not None and world.nodes[r.parent_uuid].location_type == "region"
-               for r in regions), "a nested region"
+    assert any(r.parent_uuid is not None and world.nodes[r.parent_uuid].location_type == "region" for r in regions), (
+        "a nested region"
+    )
     stores = world.stores()
     live = [s for s in stores if s.archive_date is None]
     assert len(live) >= 12

@@ -21,6 +21,7 @@ def memory_keyring():
     finally:
         keyring.set_keyring(previous)
 
+
 @pytest.fixture
 def run_app(qloop):
     """run_app(settings, body, **kw): start an App, await body(app), shut it down —

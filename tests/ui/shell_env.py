@@ -35,11 +35,13 @@ class MemoryKeyring(KeyringBackend):
         self.threads.add(threading.current_thread().name)
         self.values.pop((service, username), None)
 
+
 def closed_port_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
 
 def profile_settings(url: str, secret: str | None = SECRET_KEY) -> Settings:
     settings = Settings.load()
@@ -50,6 +52,7 @@ def profile_settings(url: str, secret: str | None = SECRET_KEY) -> Settings:
     if secret is not None:
         SecretStore().set(profile.id, secret)
     return settings
+
 
 def open_stores(sim) -> list:
     return [n for n in sim.world.stores() if n.archive_date is None]

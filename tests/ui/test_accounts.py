@@ -41,8 +41,10 @@ def run_test(qloop, d: AccountsDialog) -> str:
     d.test_connection()
 
     async def done():
-        await wait_until(lambda: d.test_button.isEnabled() and d.test_result.text()
-                         and "Testing" not in d.test_result.text(), timeout=15)
+        await wait_until(
+            lambda: d.test_button.isEnabled() and d.test_result.text() and "Testing" not in d.test_result.text(),
+            timeout=15,
+        )
 
     qloop.run_until_complete(done())
     return d.test_result.text()
@@ -60,13 +62,16 @@ def test_empty_form_shows_a_message_beside_each_field(dialog):
     assert dialog.error_text("name") == ""
 
 
-@pytest.mark.parametrize("target, message", [
-    ("Acme Corp", "lowercase letters, digits and dashes"),
-    ("http://acme.example.com", "Use https://"),
-    ("https://ak:sk@acme.example.com", "Do not put keys in the address"),
-    ("ftp://acme.example.com", "Enter a web address"),
-    ("https://acme.example.com:99999", "port"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("Acme Corp", "lowercase letters, digits and dashes"),
+        ("http://acme.example.com", "Use https://"),
+        ("https://ak:sk@acme.example.com", "Do not put keys in the address"),
+        ("ftp://acme.example.com", "Enter a web address"),
+        ("https://acme.example.com:99999", "port"),
+    ],
+)
 def test_bad_subscription_or_url_is_refused_beside_the_field(dialog, target, message):
     fill(dialog, target=target)
     assert save(dialog) is None
@@ -74,8 +79,9 @@ def test_bad_subscription_or_url_is_refused_beside_the_field(dialog, target, mes
     assert dialog.error_text("name") == ""
 
 
-@pytest.mark.parametrize("target", ["acme", "acme-eu-2", "https://acme.api.retailnext.net/",
-                                    "http://127.0.0.1:8080", "http://localhost:9"])
+@pytest.mark.parametrize(
+    "target", ["acme", "acme-eu-2", "https://acme.api.retailnext.net/", "http://127.0.0.1:8080", "http://localhost:9"]
+)
 def test_good_targets_are_accepted(dialog, target, memory_keyring):
     fill(dialog, target=target)
     profile = save(dialog)
@@ -183,8 +189,14 @@ def test_connection_untrusted_certificate_says_tls(dialog, qloop, tmp_path):
         try:
             fill(dialog, target=f"https://127.0.0.1:{port}")
             dialog.test_connection()
-            await wait_until(lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result.text()
-                             and dialog.test_result.text(), timeout=15)
+            await wait_until(
+                lambda: (
+                    dialog.test_button.isEnabled()
+                    and "Testing" not in dialog.test_result.text()
+                    and dialog.test_result.text()
+                ),
+                timeout=15,
+            )
         finally:
             server.close()
             await server.wait_closed()

@@ -31,6 +31,7 @@ def test_window_connects_to_the_active_profile(run_app, sim, memory_keyring):
 
     run_app(profile_settings(sim.url), body)
 
+
 def test_demo_mode_shows_badge_and_demo_stores(run_app):
     async def body(app):
         w = app.window
@@ -51,13 +52,20 @@ def test_demo_mode_shows_badge_and_demo_stores(run_app):
 
     run_app(Settings.load(), body)  # no account configured: demo by default
 
+
 def test_window_paints_before_the_demo_server_is_up(qloop):
     """Start-up never waits for the simulator: the first paint shows "Connecting…"."""
     app = App(Settings.load())
     seen = []
     app.window.first_painted.connect(
-        lambda _t: seen.append((app.simulator is None, app.window.panes.currentWidget()
-                                is app.window.panes.connecting, app.window.demo_badge.isVisible())))
+        lambda _t: seen.append(
+            (
+                app.simulator is None,
+                app.window.panes.currentWidget() is app.window.panes.connecting,
+                app.window.demo_badge.isVisible(),
+            )
+        )
+    )
 
     async def main():
         try:
@@ -70,6 +78,7 @@ def test_window_paints_before_the_demo_server_is_up(qloop):
     qloop.run_until_complete(main())
     assert seen == [(True, True, True)]
 
+
 def test_missing_secret_sends_the_user_to_accounts(run_app, sim, memory_keyring):
     async def body(app):
         w = app.window
@@ -81,6 +90,7 @@ def test_missing_secret_sends_the_user_to_accounts(run_app, sim, memory_keyring)
         app._dialogs[-1].close()
 
     run_app(profile_settings(sim.url, secret=None), body)
+
 
 def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
     async def body(app):
@@ -96,6 +106,7 @@ def test_unreachable_server_shows_offline_and_retry(run_app, memory_keyring):
 
     run_app(profile_settings(closed_port_url()), body)
 
+
 def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memory_keyring):
     url = closed_port_url()
     port = int(url.rsplit(":", 1)[1])
@@ -106,8 +117,7 @@ def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memor
         assert "StoreOps tries again every 30 seconds" in app.window.panes.connecting.text.text()
         app.set_offline_retry(0.3)  # restarts the pending retry with the new interval
         loop = asyncio.get_running_loop()
-        started.append(await loop.run_in_executor(
-            None, lambda: start_pinned_simulator(port=port)))
+        started.append(await loop.run_in_executor(None, lambda: start_pinned_simulator(port=port)))
         await wait_until(app.connected.is_set, timeout=10)
         assert app.window.status.state == "connected"
         assert app.selection.stores()
@@ -118,12 +128,14 @@ def test_offline_app_reconnects_when_the_server_comes_back(run_app, qloop, memor
         for running in started:
             running.stop()
 
+
 def test_wrong_secret_says_so_in_the_status_bar(run_app, sim, memory_keyring):
     async def body(app):
         assert app.window.status.state == "error"
         assert "wrong access key or secret key (401)" in app.window.status.last_error.text()
 
     run_app(profile_settings(sim.url, secret="not-the-secret"), body)
+
 
 def test_fixing_the_secret_in_accounts_reconnects(run_app, sim, memory_keyring):
     async def body(app):
@@ -139,12 +151,12 @@ def test_fixing_the_secret_in_accounts_reconnects(run_app, sim, memory_keyring):
 
     run_app(profile_settings(sim.url, secret="not-the-secret"), body)
 
+
 def test_switching_to_demo_reconnects(run_app, sim, memory_keyring):
     async def body(app):
         first_client = app.client
         app.use_profile(None)
-        await wait_until(lambda: app.connected.is_set() and app.demo and app.client is not first_client,
-                         timeout=30)
+        await wait_until(lambda: app.connected.is_set() and app.demo and app.client is not first_client, timeout=30)
         assert app.window.demo_badge.isVisible()
         assert app.window.status.state == "demo"
         # The old profile's client is closed once its last requests had time to end.

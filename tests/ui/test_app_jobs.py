@@ -46,6 +46,7 @@ def test_status_bar_shows_the_running_job_and_cancels_it(run_app, qtbot):
 def test_a_job_finishes_on_its_connection_across_a_reconnect(run_app, sim, memory_keyring):
     """Switching to demo data mid-job: the job keeps the old client, which is closed
     only once the job is done."""
+
     async def body(app):
         first = app.client
         app.close_grace_s = 0.05

@@ -41,8 +41,9 @@ def test_storeops_kiosk_covers_the_screen_without_a_window_manager(qapp, qtbot, 
 
     args = argparse.Namespace(store="201", demo=True)
     try:
-        code = qloop.run_until_complete(run_kiosk_async(
-            args, on_widget=lambda w: watching.append(asyncio.ensure_future(cover_then_leave(w)))))
+        code = qloop.run_until_complete(
+            run_kiosk_async(args, on_widget=lambda w: watching.append(asyncio.ensure_future(cover_then_leave(w))))
+        )
         qloop.run_until_complete(asyncio.gather(*watching, return_exceptions=True))
     finally:
         qapp.setQuitOnLastWindowClosed(quit_on_close)
@@ -60,7 +61,8 @@ def display(qapp):
 
 
 def test_the_display_covers_the_screen_again_after_a_move_or_a_new_resolution(
-        display, qloop, monkeypatch, no_window_manager):
+    display, qloop, monkeypatch, no_window_manager
+):
     display.show_full_screen()
     screen = display.screen()
     qloop.run_until_complete(wait_until(lambda: display.geometry() == screen.geometry(), timeout=5))

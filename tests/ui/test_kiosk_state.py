@@ -21,8 +21,9 @@ REF = StoreRef("u1", "Chicago Loop", "201", 80, "America/Chicago")
 
 def snap(occupancy=10, *, limit=80, failed=0, fresh_at=100.0, hours=OpenState(True), updated=NOW):
     ref = StoreRef(REF.uuid, REF.name, REF.store_id, limit, REF.time_zone)
-    return StoreOccupancy(ref, occupancy=occupancy, updated_at=updated, fresh_at=fresh_at,
-                          failed_polls=failed, hours=hours)
+    return StoreOccupancy(
+        ref, occupancy=occupancy, updated_at=updated, fresh_at=fresh_at, failed_polls=failed, hours=hours
+    )
 
 
 def view(s, lang="en", now_mono=100.5, interval=1.0):

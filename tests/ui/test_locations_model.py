@@ -32,12 +32,20 @@ def chain(stores_per_region: int = 12, regions: int = 5) -> list[Location]:
         nodes.append(Location(uuid=f"r{r}", name=f"Region {r}", location_type="region", parent_uuid=parent))
         for s in range(stores_per_region):
             sid = f"r{r}s{s}"
-            nodes.append(Location(uuid=sid, name=f"Store {r}-{s:02d}", location_type="store", parent_uuid=f"r{r}",
-                                  store_id=str(1000 + r * 100 + s),
-                                  archive_date="2025-01-01T00:00:00Z" if (r, s) == (2, 3) else None))
+            nodes.append(
+                Location(
+                    uuid=sid,
+                    name=f"Store {r}-{s:02d}",
+                    location_type="store",
+                    parent_uuid=f"r{r}",
+                    store_id=str(1000 + r * 100 + s),
+                    archive_date="2025-01-01T00:00:00Z" if (r, s) == (2, 3) else None,
+                )
+            )
             for t in ("entrance", "fitting_room", "display", "other"):
-                nodes.append(Location(uuid=f"{sid}-{t}", name=t.replace("_", " ").title(), location_type=t,
-                                      parent_uuid=sid))
+                nodes.append(
+                    Location(uuid=f"{sid}-{t}", name=t.replace("_", " ").title(), location_type=t, parent_uuid=sid)
+                )
     return nodes
 
 
@@ -101,8 +109,7 @@ def test_moves_renames_inserts_removals_keep_the_model_sound(model):
     model.set_pending("tmp", "Creating…")
     assert "Creating…" in model.index_of("tmp").data()
     ident = model.index_of("tmp").internalId()
-    model.replace_placeholder("tmp", Location(uuid="real", name="Kiosk 2", location_type="other",
-                                              parent_uuid="r4s2"))
+    model.replace_placeholder("tmp", Location(uuid="real", name="Kiosk 2", location_type="other", parent_uuid="r4s2"))
     assert "tmp" not in model.tree and model.index_of("real").internalId() == ident
     assert not model.is_pending("real")
     model.remove_node("real")

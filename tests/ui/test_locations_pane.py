@@ -41,8 +41,9 @@ def record_states(pane, uuid) -> list[tuple[bool, str, bool]]:
         index = pane.model.index_of(uuid)
         if index.isValid():
             font = index.data(Qt.ItemDataRole.FontRole)
-            seen.append((pane.model.is_pending(uuid), index.data(Qt.ItemDataRole.EditRole),
-                         bool(font and font.italic())))
+            seen.append(
+                (pane.model.is_pending(uuid), index.data(Qt.ItemDataRole.EditRole), bool(font and font.italic()))
+            )
 
     pane.model.dataChanged.connect(on_change)
     return seen
@@ -53,6 +54,7 @@ def proxy_index(pane, uuid):
 
 
 # ------------------------------------------------------------ the tree
+
 
 def test_tree_shows_the_seeded_chain(env):
     pane, world = env.pane, env.sim.world
@@ -72,9 +74,18 @@ def test_tree_shows_the_seeded_chain(env):
     bay = env.node_named("Bay Area")
     assert plaza.parent_uuid == bay.uuid and bay.parent_uuid == west.uuid
     # Every type has its own icon.
-    keys = {pane.model.index_of(env.node_named(n).uuid).data(Qt.ItemDataRole.DecorationRole).cacheKey()
-            for n in ("Northwind Outfitters", "West", "Caspar City Plaza", "Main Entrance", "Fitting Rooms",
-                      "Front Table", "Checkout")}
+    keys = {
+        pane.model.index_of(env.node_named(n).uuid).data(Qt.ItemDataRole.DecorationRole).cacheKey()
+        for n in (
+            "Northwind Outfitters",
+            "West",
+            "Caspar City Plaza",
+            "Main Entrance",
+            "Fitting Rooms",
+            "Front Table",
+            "Checkout",
+        )
+    }
     assert len(keys) == 7
     assert "15 open stores" not in pane.summary.text() and "open stores" in pane.summary.text()
 
@@ -155,6 +166,7 @@ def test_selecting_a_store_fills_the_form(env):
 
 # ------------------------------------------------------------ creating
 
+
 def test_create_entrance_under_store_through_the_dialog(env, qloop):
     pane = env.pane
     store = env.node_named("Chicago Loop")
@@ -162,7 +174,11 @@ def test_create_entrance_under_store_through_the_dialog(env, qloop):
     dialog = pane.open_create_dialog("sublocation")
     assert dialog is not None
     assert [dialog.type_combo.itemData(i) for i in range(dialog.type_combo.count())] == [
-        "entrance", "fitting_room", "display", "other"]
+        "entrance",
+        "fitting_room",
+        "display",
+        "other",
+    ]
     dialog.name_edit.setText("  Loading Dock Door ")
     dialog.type_combo.setCurrentIndex(dialog.type_combo.findData("entrance"))
     dialog.area_edit.setText("35.5")
@@ -170,14 +186,26 @@ def test_create_entrance_under_store_through_the_dialog(env, qloop):
     dialog.buttons.accepted.emit()
 
     def created():
-        return next((n for n in pane.tree.nodes.values() if n.name == "Loading Dock Door"
-                     and not n.uuid.startswith("pending-") and not pane.model.is_pending(n.uuid)), None)
+        return next(
+            (
+                n
+                for n in pane.tree.nodes.values()
+                if n.name == "Loading Dock Door"
+                and not n.uuid.startswith("pending-")
+                and not pane.model.is_pending(n.uuid)
+            ),
+            None,
+        )
 
     node = qloop.run_until_complete(wait_until(created))
     sim_node = env.sim_node(node.uuid)
     assert sim_node is not None
     assert (sim_node.name, sim_node.location_type, sim_node.parent_uuid, sim_node.area) == (
-        "Loading Dock Door", "entrance", store.uuid, 35.5)
+        "Loading Dock Door",
+        "entrance",
+        store.uuid,
+        35.5,
+    )
     assert sim_node.aggregate_to_parent is True
     # Shown under its store, selected, with its details in the form.
     index = proxy_index(pane, node.uuid)
@@ -191,11 +219,15 @@ def test_create_region_under_region_shows_pending_then_real(env, qloop):
     env.sim.faults.add("/v2/location/create", "delay", seconds=0.4)
 
     async def scenario():
-        task = asyncio.ensure_future(pane.controller.create_node(
-            LocationCreate(name="New England", parent_uuid=east.uuid, location_type="region")))
+        task = asyncio.ensure_future(
+            pane.controller.create_node(
+                LocationCreate(name="New England", parent_uuid=east.uuid, location_type="region")
+            )
+        )
         # Shown at once, marked as pending.
         placeholder = await wait_until(
-            lambda: next((n for n in pane.tree.nodes.values() if n.uuid.startswith("pending-")), None))
+            lambda: next((n for n in pane.tree.nodes.values() if n.uuid.startswith("pending-")), None)
+        )
         index = pane.model.index_of(placeholder.uuid)
         assert CREATING in index.data(Qt.ItemDataRole.DisplayRole)
         assert index.data(Qt.ItemDataRole.FontRole).italic()
@@ -240,11 +272,17 @@ def test_region_dialog_offers_only_region_and_stores_cannot_be_created(env, qloo
     assert [dialog.type_combo.itemData(i) for i in range(dialog.type_combo.count())] == ["region"]
     dialog.reject()
     before = env.sent("/v2/location/create")
-    result = qloop.run_until_complete(pane.controller.create_node(
-        LocationCreate(name="Sneaky", parent_uuid=env.node_named("East").uuid, location_type="store")))
+    result = qloop.run_until_complete(
+        pane.controller.create_node(
+            LocationCreate(name="Sneaky", parent_uuid=env.node_named("East").uuid, location_type="store")
+        )
+    )
     assert result is None and "Stores cannot be created" in pane.banner.text()
-    result = qloop.run_until_complete(pane.controller.create_node(
-        LocationCreate(name="Door", parent_uuid=env.node_named("East").uuid, location_type="entrance")))
+    result = qloop.run_until_complete(
+        pane.controller.create_node(
+            LocationCreate(name="Door", parent_uuid=env.node_named("East").uuid, location_type="entrance")
+        )
+    )
     assert result is None and "region you can create: region" in pane.banner.text()
     assert env.sent("/v2/location/create") == before
 
@@ -266,6 +304,7 @@ def test_refused_create_rolls_back_and_keeps_the_draft(env, qloop):
 
 
 # ------------------------------------------------------------ editing
+
 
 def test_rename_inline_is_sent_and_reordered(env, qloop):
     pane = env.pane
@@ -370,8 +409,9 @@ def test_refused_edit_rolls_back_and_keeps_the_input(env, qloop):
     pane, form = env.pane, env.pane.form
     store = env.node_named("Brooklyn Heights")
     pane.select(store.uuid)
-    env.sim.faults.add(f"/v2/location/{store.uuid}", "status", status=400,
-                       detail="occupancy_limit exceeds the fire code maximum")
+    env.sim.faults.add(
+        f"/v2/location/{store.uuid}", "status", status=400, detail="occupancy_limit exceeds the fire code maximum"
+    )
     form.name_edit.setText("Brooklyn Heights Flagship")
     form.occupancy_edit.setText("900")
     seen = record_states(pane, store.uuid)
@@ -419,11 +459,13 @@ def test_unsaved_edits_survive_looking_elsewhere(env):
 
 # ------------------------------------------------------------ moving
 
+
 def test_move_via_picker_lists_only_valid_targets(env, qloop):
     pane = env.pane
     tree = pane.tree
-    entrance = next(u for u in tree.children_of(env.node_named("Chicago Loop").uuid)
-                    if tree.nodes[u].name == "Main Entrance")
+    entrance = next(
+        u for u in tree.children_of(env.node_named("Chicago Loop").uuid) if tree.nodes[u].name == "Main Entrance"
+    )
     dialog = pane.open_move_dialog(entrance)
     targets = dialog.targets()
     assert targets and all(tree.nodes[t].is_store and not tree.nodes[t].archived for t in targets)
@@ -446,8 +488,11 @@ def test_move_via_picker_lists_only_valid_targets(env, qloop):
     assert all(tree.nodes[t].is_region or t == tree.organization_uuid for t in dialog.targets())
     assert dialog.select_target(central.uuid)
     dialog.accept()
-    qloop.run_until_complete(wait_until(
-        lambda: pane.tree.nodes[store.uuid].parent_uuid == central.uuid and not pane.model.is_pending(store.uuid)))
+    qloop.run_until_complete(
+        wait_until(
+            lambda: pane.tree.nodes[store.uuid].parent_uuid == central.uuid and not pane.model.is_pending(store.uuid)
+        )
+    )
     assert env.sim_node(store.uuid).parent_uuid == central.uuid
     index = proxy_index(pane, store.uuid)
     assert index.parent() == proxy_index(pane, central.uuid)
@@ -463,11 +508,13 @@ def test_move_by_drop_on_the_model(env, qloop):
     assert data.hasFormat(MIME_TYPE)
     target = proxy_index(pane, loop_store.uuid)
     # Not allowed: a sublocation onto a region, or a region into its own child.
-    assert not pane.proxy.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1,
-                                          proxy_index(pane, env.node_named("East").uuid))
+    assert not pane.proxy.canDropMimeData(
+        data, Qt.DropAction.MoveAction, -1, -1, proxy_index(pane, env.node_named("East").uuid)
+    )
     west_data = pane.proxy.mimeData([proxy_index(pane, env.node_named("West").uuid)])
-    assert not pane.proxy.canDropMimeData(west_data, Qt.DropAction.MoveAction, -1, -1,
-                                          proxy_index(pane, env.node_named("Bay Area").uuid))
+    assert not pane.proxy.canDropMimeData(
+        west_data, Qt.DropAction.MoveAction, -1, -1, proxy_index(pane, env.node_named("Bay Area").uuid)
+    )
     assert pane.proxy.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target)
     env.sim.faults.add(f"/v2/location/{table}", "delay", seconds=0.3)
 
@@ -505,6 +552,7 @@ def test_refused_move_rolls_back(env, qloop):
 
 
 # ------------------------------------------------------------ refresh and network
+
 
 def test_refresh_keeps_selection_and_expansion_and_sees_server_changes(env, qloop):
     pane = env.pane

@@ -88,6 +88,7 @@ def prompt_text(box: QMessageBox) -> str:
 
 # ------------------------------------------------------------ 4: quitting with unsaved edits
 
+
 def test_quit_with_an_unsaved_edit_asks_and_cancel_keeps_the_app_and_the_edit(win):
     pane, form = win.pane, win.pane.form
     store = win.node_named("Chicago Loop")
@@ -167,6 +168,7 @@ def test_quit_without_edits_does_not_ask(win):
 
 # ------------------------------------------------------------ 6: drag-move confirmation, undo
 
+
 def drop(pane, uuid, target):
     data = pane.proxy.mimeData([proxy_index(pane, uuid)])
     return pane.proxy.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, proxy_index(pane, target))
@@ -189,15 +191,21 @@ def test_drag_move_asks_first_and_can_be_undone(env, qloop):
 
     drop(pane, store.uuid, central.uuid)
     pane.move_prompt.button(Btn.Yes).click()
-    qloop.run_until_complete(wait_until(
-        lambda: env.sim_node(store.uuid).parent_uuid == central.uuid and not pane.model.is_pending(store.uuid)))
+    qloop.run_until_complete(
+        wait_until(
+            lambda: env.sim_node(store.uuid).parent_uuid == central.uuid and not pane.model.is_pending(store.uuid)
+        )
+    )
     assert pane.banner.action_button.text() == "Undo" and pane.banner.action_button.isVisible()
 
     # Ctrl+Z in the pane sends the inverse move.
     pane.view.setFocus()
     pane.undo_action.trigger()
-    qloop.run_until_complete(wait_until(
-        lambda: env.sim_node(store.uuid).parent_uuid == store.parent_uuid and not pane.model.is_pending(store.uuid)))
+    qloop.run_until_complete(
+        wait_until(
+            lambda: env.sim_node(store.uuid).parent_uuid == store.parent_uuid and not pane.model.is_pending(store.uuid)
+        )
+    )
     assert pane.tree.nodes[store.uuid].parent_uuid == store.parent_uuid
     assert proxy_index(pane, store.uuid).parent() == proxy_index(pane, store.parent_uuid)
 
@@ -231,14 +239,16 @@ def test_undo_takes_back_the_newest_edit_only(env, qloop):
 
 # ------------------------------------------------------------ 8: selection, archived, numbers, size
 
+
 def test_after_create_under_a_filter_the_tree_selects_the_node_the_form_shows(env, qloop):
     pane = env.pane
     store = env.node_named("Chicago Loop")
     pane.filter_edit.setText("chicago")
     pane.apply_filter()
     pane.select(store.uuid)
-    created = qloop.run_until_complete(pane.controller.create_node(
-        LocationCreate(name="Zeta Door", parent_uuid=store.uuid, location_type="entrance")))
+    created = qloop.run_until_complete(
+        pane.controller.create_node(LocationCreate(name="Zeta Door", parent_uuid=store.uuid, location_type="entrance"))
+    )
     assert created is not None
     assert pane.form.uuid == created.uuid
     assert pane.selected_uuid() == created.uuid
@@ -309,6 +319,7 @@ def test_window_and_pane_have_a_minimum_size_that_keeps_the_filter_usable(win, q
 
 # ------------------------------------------------------------ 9: keyboard
 
+
 def activate(qtbot, widget):
     widget.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window())
@@ -341,8 +352,9 @@ def test_enter_in_the_move_picker_takes_a_single_match(env, qloop, qtbot):
     assert len(shown) == 1
     target = shown[0].data(Qt.ItemDataRole.UserRole)
     qtbot.keyClick(dialog.filter_edit, Qt.Key.Key_Return)
-    qloop.run_until_complete(wait_until(
-        lambda: env.sim_node(store.uuid).parent_uuid == target and not pane.model.is_pending(store.uuid)))
+    qloop.run_until_complete(
+        wait_until(lambda: env.sim_node(store.uuid).parent_uuid == target and not pane.model.is_pending(store.uuid))
+    )
 
 
 def test_the_stylesheet_gives_focused_controls_a_clear_ring():

@@ -55,6 +55,7 @@ def test_sidebar_and_shortcuts_switch_panes(run_app, sim, memory_keyring):
 
     run_app(profile_settings(sim.url), body)
 
+
 def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_keyring):
     """A lone "&" in a title ("Video & exports") marked the space as the mnemonic and showed
     "Video _exports"; and most items had no mnemonic at all."""
@@ -64,7 +65,7 @@ def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_ke
         w = app.window
         view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
         items = [a for a in view_menu.actions() if not a.isSeparator()]
-        assert items[:len(PANES)] == w.pane_actions
+        assert items[: len(PANES)] == w.pane_actions
         for action, pane in zip(w.pane_actions, PANES, strict=True):
             text = action.text()
             assert "_" not in text
@@ -78,6 +79,7 @@ def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_ke
         assert [w.sidebar.item(row).text() for row in range(w.sidebar.count())] == [p.title for p in PANES]
 
     run_app(profile_settings(sim.url), body)
+
 
 def test_locations_and_occupancy_panes_load(run_app, sim, memory_keyring):
     """Once the pane modules exist they must load: a broken import fails here."""
@@ -96,14 +98,14 @@ def test_locations_and_occupancy_panes_load(run_app, sim, memory_keyring):
 
     run_app(profile_settings(sim.url), body)
 
+
 def test_store_selector_loads_stores_and_remembers_the_choice(run_app, sim, memory_keyring):
     expected = sorted(open_stores(sim), key=lambda n: n.name.casefold())
     settings_file = app_dirs().settings_file
 
     async def choose(app):
         selector = app.window.store_selector
-        assert [selector.itemText(i).split("  ·  ")[0] for i in range(selector.count())] == \
-            [n.name for n in expected]
+        assert [selector.itemText(i).split("  ·  ")[0] for i in range(selector.count())] == [n.name for n in expected]
         changes: list[Location] = []
         app.selection.changed.connect(changes.append)
         selector.setCurrentIndex(2)
@@ -118,6 +120,7 @@ def test_store_selector_loads_stores_and_remembers_the_choice(run_app, sim, memo
         assert app.window.store_selector.currentIndex() == 2
 
     run_app(Settings.load(), check)
+
 
 def test_f5_refreshes_the_current_pane_and_f1_ctrl_comma_open_dialogs(run_app, sim, memory_keyring):
     async def body(app):

@@ -19,9 +19,16 @@ from tests.ui.occupancy_env import make_ctx
 pytestmark = pytest.mark.gui
 
 # The GUI costs more per instant than the service: one per kind of moment.
-PANE_INSTANTS = ["2026-04-22T03:00:00Z", "2026-04-22T13:30:00Z", "2026-04-22T18:47:00Z",
-                 "2026-03-08T08:03:00Z", "2026-11-01T07:30:00Z", "2026-10-25T01:30:00Z",
-                 "2026-12-24T18:47:00Z", "2026-12-31T23:58:00Z"]
+PANE_INSTANTS = [
+    "2026-04-22T03:00:00Z",
+    "2026-04-22T13:30:00Z",
+    "2026-04-22T18:47:00Z",
+    "2026-03-08T08:03:00Z",
+    "2026-11-01T07:30:00Z",
+    "2026-10-25T01:30:00Z",
+    "2026-12-24T18:47:00Z",
+    "2026-12-31T23:58:00Z",
+]
 assert set(PANE_INSTANTS) <= set(INSTANTS)
 
 

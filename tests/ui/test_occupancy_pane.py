@@ -73,7 +73,9 @@ def test_a_card_per_store_sorted_by_fullness_with_state_colours(open_pane, fresh
 
     loop_store = store(fresh_sim, LIMITED_STORE)
     card = pane.cards[loop_store.uuid]
-    expected = qloop.run_until_complete(occupancy_now(pane.controller.service.client, loop_store.uuid, loop_store.time_zone))
+    expected = qloop.run_until_complete(
+        occupancy_now(pane.controller.service.client, loop_store.uuid, loop_store.time_zone)
+    )
     assert card.count_label.text() == str(expected)
     assert card.limit_label.text() == "of 80"
     assert card.percent_label.text() == f"{100 * expected / 80:.0f} %"
@@ -81,10 +83,17 @@ def test_a_card_per_store_sorted_by_fullness_with_state_colours(open_pane, fresh
     assert card.updated_label.text().startswith("Updated ")
     assert len(card.sparkline.values()) >= 2
 
-    levels = {name: card_of(pane, fresh_sim, name).level for name in
-              (SMALL_STORE, "Portland Pearl", LIMITED_STORE, NO_LIMIT_STORE, "London Covent Garden")}
-    assert levels == {SMALL_STORE: Level.RED, "Portland Pearl": Level.AMBER, LIMITED_STORE: Level.GREEN,
-                      NO_LIMIT_STORE: Level.NO_LIMIT, "London Covent Garden": Level.CLOSED}
+    levels = {
+        name: card_of(pane, fresh_sim, name).level
+        for name in (SMALL_STORE, "Portland Pearl", LIMITED_STORE, NO_LIMIT_STORE, "London Covent Garden")
+    }
+    assert levels == {
+        SMALL_STORE: Level.RED,
+        "Portland Pearl": Level.AMBER,
+        LIMITED_STORE: Level.GREEN,
+        NO_LIMIT_STORE: Level.NO_LIMIT,
+        "London Covent Garden": Level.CLOSED,
+    }
     red = card_of(pane, fresh_sim, SMALL_STORE)
     assert PALETTES[Level.RED].background in red.styleSheet() and red.badge.level() is Level.RED
     assert card_of(pane, fresh_sim, NO_LIMIT_STORE).limit_label.text() == "no limit set"
@@ -283,4 +292,6 @@ def test_scope_by_region_and_selected_store(open_pane, fresh_sim, qloop):
     pane.controller.ctx.stores.set_stores(stores, store(fresh_sim, SMALL_STORE).uuid)
     pane.scope.setCurrentIndex(pane.scope.findText("Selected store"))
     assert [pane.controller.service.snapshot(u).store.name for u in pane.cards] == [SMALL_STORE]
-    qloop.run_until_complete(wait_until(lambda: pane.controller.service.snapshot(store(fresh_sim, SMALL_STORE).uuid).occupancy is not None))
+    qloop.run_until_complete(
+        wait_until(lambda: pane.controller.service.snapshot(store(fresh_sim, SMALL_STORE).uuid).occupancy is not None)
+    )

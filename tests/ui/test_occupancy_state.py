@@ -47,8 +47,13 @@ def test_percent():
 
 
 def _snap(name, occupancy, limit, *, failed=0, open_=True, updated=datetime(2026, 1, 1, 12)):
-    return StoreOccupancy(StoreRef(name, name, limit=limit), occupancy=occupancy, updated_at=updated,
-                          failed_polls=failed, hours=OpenState(open_))
+    return StoreOccupancy(
+        StoreRef(name, name, limit=limit),
+        occupancy=occupancy,
+        updated_at=updated,
+        failed_polls=failed,
+        hours=OpenState(open_),
+    )
 
 
 def test_stale_and_closed_override_the_colour():
@@ -60,19 +65,27 @@ def test_stale_and_closed_override_the_colour():
 
 
 def test_sorted_by_fullness_closed_and_unlimited_last():
-    snaps = [_snap("low", 5, 50), _snap("shut", 49, 50, open_=False), _snap("full", 50, 50),
-             _snap("nolimit", 30, None), _snap("mid", 30, 50)]
+    snaps = [
+        _snap("low", 5, 50),
+        _snap("shut", 49, 50, open_=False),
+        _snap("full", 50, 50),
+        _snap("nolimit", 30, None),
+        _snap("mid", 30, 50),
+    ]
     assert [s.store.name for s in sorted(snaps, key=fullness_key)] == ["full", "mid", "low", "nolimit", "shut"]
 
 
 def _day(open_, close):
-    return StoreHours(store_uuid="s", effective_day=open_[:10] + "T00:00:00Z",
-                      open=open_ + "Z" if open_ else None, close=close + "Z" if close else None)
+    return StoreHours(
+        store_uuid="s",
+        effective_day=open_[:10] + "T00:00:00Z",
+        open=open_ + "Z" if open_ else None,
+        close=close + "Z" if close else None,
+    )
 
 
 def test_open_state_in_store_local_time_including_overnight_days():
-    days = [_day("2026-11-18T18:00:00", "2026-11-19T02:00:00"),
-            _day("2026-11-19T18:00:00", "2026-11-20T02:00:00")]
+    days = [_day("2026-11-18T18:00:00", "2026-11-19T02:00:00"), _day("2026-11-19T18:00:00", "2026-11-20T02:00:00")]
     assert open_state(days, datetime(2026, 11, 19, 1, 30)).open is True  # yesterday's store day
     closed = open_state(days, datetime(2026, 11, 19, 9, 0))
     assert closed == OpenState(False, opens_at=datetime(2026, 11, 19, 18, 0))

@@ -111,7 +111,9 @@ def test_the_first_counts_sort_the_cards_even_under_a_resting_pointer(make_pane,
     for a pointer that happens to rest where the pane opens."""
     put_open(fresh_sim)
     pane = make_pane(wait=False)
-    QApplication.sendEvent(pane.grid_scroll, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(pane.grid_scroll.mapToGlobal(QPoint(5, 5)))))
+    QApplication.sendEvent(
+        pane.grid_scroll, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(pane.grid_scroll.mapToGlobal(QPoint(5, 5))))
+    )
     assert pane.pointer_over_grid()
     qloop.run_until_complete(wait_until(lambda: pane.controller.polls >= 1 and len(pane.cards) == 14))
     snapshots = pane.controller.service.snapshots()
@@ -149,8 +151,7 @@ def test_a_second_click_at_the_same_spot_adjusts_the_same_store(make_pane, fresh
     qloop.run_until_complete(scenario())
 
 
-def test_a_clicked_button_keeps_focus_in_its_card_and_the_order_follows_after_leave(
-        make_pane, fresh_sim, qloop, qtbot):
+def test_a_clicked_button_keeps_focus_in_its_card_and_the_order_follows_after_leave(make_pane, fresh_sim, qloop, qtbot):
     """Seen under Xvfb: the clicked −1 went disabled while sending, Qt passed focus
     on to the next card's −1 as if by Tab, and that 'keyboard focus' held the
     order after the pointer had left (and Space would have adjusted that store)."""
@@ -236,9 +237,16 @@ def test_the_wheel_scrolls_the_grid_and_leaves_unfocused_spin_boxes_alone(make_p
         ignores on to its parents (here up to the scroll area) only when it comes
         from the window system, so a sent one stops where it is ignored."""
         centre = QPointF(widget.rect().center())
-        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
-                            QPoint(0, 120 * notches), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                            Qt.ScrollPhase.NoScrollPhase, False)
+        event = QWheelEvent(
+            centre,
+            QPointF(widget.mapToGlobal(centre.toPoint())),
+            QPoint(0, 0),
+            QPoint(0, 120 * notches),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QApplication.sendEvent(widget, event)
         return event.isAccepted()
 
@@ -411,7 +419,7 @@ def test_tab_walks_the_cards_in_screen_order(make_pane, fresh_sim, qloop, qtbot)
             walked.append(uuid)
         if len(walked) == len(usable) + 1:
             break  # back round to the first card
-    assert walked[:len(usable)] == usable
+    assert walked[: len(usable)] == usable
 
 
 @pytest.mark.parametrize("control", ["plus_button", "amount"])
@@ -449,7 +457,6 @@ def test_adjust_messages_use_the_injected_clock_in_store_time(make_pane, fresh_s
     qtbot.mouseClick(card.plus_button, Qt.MouseButton.LeftButton)
     qloop.run_until_complete(wait_until(lambda: "Adjusted +1" in card.message_label.text()))
     assert "15:00:00 store time" in card.message_label.text(), card.message_label.text()
-
 
 
 # ---------------------------------------------------------------- the shell's pane contract

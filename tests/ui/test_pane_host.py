@@ -40,8 +40,13 @@ def test_panes_are_activated_deactivated_and_shut_down(qtbot, events):
     host.show_pane("b")
     host.show_pane("b")  # already in view: nothing to start again
     host.show_pane("a")
-    assert events == [("first", "activate"), ("first", "deactivate"), ("second", "activate"),
-                      ("second", "deactivate"), ("first", "activate")]
+    assert events == [
+        ("first", "activate"),
+        ("first", "deactivate"),
+        ("second", "activate"),
+        ("second", "deactivate"),
+        ("first", "activate"),
+    ]
     events.clear()
     dropped = host.set_context(ctx())  # a new connection: both dropped, a new "a" made
     assert {w.name for w in dropped if isinstance(w, lifecycle_panes.RecordingPane)} == {"first", "second"}

@@ -21,8 +21,11 @@ def test_screenshot_shuts_the_kiosk_down_and_stops_its_polling(run_app, tmp_path
     from storeops.ui.screenshot import save_kiosk
 
     def kiosk_polls() -> list[asyncio.Task]:
-        return [t for t in asyncio.all_tasks() if not t.done()
-                and getattr(t.get_coro(), "__qualname__", None) == "KioskController._run"]
+        return [
+            t
+            for t in asyncio.all_tasks()
+            if not t.done() and getattr(t.get_coro(), "__qualname__", None) == "KioskController._run"
+        ]
 
     async def body(app):
         path = await save_kiosk(app, tmp_path)

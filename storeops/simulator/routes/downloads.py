@@ -45,8 +45,10 @@ def download_routes(ctx: SimContext) -> list[Route]:
         data = world.file_bytes(path)
         if data is None:
             raise ApiError(404, f"no such file: {path}")
-        headers = {"Accept-Ranges": "bytes",
-                   "Content-Disposition": f'attachment; filename="{posixpath.basename(path)}"'}
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Content-Disposition": f'attachment; filename="{posixpath.basename(path)}"',
+        }
         wanted = request.headers.get("range")
         if wanted:
             m = _RANGE.match(wanted.strip())
@@ -61,7 +63,7 @@ def download_routes(ctx: SimContext) -> list[Route]:
             if start >= size or end < start:
                 raise ApiError(416, "range not satisfiable", headers={"Content-Range": f"bytes */{size}"})
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-            return Response(data[start:end + 1], status_code=206, media_type="text/csv", headers=headers)
+            return Response(data[start : end + 1], status_code=206, media_type="text/csv", headers=headers)
         return Response(data, media_type="text/csv", headers=headers)
 
     return [

@@ -38,8 +38,10 @@ def hours_routes(ctx: SimContext) -> list[Route]:
             result = await run_in_threadpool(predicted_traffic, world, body, clock.now())
         except ApiError as exc:
             # This method reports errors in its own ok/error shape (plus error_detail).
-            return JSONResponse({"ok": False, "error": exc.detail, "error_detail": exc.detail,
-                                 "predictions": []}, status_code=exc.status)
+            return JSONResponse(
+                {"ok": False, "error": exc.detail, "error_detail": exc.detail, "predictions": []},
+                status_code=exc.status,
+            )
         return JSONResponse(result)
 
     return [

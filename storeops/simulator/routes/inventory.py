@@ -31,22 +31,21 @@ def inventory_routes(ctx: SimContext) -> list[Route]:
                     raise bad(f"store_uuid is not a store: {store_uuid}")
                 items = [c for c in items if c.store_uuid == store_uuid]
         page, following = page_by_key(request, items, lambda c: c.device_id)
-        return JSONResponse({"ok": True, "next_page": following or "end",
-                             "cameras": [c.to_json() for c in page]})
+        return JSONResponse({"ok": True, "next_page": following or "end", "cameras": [c.to_json() for c in page]})
 
     async def channels(request: Request) -> Response:
         with world.lock:
             items = list(world.channels.values())
         page, following = page_by_key(request, items, lambda c: c.uuid)
-        return JSONResponse({"ok": True, "next_page": following or "end",
-                             "channels": [c.to_json() for c in page]})
+        return JSONResponse({"ok": True, "next_page": following or "end", "channels": [c.to_json() for c in page]})
 
     async def appliances(request: Request) -> Response:
         with world.lock:
             items = list(world.appliances)
         page, following = page_by_key(request, items, lambda a: a.appliance_id)
-        return JSONResponse({"ok": True, "next_page": following or "end",
-                             "store_appliances": [a.to_json() for a in page]})
+        return JSONResponse(
+            {"ok": True, "next_page": following or "end", "store_appliances": [a.to_json() for a in page]}
+        )
 
     async def health_alerts(request: Request) -> Response:
         body = await read_object(request, optional=True)
@@ -57,7 +56,7 @@ def inventory_routes(ctx: SimContext) -> list[Route]:
         if body.get("start_time") is not None:
             before = parse_iso_instant(body["start_time"], "start_time", ZoneInfo("UTC"))
         with world.lock:
-            items = world.alerts[_first_created_before(world.alerts, before):]
+            items = world.alerts[_first_created_before(world.alerts, before) :]
         if ctx.alert_cursor == "uuid":
             page, following = page_by_key(request, items, lambda a: a.uuid)
         else:

@@ -30,8 +30,16 @@ MAX_NODES = 10_000  # the reference's limit of one v2/location answer
 _ALL_EXTRA = tuple(EXTRA_FIELDS.values())
 LOCATION_TYPES = (*SUBLOCATION_TYPES, "store", "region", "organization")
 NODE_TYPES = ("location", "video", "traffic", "pos")
-_UPDATE_FIELDS = {"name", "parent_uuid", "location_type", "area", "occupancy_limit", "bandwidth_limit",
-                  "aggregate_to_parent", "aggregate_to_store"}
+_UPDATE_FIELDS = {
+    "name",
+    "parent_uuid",
+    "location_type",
+    "area",
+    "occupancy_limit",
+    "bandwidth_limit",
+    "aggregate_to_parent",
+    "aggregate_to_store",
+}
 _CREATE_FIELDS = {"name", "parent_uuid", "location_type", "area", "aggregate_to_parent", "aggregate_to_store"}
 
 
@@ -91,7 +99,8 @@ def _query(world: World, body: dict[str, Any], max_nodes: int = MAX_NODES) -> by
         total = 0
         for root in roots or [world.organization_uuid]:
             picked = [
-                n for n in world.walk(root)
+                n
+                for n in world.walk(root)
                 if (location_types is None or n.location_type in location_types)
                 and (node_types is None or n.type in node_types)
                 and (uuids is None or n.uuid in uuids)
@@ -170,9 +179,15 @@ def _create(world: World, body: dict[str, Any]) -> dict[str, Any]:
             if not (parent.is_store or parent.is_sublocation):
                 raise bad("a sublocation's parent must be a store (or another sublocation)")
             entrance = location_type == "entrance"
-            node = Node(_new_uuid(world), name, location_type, parent_uuid, area=area,
-                        aggregate_to_parent=entrance if to_parent is None else to_parent,
-                        aggregate_to_store=entrance if to_store is None else to_store)
+            node = Node(
+                _new_uuid(world),
+                name,
+                location_type,
+                parent_uuid,
+                area=area,
+                aggregate_to_parent=entrance if to_parent is None else to_parent,
+                aggregate_to_store=entrance if to_store is None else to_store,
+            )
         world.add(node)
         return _node_out(node)
 

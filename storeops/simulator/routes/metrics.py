@@ -76,8 +76,14 @@ def adjust_occupancy(world: World, body: dict[str, Any], now_utc: datetime) -> d
             raise bad("occupancy adjustments need the store's occupancy limit to be defined")
         store_day = open_at(world, store, at)
         if store_day is None:
-            raise bad(f"occupancy adjustments are only accepted within store hours "
-                      f"({at.astimezone(tz).isoformat(timespec='seconds')} is outside them)")
+            raise bad(
+                f"occupancy adjustments are only accepted within store hours "
+                f"({at.astimezone(tz).isoformat(timespec='seconds')} is outside them)"
+            )
         world.adjustments.append(Adjustment(store_uuid, at, count, store_day))
-    return {"ok": True, "store_uuid": store_uuid, "adjustment_count": count,
-            "adjustment_time": at.astimezone(tz).isoformat(timespec="seconds")}
+    return {
+        "ok": True,
+        "store_uuid": store_uuid,
+        "adjustment_count": count,
+        "adjustment_time": at.astimezone(tz).isoformat(timespec="seconds"),
+    }

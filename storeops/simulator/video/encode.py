@@ -35,8 +35,7 @@ def segment_start(seq: int) -> datetime:
     return datetime.fromtimestamp(seq * SEGMENT_SECONDS, UTC)
 
 
-def _open_video_stream(container: OutputContainer, width: int, height: int, rate: int, *,
-                       qscale: int) -> VideoStream:
+def _open_video_stream(container: OutputContainer, width: int, height: int, rate: int, *, qscale: int) -> VideoStream:
     stream = container.add_stream(CODEC, rate=rate)
     stream.width, stream.height = width, height
     stream.pix_fmt = "yuv420p"
@@ -60,9 +59,7 @@ def encode_segment(name: str, channel_uuid: str, seq: int) -> bytes:
         base_pts = (seq % PTS_EPOCH_SEGMENTS) * SEGMENT_SECONDS * SEGMENT_FPS
         for i in range(SEGMENT_SECONDS * SEGMENT_FPS):
             at = start + timedelta(seconds=i / SEGMENT_FPS)
-            frame = av.VideoFrame.from_ndarray(
-                render_frame(name, channel_uuid, at, width, height), format="rgb24"
-            )
+            frame = av.VideoFrame.from_ndarray(render_frame(name, channel_uuid, at, width, height), format="rgb24")
             frame.pts = base_pts + i
             frame.time_base = stream.codec_context.time_base
             container.mux(stream.encode(frame))

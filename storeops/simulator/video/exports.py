@@ -101,9 +101,7 @@ def _parse_time(name: str, value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ExportRequestError(
-            f"{name} is not an ISO 8601 date/time (yyyy-mm-ddThh:mm:ssZ): {value!r}"
-        ) from None
+        raise ExportRequestError(f"{name} is not an ISO 8601 date/time (yyyy-mm-ddThh:mm:ssZ): {value!r}") from None
     if parsed.tzinfo is None:  # the documented form ends in Z; read a bare time as UTC
         parsed = parsed.replace(tzinfo=UTC)
     try:
@@ -130,9 +128,7 @@ def _parse_resolution(value: str, limits: bool) -> tuple[int, int]:
         raise ExportRequestError(f"resolution must be WIDTHxHEIGHT in pixels, not {value}")
     (min_w, min_h), (max_w, max_h) = MIN_RESOLUTION, MAX_RESOLUTION
     if limits and not (min_w <= width <= max_w and min_h <= height <= max_h):
-        raise ExportRequestError(
-            f"resolution must be between {min_w}x{min_h} and {max_w}x{max_h}, not {value}"
-        )
+        raise ExportRequestError(f"resolution must be between {min_w}x{min_h} and {max_w}x{max_h}, not {value}")
     return width, height
 
 
@@ -164,8 +160,11 @@ def _retention_days(rec: Any) -> int:
 
 
 def parse_export_request(
-    params: Sequence[tuple[str, str]], channels: Mapping[str, Any], now: datetime,
-    *, limits: bool = False,
+    params: Sequence[tuple[str, str]],
+    channels: Mapping[str, Any],
+    now: datetime,
+    *,
+    limits: bool = False,
 ) -> ExportSpec:
     """Validate the start request's query string against the world's channels;
     `limits`: also enforce the simulator's own duration and resolution limits."""
@@ -183,9 +182,7 @@ def parse_export_request(
         raise ExportRequestError("missing required parameter: channel")
     channel_ids = list(dict.fromkeys(channel_ids))
     if len(channel_ids) > MAX_CHANNELS:
-        raise ExportRequestError(
-            f"at most {MAX_CHANNELS} channels per export ({len(channel_ids)} given)"
-        )
+        raise ExportRequestError(f"at most {MAX_CHANNELS} channels per export ({len(channel_ids)} given)")
     unknown = [c for c in channel_ids if c not in channels]
     if unknown:
         raise ExportRequestError(f"unknown channel: {unknown[0]}")
@@ -193,9 +190,7 @@ def parse_export_request(
     appliances = {getattr(r, "appliance_id", "") for r in recs}
     if len(recs) > 1 and (len(appliances) > 1 or "" in appliances):
         # Cloud-connected cameras have no appliance: they export one channel at a time.
-        raise ExportRequestError(
-            "all channels of an export must come from the same store appliance"
-        )
+        raise ExportRequestError("all channels of an export must come from the same store appliance")
     start = _parse_time("start", single.get("start"))
     end = _parse_time("end", single.get("end"))
     if start >= end:
@@ -203,9 +198,7 @@ def parse_export_request(
     if end > now:
         raise ExportRequestError("end is in the future")
     if limits and end - start > MAX_DURATION:
-        raise ExportRequestError(
-            f"an export covers at most {int(MAX_DURATION.total_seconds() // 60)} minutes"
-        )
+        raise ExportRequestError(f"an export covers at most {int(MAX_DURATION.total_seconds() // 60)} minutes")
     resolution = None
     if "resolution" in single:
         # The reference offers it "when multiple channels are specified"; one
@@ -251,6 +244,7 @@ def recording_problem(spec: ExportSpec, now: datetime) -> str | None:
 
 # ------------------------------------------------------------------ rendering
 
+
 def grid_shape(count: int) -> tuple[int, int]:
     cols = math.ceil(math.sqrt(count))
     return cols, math.ceil(count / cols)
@@ -266,8 +260,12 @@ def _overlay_analytics(tile: np.ndarray, at: datetime) -> None:
     t = max(1, h // 180)
     x0, x1 = max(0, bx - 2 * t), min(w, bx + box + 2 * t)
     y0, y1 = max(0, by - 2 * t), min(h, by + box + 2 * t)
-    for edge in (np.s_[y0 : y0 + t, x0:x1], np.s_[y1 - t : y1, x0:x1],
-                 np.s_[y0:y1, x0 : x0 + t], np.s_[y0:y1, x1 - t : x1]):
+    for edge in (
+        np.s_[y0 : y0 + t, x0:x1],
+        np.s_[y1 - t : y1, x0:x1],
+        np.s_[y0:y1, x0 : x0 + t],
+        np.s_[y0:y1, x1 - t : x1],
+    ):
         tile[edge] = (255, 255, 0)
 
 
@@ -313,6 +311,7 @@ def frame_count(spec: ExportSpec) -> int:
 
 
 # ------------------------------------------------------------------ tasks
+
 
 @dataclass
 class ExportTask:

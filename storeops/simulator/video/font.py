@@ -65,8 +65,7 @@ _RAW: dict[str, str] = {
 }
 
 GLYPHS: dict[str, np.ndarray] = {
-    ch: np.array([[c == "#" for c in row] for row in rows.split("|")], dtype=bool)
-    for ch, rows in _RAW.items()
+    ch: np.array([[c == "#" for c in row] for row in rows.split("|")], dtype=bool) for ch, rows in _RAW.items()
 }
 
 

@@ -96,14 +96,20 @@ class VideoService:
             channels = dict(self.ctx.world.channels)
         try:
             spec = parse_export_request(
-                request.query_params.multi_items(), channels, self.ctx.clock.now(),
+                request.query_params.multi_items(),
+                channels,
+                self.ctx.clock.now(),
                 limits=self.ctx.export_limits,
             )
         except ExportRequestError as exc:
             return _error(400, "bad_request", str(exc))
         if self.ctx.export_limits and self.exports.active() >= MAX_ACTIVE:
-            return error_response(429, f"more than {MAX_ACTIVE} exports in progress; retry later",
-                                  "too_many_requests", {"Retry-After": "5"})
+            return error_response(
+                429,
+                f"more than {MAX_ACTIVE} exports in progress; retry later",
+                "too_many_requests",
+                {"Retry-After": "5"},
+            )
         task = self.exports.start(spec)
         return JSONResponse(
             {"ok": True},
@@ -126,12 +132,8 @@ class VideoService:
             url = str(request.base_url).rstrip("/") + f"/v1/video/export/file/{export_id}.mp4"
             if self.ctx.export_ready_status == 201:  # the reference's example answer
                 return JSONResponse({"ok": True}, status_code=201, headers={"Location": url})
-            return JSONResponse(
-                {"ok": True, "status": "ready", "url": url}, status_code=302, headers={"Location": url}
-            )
-        return JSONResponse(
-            {"ok": True, "status": "in_progress", "progress": round(task.progress, 3)}, status_code=202
-        )
+            return JSONResponse({"ok": True, "status": "ready", "url": url}, status_code=302, headers={"Location": url})
+        return JSONResponse({"ok": True, "status": "in_progress", "progress": round(task.progress, 3)}, status_code=202)
 
     async def export_file(self, request: Request) -> Response:
         export_id = request.path_params["export_id"]

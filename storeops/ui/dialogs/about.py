@@ -57,9 +57,12 @@ class AboutDialog(QDialog):
         head.setPixmap(icons.app_icon().pixmap(64, 64))
         head.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(head)
-        title = QLabel(f"<h2>StoreOps {__version__}</h2>"
-                       "<p>Run your stores from the RetailNext cloud: locations, occupancy, "
-                       "traffic, cameras and video.</p>", self)
+        title = QLabel(
+            f"<h2>StoreOps {__version__}</h2>"
+            "<p>Run your stores from the RetailNext cloud: locations, occupancy, "
+            "traffic, cameras and video.</p>",
+            self,
+        )
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         title.setWordWrap(True)
         layout.addWidget(title)

@@ -107,8 +107,11 @@ class AccountsDialog(QDialog):
         self.errors: dict[str, QLabel] = {}
         specs = {
             "name": ("Name", "e.g. Acme stores", ""),
-            "target": ("Subscription or URL", "acme  or  https://acme.api.retailnext.net",
-                       "The part before .api.retailnext.net, or the full server address."),
+            "target": (
+                "Subscription or URL",
+                "acme  or  https://acme.api.retailnext.net",
+                "The part before .api.retailnext.net, or the full server address.",
+            ),
             "access_key": ("Access key", "", ""),
             "secret_key": ("Secret key", "", SECRET_HINT),
         }
@@ -250,7 +253,8 @@ class AccountsDialog(QDialog):
 
     def validate(self, *, has_stored_secret: bool = False) -> tuple[bool, str | None, str | None]:
         problems, subscription, base_url = accounts.validate_form(
-            self.form(), creating=self.editing is None, has_stored_secret=has_stored_secret)
+            self.form(), creating=self.editing is None, has_stored_secret=has_stored_secret
+        )
         for key in FIELDS:
             if key in problems:
                 self.errors[key].setText(problems[key])
@@ -286,8 +290,11 @@ class AccountsDialog(QDialog):
         form = self.form()
         profile = Profile(
             id=self.editing.id if self.editing else new_profile_id(),
-            name=form.name.strip(), subscription=subscription, base_url=base_url,
-            access_key=form.access_key.strip())
+            name=form.name.strip(),
+            subscription=subscription,
+            base_url=base_url,
+            access_key=form.access_key.strip(),
+        )
         warnings: list[str] = []
         self._busy(True)
         try:
@@ -328,9 +335,13 @@ class AccountsDialog(QDialog):
     def _ask_remove(self) -> None:
         if self.editing is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove account",
-                          f"Remove the account “{self.editing.name}” and forget its secret key?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove account",
+            f"Remove the account “{self.editing.name}” and forget its secret key?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
         box.setObjectName("ConfirmRemove")
         box.finished.connect(lambda code: self._remove_confirmed() if code == QMessageBox.StandardButton.Yes else None)
         box.open()  # not exec(): no nested event loop under qasync
@@ -370,8 +381,7 @@ class AccountsDialog(QDialog):
         self.test_button.setEnabled(False)
         self._show_result(None, "Testing the connection…")
         try:
-            result = await accounts.test_connection(url, form.access_key.strip(), secret,
-                                                    timeout=self.test_timeout)
+            result = await accounts.test_connection(url, form.access_key.strip(), secret, timeout=self.test_timeout)
             self._show_result(result.ok, result.message)
         finally:
             self.test_button.setEnabled(True)

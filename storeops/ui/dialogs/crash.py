@@ -24,8 +24,7 @@ log = logging.getLogger("storeops.crash")
 MAX_OPEN_DIALOGS = 3
 
 
-def build_report(exc_type: type[BaseException], exc: BaseException,
-                 tb: TracebackType | None) -> str:
+def build_report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
     """OS, versions, traceback and the recent log, secrets masked."""
     lines = [
         f"StoreOps {__version__}",
@@ -59,8 +58,7 @@ class CrashHandler:
         if sys.excepthook is self:
             sys.excepthook = self._previous
 
-    def __call__(self, exc_type: type[BaseException], exc: BaseException,
-                 tb: TracebackType | None) -> None:
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
@@ -104,7 +102,9 @@ class CrashDialog(QDialog):
         intro = QLabel(
             "<b>StoreOps hit an unexpected error.</b> It keeps running; your unsaved "
             "changes are still there. Please copy the report below and send it to "
-            "your support contact.", self)
+            "your support contact.",
+            self,
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.summary = QLabel(summary, self)

@@ -96,8 +96,12 @@ def create_kiosk_widget(
 
         pick = pick_current
     widget.controller = KioskController(
-        widget, service, store, messages=messages,
-        thresholds=Thresholds.from_settings(settings), pick_store=pick,
+        widget,
+        service,
+        store,
+        messages=messages,
+        thresholds=Thresholds.from_settings(settings),
+        pick_store=pick,
     )
     if start:
         widget.controller.start()

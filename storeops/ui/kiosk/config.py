@@ -49,8 +49,7 @@ class KioskConfig:
         if not isinstance(raw, dict):
             return cls()
         if "pin" in raw:
-            log.warning("kiosk config: a plain 'pin' is ignored; set the PIN with "
-                        "`storeops kiosk --set-pin`")
+            log.warning("kiosk config: a plain 'pin' is ignored; set the PIN with `storeops kiosk --set-pin`")
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in raw.items() if k in known})
 

@@ -104,7 +104,7 @@ class KioskController(QObject):
                 log.warning("kiosk store not resolved: %s", exc)
                 # Keep trying: the kiosk may boot before the network is up.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=min(2.0 ** failures, 60.0))
+                    await asyncio.wait_for(stop.wait(), timeout=min(2.0**failures, 60.0))
         if not stop.is_set():
             await self.service.run(self.polled, stop=stop)
 
@@ -147,8 +147,13 @@ class KioskController(QObject):
 
     def current_view(self) -> KioskView:
         snap = self.service.snapshot(self.store_uuid) if self.store_uuid else None
-        return kiosk_view(snap, interval=self.service.interval, messages=self.messages,
-                          now=self.service.now(), thresholds=self.thresholds)
+        return kiosk_view(
+            snap,
+            interval=self.service.interval,
+            messages=self.messages,
+            now=self.service.now(),
+            thresholds=self.thresholds,
+        )
 
     def refresh_view(self) -> None:
         if not isValid(self.widget):  # deleted under a poll in flight

@@ -148,9 +148,7 @@ class Messages:
             try:
                 raw = json.loads(Path(messages_file).read_text(encoding="utf-8"))
                 overrides = {
-                    str(k): {str(kk): str(vv) for kk, vv in v.items()}
-                    for k, v in raw.items()
-                    if isinstance(v, dict)
+                    str(k): {str(kk): str(vv) for kk, vv in v.items()} for k, v in raw.items() if isinstance(v, dict)
                 }
             except (OSError, ValueError, AttributeError) as exc:  # a bad file must not stop the display
                 log.warning("kiosk messages file %s ignored: %s", messages_file, exc)

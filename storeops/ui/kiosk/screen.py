@@ -57,7 +57,11 @@ class ScreenCover(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget and event.type() in (
-                QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.WindowStateChange, QEvent.Type.Show):
+            QEvent.Type.Move,
+            QEvent.Type.Resize,
+            QEvent.Type.WindowStateChange,
+            QEvent.Type.Show,
+        ):
             self._check_soon()
         return False
 
@@ -88,8 +92,11 @@ class ScreenCover(QObject):
         self.corrections += 1
         target = self.target()
         if self.corrections == 1:
-            log.info("kiosk: full screen not granted (no window manager?); covering the screen %dx%d itself",
-                     target.width(), target.height())
+            log.info(
+                "kiosk: full screen not granted (no window manager?); covering the screen %dx%d itself",
+                target.width(),
+                target.height(),
+            )
         self.widget.setGeometry(target)
         self.widget.raise_()
         self.widget.activateWindow()

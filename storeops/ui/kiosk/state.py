@@ -85,8 +85,12 @@ def kiosk_view(
     ref = snap.store
     footer = ref.name
     if snap.hours.open is False:
-        return KioskView(KioskState.CLOSED, messages.get("closed_title"),
-                         _opens_text(snap.hours.opens_at, local_now(now, ref.time_zone), messages), footer=footer)
+        return KioskView(
+            KioskState.CLOSED,
+            messages.get("closed_title"),
+            _opens_text(snap.hours.opens_at, local_now(now, ref.time_zone), messages),
+            footer=footer,
+        )
     if snap.occupancy is None and not snap.stale:
         return KioskView(KioskState.STARTING, messages.get("starting"), footer=footer)
     if snap.occupancy is None or is_outdated(snap, interval, now_mono):
@@ -101,11 +105,18 @@ def kiosk_view(
     level = level_for(snap.occupancy, ref.limit, thresholds)
     remaining = snap.remaining
     if level is Level.RED:
-        return KioskView(KioskState.WAIT, messages.get("wait_title"), messages.get("wait_detail"),
-                         number, caption, footer)
+        return KioskView(
+            KioskState.WAIT, messages.get("wait_title"), messages.get("wait_detail"), number, caption, footer
+        )
     if level is Level.AMBER:
-        return KioskView(KioskState.NEARLY_FULL, messages.get("nearly_full_title"),
-                         messages.count("nearly_full_detail", remaining or 0), number, caption, footer)
+        return KioskView(
+            KioskState.NEARLY_FULL,
+            messages.get("nearly_full_title"),
+            messages.count("nearly_full_detail", remaining or 0),
+            number,
+            caption,
+            footer,
+        )
     detail = messages.count("welcome_detail", remaining) if remaining is not None else ""
     return KioskView(KioskState.WELCOME, messages.get("welcome_title"), detail, number, caption, footer)
 

@@ -70,8 +70,9 @@ class KioskWidget(QWidget):
         self.screen_cover: ScreenCover | None = None
 
         self.setWindowTitle("StoreOps kiosk")
-        self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint
-                            | Qt.WindowType.WindowStaysOnTopHint)
+        self.setWindowFlags(
+            Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        )
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -187,7 +188,10 @@ class KioskWidget(QWidget):
     def _staff_usable(self) -> bool:
         """The staff buttons are there and shown: there is a live count to adjust."""
         return self.plus_button is not None and self._view.state in (
-            KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)
+            KioskState.WELCOME,
+            KioskState.NEARLY_FULL,
+            KioskState.WAIT,
+        )
 
     def _sync_staff_buttons(self) -> None:
         if self.minus_button is None or self.plus_button is None:
@@ -200,8 +204,11 @@ class KioskWidget(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers()
-        if (event.key() == Qt.Key.Key_Q and mods & Qt.KeyboardModifier.ControlModifier
-                and mods & Qt.KeyboardModifier.ShiftModifier):
+        if (
+            event.key() == Qt.Key.Key_Q
+            and mods & Qt.KeyboardModifier.ControlModifier
+            and mods & Qt.KeyboardModifier.ShiftModifier
+        ):
             self.request_exit()
         elif event.key() == Qt.Key.Key_Escape and self.pin_panel.isVisible():
             self.cancel_pin()
@@ -334,8 +341,12 @@ class KioskWidget(QWidget):
         fgc = QColor(fg)
         align = Qt.AlignmentFlag.AlignLeft if landscape else Qt.AlignmentFlag.AlignHCenter
         if view.number:
-            rows = [(view.title, 0.16, True), (view.number, 0.40, True),
-                    (view.number_caption, 0.07, False), (view.detail, 0.11, True)]
+            rows = [
+                (view.title, 0.16, True),
+                (view.number, 0.40, True),
+                (view.number_caption, 0.07, False),
+                (view.detail, 0.11, True),
+            ]
         else:
             rows = [(view.title, 0.22, True), (view.detail, 0.10, False)]
         total = sum(share for text_, share, _ in rows if text_)
@@ -353,11 +364,15 @@ class KioskWidget(QWidget):
             y += line_h
         footer = "   ·   ".join(part for part in (view.footer, self.staff_note(), self._notice) if part)
         if footer:
-            p.setFont(_fit(footer, footer_h * 0.45, w - 2 * margin - (2.5 * h * 0.11 if self.minus_button else 0),
-                           False))
+            p.setFont(
+                _fit(footer, footer_h * 0.45, w - 2 * margin - (2.5 * h * 0.11 if self.minus_button else 0), False)
+            )
             p.setPen(fgc)
-            p.drawText(QRectF(margin, h - margin - footer_h, w - 2 * margin, footer_h),
-                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, footer)
+            p.drawText(
+                QRectF(margin, h - margin - footer_h, w - 2 * margin, footer_h),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                footer,
+            )
         p.end()
 
 

@@ -41,13 +41,26 @@ SAVING = "Saving…"
 MOVING = "Moving…"
 CREATING = "Creating…"
 # Fields whose old value can be sent back to undo an edit.
-_UNDOABLE = ("name", "parent_uuid", "location_type", "area", "occupancy_limit",
-             "aggregate_to_parent", "aggregate_to_store")
+_UNDOABLE = (
+    "name",
+    "parent_uuid",
+    "location_type",
+    "area",
+    "occupancy_limit",
+    "aggregate_to_parent",
+    "aggregate_to_store",
+)
 
 
 class LocationsController(QObject):
-    def __init__(self, view: LocationsPane, service: LocationsService, *,
-                 stores: StoreSelection | None = None, status: StatusReporter | None = None):
+    def __init__(
+        self,
+        view: LocationsPane,
+        service: LocationsService,
+        *,
+        stores: StoreSelection | None = None,
+        status: StatusReporter | None = None,
+    ):
         super().__init__(view)
         self.view = view
         self.service = service
@@ -316,8 +329,9 @@ class LocationsController(QObject):
             return False
         return await self.save_node(uuid, LocationUpdate(parent_uuid=new_parent), marker=MOVING)
 
-    async def save_node(self, uuid: str, change: LocationUpdate, *, marker: str = SAVING,
-                        from_form: bool = False, remember: bool = True) -> bool:
+    async def save_node(
+        self, uuid: str, change: LocationUpdate, *, marker: str = SAVING, from_form: bool = False, remember: bool = True
+    ) -> bool:
         """Send one change; show it at once; roll it back if the server refuses."""
         view, form, model = self.view, self.view.form, self.view.model
         tree = self.tree
@@ -359,8 +373,7 @@ class LocationsController(QObject):
                 form.set_pending(False)
                 form.state_label.setText("Not saved")
                 form.banner.show_message(
-                    f"Not saved — {reason(error)}. Your changes are still here: "
-                    "correct them and press Save, or Revert."
+                    f"Not saved — {reason(error)}. Your changes are still here: correct them and press Save, or Revert."
                 )
                 self.last_error = message
                 if self.status is not None:
@@ -411,9 +424,13 @@ class LocationsController(QObject):
             return None
         placeholder_uuid = f"pending-{next(self._placeholders)}"
         placeholder = Location(
-            uuid=placeholder_uuid, name=checked.name, location_type=checked.location_type,
-            parent_uuid=checked.parent_uuid, area=checked.area,
-            aggregate_to_parent=checked.aggregate_to_parent, aggregate_to_store=checked.aggregate_to_store,
+            uuid=placeholder_uuid,
+            name=checked.name,
+            location_type=checked.location_type,
+            parent_uuid=checked.parent_uuid,
+            area=checked.area,
+            aggregate_to_parent=checked.aggregate_to_parent,
+            aggregate_to_store=checked.aggregate_to_store,
         )
         model.insert_node(placeholder)
         model.set_pending(placeholder_uuid, CREATING)

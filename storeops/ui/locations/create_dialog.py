@@ -25,8 +25,14 @@ _INVALID_STYLE = "border: 2px solid #c62828; border-radius: 3px; padding: 1px;"
 
 
 class CreateLocationDialog(QDialog):
-    def __init__(self, tree: LocationTree, parent_uuid: str, *, draft: LocationCreate | None = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        tree: LocationTree,
+        parent_uuid: str,
+        *,
+        draft: LocationCreate | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self._tree = tree
         self._parent_uuid = parent_uuid

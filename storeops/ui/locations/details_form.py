@@ -127,13 +127,16 @@ class DetailsForm(QWidget):
         self.banner = Banner(self)
         outer.addWidget(self.banner)
         # Archived places are history: shown, never edited (the API would take the edit).
-        self.archived_note = QLabel("Archived — read only. This location is closed; its details are kept "
-                                    "for reports and cannot be changed here.")
+        self.archived_note = QLabel(
+            "Archived — read only. This location is closed; its details are kept "
+            "for reports and cannot be changed here."
+        )
         self.archived_note.setObjectName("ArchivedNote")
         self.archived_note.setWordWrap(True)
         self.archived_note.setStyleSheet(
             "#ArchivedNote { background: #eceff1; color: #37474f; border: 1px solid #90a4ae;"
-            " border-radius: 4px; padding: 6px; font-weight: 600; }")
+            " border-radius: 4px; padding: 6px; font-weight: 600; }"
+        )
         self.archived_note.hide()
         outer.addWidget(self.archived_note)
 
@@ -247,8 +250,16 @@ class DetailsForm(QWidget):
         self.icon.clear()
         self.banner.hide()
         self.clear_errors()
-        for field in ("name", "location_type", "area", "occupancy_limit", "aggregate_to_parent",
-                      "aggregate_to_store", "time_zone", "store_id"):
+        for field in (
+            "name",
+            "location_type",
+            "area",
+            "occupancy_limit",
+            "aggregate_to_parent",
+            "aggregate_to_store",
+            "time_zone",
+            "store_id",
+        ):
             self.form.setRowVisible(self._rows[field], False)
         self.save_button.setEnabled(False)
         self.revert_button.setEnabled(False)

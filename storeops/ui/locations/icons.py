@@ -48,17 +48,27 @@ def _draw(p: QPainter, kind: str, s: float) -> None:
             for col in range(2):
                 p.drawRect(QRectF((5 + col * 4) * u, (3.5 + row * 3.5) * u, 2 * u, 1.5 * u))
     elif kind == "region":  # a folded map
-        poly = QPolygonF([QPointF(1.5 * u, 3.5 * u), QPointF(5.5 * u, 2 * u), QPointF(10.5 * u, 3.5 * u),
-                          QPointF(14.5 * u, 2 * u), QPointF(14.5 * u, 12.5 * u), QPointF(10.5 * u, 14 * u),
-                          QPointF(5.5 * u, 12.5 * u), QPointF(1.5 * u, 14 * u)])
+        poly = QPolygonF(
+            [
+                QPointF(1.5 * u, 3.5 * u),
+                QPointF(5.5 * u, 2 * u),
+                QPointF(10.5 * u, 3.5 * u),
+                QPointF(14.5 * u, 2 * u),
+                QPointF(14.5 * u, 12.5 * u),
+                QPointF(10.5 * u, 14 * u),
+                QPointF(5.5 * u, 12.5 * u),
+                QPointF(1.5 * u, 14 * u),
+            ]
+        )
         p.drawPolygon(poly)
         p.drawLine(QPointF(5.5 * u, 2 * u), QPointF(5.5 * u, 12.5 * u))
         p.drawLine(QPointF(10.5 * u, 3.5 * u), QPointF(10.5 * u, 14 * u))
     elif kind == "store":  # a shop front with an awning
         p.drawRect(QRectF(2.5 * u, 6.5 * u, 11 * u, 8 * u))
         p.setBrush(color)
-        awning = QPolygonF([QPointF(1.5 * u, 6.5 * u), QPointF(3 * u, 2 * u), QPointF(13 * u, 2 * u),
-                            QPointF(14.5 * u, 6.5 * u)])
+        awning = QPolygonF(
+            [QPointF(1.5 * u, 6.5 * u), QPointF(3 * u, 2 * u), QPointF(13 * u, 2 * u), QPointF(14.5 * u, 6.5 * u)]
+        )
         p.drawPolygon(awning)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(QRectF(6.5 * u, 9.5 * u, 3 * u, 5 * u))

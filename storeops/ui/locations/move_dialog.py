@@ -1,4 +1,4 @@
-""""Move to…" picker: lists only the places the reference lets this node go
+""" "Move to…" picker: lists only the places the reference lets this node go
 (a sublocation under a store, a store or a region under a region or the
 organization; never under itself or below itself; nothing archived)."""
 
@@ -90,8 +90,12 @@ class MoveDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down from the filter goes to the list, as in any search box.
-        if watched is self.filter_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
-                and event.key() == Qt.Key.Key_Down:
+        if (
+            watched is self.filter_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
             shown = self.shown_items()
             if shown:
                 current: QListWidgetItem | None = self.list.currentItem()

@@ -84,7 +84,9 @@ class LocationsPane(QWidget):
         self.archived_toggle = QCheckBox("Show archived")
         self.archived_toggle.setToolTip("Also list closed stores and retired areas")
         self.new_sub_button = QPushButton("New area…")
-        self.new_sub_button.setToolTip("Add an entrance, fitting room, display or other area to the selected store (Ctrl+N)")
+        self.new_sub_button.setToolTip(
+            "Add an entrance, fitting room, display or other area to the selected store (Ctrl+N)"
+        )
         self.new_region_button = QPushButton("New region…")
         self.new_region_button.setToolTip("Add a region under the selected region or the organization")
         self.rename_button = QPushButton("Rename")
@@ -98,8 +100,13 @@ class LocationsPane(QWidget):
         toolbar.addWidget(self.filter_edit, 2)
         toolbar.addWidget(self.archived_toggle)
         toolbar.addStretch(1)
-        for button in (self.new_sub_button, self.new_region_button, self.rename_button, self.move_button,
-                       self.refresh_button):
+        for button in (
+            self.new_sub_button,
+            self.new_region_button,
+            self.rename_button,
+            self.move_button,
+            self.refresh_button,
+        ):
             toolbar.addWidget(button)
 
         self.banner = Banner(self)
@@ -395,8 +402,12 @@ class LocationsPane(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Down from the filter lands on the results, not six Tabs away.
-        if (watched is self.filter_edit and isinstance(event, QKeyEvent)
-                and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down):
+        if (
+            watched is self.filter_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
             current = self.selected_uuid()
             if not (current and self.proxy.matches(current)):
                 uuid = self.first_match()
@@ -424,13 +435,17 @@ class LocationsPane(QWidget):
             return None
         if self.move_prompt is not None:
             self.move_prompt.close()
-        box = QMessageBox(QMessageBox.Icon.Question, "Move location",
-                          f"Move “{node.name}” under “{target.name}”?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Move location",
+            f"Move “{node.name}” under “{target.name}”?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
         current = self.tree.get(node.parent_uuid)
         box.setInformativeText(
-            (f"It is now under “{current.name}”. " if current else "")
-            + "You can undo the move afterwards (Ctrl+Z).")
+            (f"It is now under “{current.name}”. " if current else "") + "You can undo the move afterwards (Ctrl+Z)."
+        )
         box.button(QMessageBox.StandardButton.Yes).setText("Move")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
@@ -497,8 +512,9 @@ def build_pane(ctx: Any) -> LocationsPane:
     from storeops.ui.locations.controller import LocationsController
 
     pane = LocationsPane()
-    pane.controller = LocationsController(pane, ctx.services.locations, stores=getattr(ctx, "stores", None),
-                                          status=getattr(ctx, "status", None))
+    pane.controller = LocationsController(
+        pane, ctx.services.locations, stores=getattr(ctx, "stores", None), status=getattr(ctx, "status", None)
+    )
     return pane
 
 

@@ -68,8 +68,9 @@ _UUID = int(UuidRole)
 _LOCATION = int(LocationRole)
 _KIND = int(KindRole)
 _PENDING = int(PendingRole)
-_ANSWERED_ROLES = frozenset({_DISPLAY, _EDIT, _DECORATION, _FONT, _FOREGROUND, _TOOLTIP,
-                             _UUID, _LOCATION, _KIND, _PENDING})
+_ANSWERED_ROLES = frozenset(
+    {_DISPLAY, _EDIT, _DECORATION, _FONT, _FOREGROUND, _TOOLTIP, _UUID, _LOCATION, _KIND, _PENDING}
+)
 _COLUMNS = len(_HEADERS)
 
 _F = Qt.ItemFlag
@@ -81,7 +82,9 @@ _FLAGS = {
     | (_F.ItemIsDragEnabled if drag else _NO_FLAGS)
     | (_F.ItemIsEditable if edit else _NO_FLAGS)
     | (_F.ItemIsDropEnabled if drop else _NO_FLAGS)
-    for drag in (False, True) for edit in (False, True) for drop in (False, True)
+    for drag in (False, True)
+    for edit in (False, True)
+    for drop in (False, True)
 }
 _MOVABLE_KINDS = (NodeKind.REGION, NodeKind.STORE, NodeKind.SUBLOCATION)
 _PARENT_KINDS = (NodeKind.ORGANIZATION, NodeKind.REGION, NodeKind.STORE)
@@ -227,7 +230,11 @@ class LocationTreeModel(QAbstractItemModel):
         return self.rowCount(parent) > 0
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(_HEADERS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(_HEADERS)
+        ):
             return _HEADERS[section]
         return None
 
@@ -349,7 +356,9 @@ class LocationTreeModel(QAbstractItemModel):
             return None
         return uuid, target
 
-    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex) -> bool:
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex
+    ) -> bool:
         return action == Qt.DropAction.MoveAction and self._drop_request(data, row, parent) is not None
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: ModelIndex) -> bool:

@@ -31,8 +31,11 @@ NOT_READ_YET = "Not read yet: adjusting waits for the first count"
 FOCUS_RING = "#1f6feb"  # the stylesheet's focus colour
 
 # Focus that arrives this way means someone is walking the cards with the keyboard.
-_KEYBOARD_REASONS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason,
-                     Qt.FocusReason.ShortcutFocusReason)
+_KEYBOARD_REASONS = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
 
 
 class WheelGuardSpinBox(QSpinBox):
@@ -202,8 +205,9 @@ class LevelBadge(QWidget):
         draw_glyph(p, self._level, QRectF(0, 1, 20, 20), QColor(pal.accent), QColor("white"))
         p.setFont(self._word_font())
         p.setPen(QColor(pal.foreground))
-        p.drawText(QRectF(BADGE_ICON, 0, self.width() - BADGE_ICON, 22), Qt.AlignmentFlag.AlignVCenter,
-                   WORDS[self._level])
+        p.drawText(
+            QRectF(BADGE_ICON, 0, self.width() - BADGE_ICON, 22), Qt.AlignmentFlag.AlignVCenter, WORDS[self._level]
+        )
 
 
 class StoreCard(QFrame):
@@ -369,9 +373,7 @@ class StoreCard(QFrame):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(
-            "font-size: 12px; font-weight: 600;" + (" color: #8c1d18;" if error else "")
-        )
+        self.message_label.setStyleSheet("font-size: 12px; font-weight: 600;" + (" color: #8c1d18;" if error else ""))
         self.message_label.setVisible(bool(text))
 
     # ------------------------------------------------------------ controls

@@ -63,8 +63,16 @@ async def ask(parent: QWidget, title: str, question: str, action: str) -> bool:
 
 
 class OccupancyController(QObject):
-    def __init__(self, view: OccupancyPane, ctx, *, service: OccupancyService | None = None, now=None,
-                 interval: float | None = None, confirm: Confirm | None = None):
+    def __init__(
+        self,
+        view: OccupancyPane,
+        ctx,
+        *,
+        service: OccupancyService | None = None,
+        now=None,
+        interval: float | None = None,
+        confirm: Confirm | None = None,
+    ):
         super().__init__(view)
         self.view = view
         self.ctx = ctx
@@ -108,8 +116,10 @@ class OccupancyController(QObject):
             return
         self._shut = True
         self.stop()
-        for signal, slot in ((self.ctx.stores.changed, self._scope_follows_selection),
-                             (self.ctx.stores.stores_changed, self._on_stores_changed)):
+        for signal, slot in (
+            (self.ctx.stores.changed, self._scope_follows_selection),
+            (self.ctx.stores.stores_changed, self._on_stores_changed),
+        ):
             with contextlib.suppress(RuntimeError, TypeError):  # already gone with its sender
                 signal.disconnect(slot)
 
@@ -149,7 +159,7 @@ class OccupancyController(QObject):
                 self.view.set_summary("Stores not loaded")
                 self.view.show_banner(f"Could not load the stores: {exc}. Retrying…")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=min(2.0 ** failures, 60.0))
+                    await asyncio.wait_for(stop.wait(), timeout=min(2.0**failures, 60.0))
         if stop.is_set():
             return
         try:
@@ -177,8 +187,9 @@ class OccupancyController(QObject):
         self._regions = {r.uuid: r for r in regions}
         self._all_stores = stores
         used = {u for s in stores if (u := self._region_of(s)) is not None}
-        self.view.set_regions([(r.uuid, r.name) for r in
-                               sorted((self._regions[u] for u in used), key=lambda r: r.name.casefold())])
+        self.view.set_regions(
+            [(r.uuid, r.name) for r in sorted((self._regions[u] for u in used), key=lambda r: r.name.casefold())]
+        )
         self.apply_scope()
 
     # ------------------------------------------------------------ scope
@@ -345,8 +356,12 @@ class OccupancyController(QObject):
 def summary_text(snapshots: list[StoreOccupancy], thresholds: Thresholds) -> str:
     levels = [card_level(s, thresholds) for s in snapshots]
     parts = [f"{len(snapshots)} store{'s' if len(snapshots) != 1 else ''}"]
-    for level, word in ((Level.RED, "full"), (Level.AMBER, "nearly full"), (Level.CLOSED, "closed"),
-                        (Level.STALE, "not updating")):
+    for level, word in (
+        (Level.RED, "full"),
+        (Level.AMBER, "nearly full"),
+        (Level.CLOSED, "closed"),
+        (Level.STALE, "not updating"),
+    ):
         n = levels.count(level)
         if n:
             parts.append(f"{n} {word}")

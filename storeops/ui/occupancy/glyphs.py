@@ -53,9 +53,13 @@ def _check(p: QPainter, r: QRectF, color: QColor, on: QColor) -> None:
 
 def _exclamation(p: QPainter, r: QRectF, color: QColor, on: QColor) -> None:
     s = r.width()
-    tri = QPolygonF([QPointF(r.center().x(), r.top() + s * 0.04),
-                     QPointF(r.right() - s * 0.02, r.bottom() - s * 0.08),
-                     QPointF(r.left() + s * 0.02, r.bottom() - s * 0.08)])
+    tri = QPolygonF(
+        [
+            QPointF(r.center().x(), r.top() + s * 0.04),
+            QPointF(r.right() - s * 0.02, r.bottom() - s * 0.08),
+            QPointF(r.left() + s * 0.02, r.bottom() - s * 0.08),
+        ]
+    )
     p.setPen(_pen(color, s * 0.06))
     p.setBrush(color)
     p.drawPolygon(tri)
@@ -69,8 +73,10 @@ def _stop(p: QPainter, r: QRectF, color: QColor, on: QColor) -> None:
     """Octagon with a raised open hand (palm, four fingers, thumb)."""
     s = r.width()
     cx, cy = r.center().x(), r.center().y()
-    pts = [QPointF(cx + s / 2 * math.cos(math.radians(22.5 + 45 * i)),
-                   cy + s / 2 * math.sin(math.radians(22.5 + 45 * i))) for i in range(8)]
+    pts = [
+        QPointF(cx + s / 2 * math.cos(math.radians(22.5 + 45 * i)), cy + s / 2 * math.sin(math.radians(22.5 + 45 * i)))
+        for i in range(8)
+    ]
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(color)
     p.drawPolygon(QPolygonF(pts))
@@ -80,8 +86,7 @@ def _stop(p: QPainter, r: QRectF, color: QColor, on: QColor) -> None:
     finger_w = s * 0.07
     for i, height in enumerate((0.26, 0.32, 0.30, 0.24)):
         x = palm.left() + i * (palm.width() - finger_w) / 3
-        p.drawRoundedRect(QRectF(x, cy - s * height, finger_w, s * height + s * 0.04),
-                          finger_w / 2, finger_w / 2)
+        p.drawRoundedRect(QRectF(x, cy - s * height, finger_w, s * height + s * 0.04), finger_w / 2, finger_w / 2)
     thumb = QPainterPath()
     thumb.addRoundedRect(QRectF(-finger_w / 2, -s * 0.17, finger_w, s * 0.2), finger_w / 2, finger_w / 2)
     p.save()

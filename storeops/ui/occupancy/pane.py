@@ -268,15 +268,15 @@ class OccupancyPane(QWidget):
         self.banner.hide()
 
 
-def create_pane(ctx, *, service=None, now=None, interval: float | None = None, confirm=None,
-                parent: QWidget | None = None) -> OccupancyPane:
+def create_pane(
+    ctx, *, service=None, now=None, interval: float | None = None, confirm=None, parent: QWidget | None = None
+) -> OccupancyPane:
     """The shell's factory: the view with its controller (`pane.controller`).
     kwargs (tests, demo): service, now, interval, confirm (async question -> bool)."""
     from storeops.ui.occupancy.controller import OccupancyController
 
     view = OccupancyPane(parent)
-    view.controller = OccupancyController(view, ctx, service=service, now=now, interval=interval,
-                                          confirm=confirm)
+    view.controller = OccupancyController(view, ctx, service=service, now=now, interval=interval, confirm=confirm)
     return view
 
 
@@ -287,8 +287,12 @@ async def prepare_screenshot(widget: OccupancyPane, timeout: float = 15.0) -> No
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        if controller.polls and widget.cards and all(
-            (s := controller.service.snapshot(u)) is not None and s.updated_at is not None for u in widget.cards
+        if (
+            controller.polls
+            and widget.cards
+            and all(
+                (s := controller.service.snapshot(u)) is not None and s.updated_at is not None for u in widget.cards
+            )
         ):
             break
         await asyncio.sleep(0.05)

@@ -111,8 +111,9 @@ def unusual_adjust(count: int, occupancy: int | None) -> str | None:
     silently does less than asked; a big one is usually a slip of the wheel
     or the keyboard."""
     if occupancy is not None and occupancy + count < 0:
-        return (f"There are {occupancy} people counted now, so {count:+d} would go below zero: "
-                f"occupancy would stop at 0.")
+        return (
+            f"There are {occupancy} people counted now, so {count:+d} would go below zero: occupancy would stop at 0."
+        )
     if abs(count) > UNUSUAL_ADJUST:
         return f"{count:+d} is a large correction (more than {UNUSUAL_ADJUST} people at once)."
     return None
