@@ -33,8 +33,7 @@ def pinned_clock(at: datetime | None = None) -> Clock:
 def start_pinned_simulator(*, at: datetime | None = None, seed: int = 7, **kw):
     from storeops.simulator.server import start_simulator
 
-    return start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=seed,
-                           clock=pinned_clock(at), **kw)
+    return start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=seed, clock=pinned_clock(at), **kw)
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +54,27 @@ def fresh_sim():
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """As the app does (storeops/ui/gc_guard.py): a cyclic collection that starts on a
+    simulator thread may destroy Qt objects there — a qasync loop's timer object among
+    them, after which that loop's timers never fire and a test waits forever. So the
+    automatic collector is off and each test's garbage is collected here, on the main
+    thread, after the test (see _collect_after_each_test)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

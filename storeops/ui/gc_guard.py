@@ -24,10 +24,15 @@ FREEZE_AFTER_MS = 5000
 
 
 class GuiThreadGc(QObject):
-    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS,
-                 freeze_after_ms: int | None = FREEZE_AFTER_MS):
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        interval_ms: int = INTERVAL_MS,
+        freeze_after_ms: int | None = FREEZE_AFTER_MS,
+    ):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
+        self._was_enabled = gc.isenabled()  # a host (a test session) may keep it off itself
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -45,6 +50,8 @@ class GuiThreadGc(QObject):
                     gc.collect(2)
 
     def stop(self) -> None:
+        """Hand collection back as it was found (normally: the automatic collector on)."""
         self.timer.stop()
         gc.unfreeze()
-        gc.enable()
+        if self._was_enabled:
+            gc.enable()

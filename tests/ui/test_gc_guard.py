@@ -15,6 +15,7 @@ def _cycle() -> list[object]:
 
 
 def test_collects_on_the_gui_thread_and_freezes_start_up_objects(qapp, qtbot):
+    gc.enable()  # as in a process of its own (the test session keeps the collector off)
     guard = GuiThreadGc(qapp, interval_ms=10, freeze_after_ms=50)
     try:
         assert not gc.isenabled()
@@ -25,4 +26,9 @@ def test_collects_on_the_gui_thread_and_freezes_start_up_objects(qapp, qtbot):
     finally:
         guard.stop()
         guard.deleteLater()
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # handed back as found
+    gc.disable()
+    again = GuiThreadGc(qapp, interval_ms=10, freeze_after_ms=None)
+    again.stop()
+    again.deleteLater()
+    assert not gc.isenabled()  # found off, left off

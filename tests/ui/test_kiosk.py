@@ -42,8 +42,14 @@ def kiosk(qapp, qtbot, qloop, fresh_sim):
 
     def make(store_key=LIMITED_STORE, *, client=None, config=None, **kw):
         client = client or make_client(fresh_sim)
-        widget = create_kiosk_widget(client=client, store=store_key, interval=INTERVAL,
-                                     now=fresh_sim.clock.now, config=config or KioskConfig(), **kw)
+        widget = create_kiosk_widget(
+            client=client,
+            store=store_key,
+            interval=INTERVAL,
+            now=fresh_sim.clock.now,
+            config=config or KioskConfig(),
+            **kw,
+        )
         widget.resize(960, 540)
         widget.show()
         widget.controller.start()
@@ -146,8 +152,7 @@ def test_stale_then_reconnects_to_a_restarted_simulator(kiosk, fresh_sim, qloop)
     assert view.footer == LIMITED_STORE
     assert background(widget) == COLOURS[KioskState.ASK_STAFF][0]
 
-    restarted = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7, port=port,
-                                clock=fresh_sim.clock)
+    restarted = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7, port=port, clock=fresh_sim.clock)
     try:
         qloop.run_until_complete(wait_until(lambda: widget.view().state is KioskState.WELCOME, timeout=10))
     finally:
@@ -161,8 +166,9 @@ def test_old_data_never_stays_green(kiosk, fresh_sim, qloop):
     put_open(fresh_sim)
     widget = kiosk(client=make_client(fresh_sim, timeout=5.0, retry=RetryPolicy.never()))
     fresh_sim.faults.add("/v2/datamine", "delay", count=50, seconds=3.0)
-    qloop.run_until_complete(wait_until(lambda: widget.view().state is KioskState.ASK_STAFF,
-                                        timeout=2 * INTERVAL + 2.5))
+    qloop.run_until_complete(
+        wait_until(lambda: widget.view().state is KioskState.ASK_STAFF, timeout=2 * INTERVAL + 2.5)
+    )
     fresh_sim.faults.clear()
 
 
@@ -177,8 +183,7 @@ def test_exit_needs_the_key_combination(kiosk, fresh_sim, qtbot, qloop):
     assert widget.close() is False  # window-manager close is refused
     assert widget.isVisible() and not widget.leaving
     with qtbot.waitSignal(widget.exit_requested, timeout=1000):
-        qtbot.keyClick(widget, Qt.Key.Key_Q,
-                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(widget, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert not widget.isVisible()
 
 
@@ -286,8 +291,12 @@ def test_run_kiosk_demo_resolves_store_and_leaves_on_combo(qapp, qtbot, qloop):
     def on_widget(widget):
         shown.append(widget)
         # Let it poll once, then a member of staff presses the combination.
-        QTimer.singleShot(1500, lambda: qtbot.keyClick(
-            widget, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))
+        QTimer.singleShot(
+            1500,
+            lambda: qtbot.keyClick(
+                widget, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+            ),
+        )
 
     args = argparse.Namespace(store="201", demo=True)  # Chicago Loop by store id
     try:
@@ -321,16 +330,15 @@ def test_run_kiosk_collects_garbage_on_the_gui_thread_only(qapp, qtbot, qloop):
             return
         guards = [g for g in qapp.findChildren(GuiThreadGc) if g.timer.isActive()]
         seen.append((gc.isenabled(), len(guards)))
-        qtbot.keyClick(shown[0], Qt.Key.Key_Q,
-                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(shown[0], Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
 
-    assert gc.isenabled()
+    gc.enable()  # as in a process of its own (the test session keeps the collector off)
     QTimer.singleShot(0, leave_once_shown)
     try:
         code = run_kiosk(argparse.Namespace(store="201", demo=True))
         enabled_after = gc.isenabled()
     finally:
-        gc.enable()  # whatever happened, the rest of the session keeps its collector
+        gc.disable()  # back to the session's own arrangement (tests/conftest.py)
         qapp.setQuitOnLastWindowClosed(quit_on_close)
     assert code == 0
     assert seen == [(False, 1)]  # automatic collection off, the GUI-thread collector on
@@ -348,6 +356,7 @@ def test_run_kiosk_unknown_store_is_an_error(qloop, capsys):
 def test_colours_differ_beyond_hue():
     """Colour-blind safety is carried by icon and words; still, the fills differ in
     lightness so even greyscale tells green, amber and red apart."""
-    lightness = [QColor(COLOURS[s][0]).lightness() for s in
-                 (KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)]
+    lightness = [
+        QColor(COLOURS[s][0]).lightness() for s in (KioskState.WELCOME, KioskState.NEARLY_FULL, KioskState.WAIT)
+    ]
     assert len(set(lightness)) == 3 and max(lightness) - min(lightness) > 40
