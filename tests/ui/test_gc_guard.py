@@ -15,7 +15,9 @@ def _cycle() -> list[object]:
 
 
 def test_collects_on_the_gui_thread_and_freezes_start_up_objects(qapp, qtbot):
-    gc.enable()  # as in a process of its own (the test session keeps the collector off)
+    gc.enable()  # as in a process of its own (the test session keeps the collector off
+    gc.unfreeze()  # and has frozen what it imported)
+    assert gc.get_freeze_count() == 0
     guard = GuiThreadGc(qapp, interval_ms=10, freeze_after_ms=50)
     try:
         assert not gc.isenabled()
