@@ -221,6 +221,7 @@ class App(QObject):
             jobs=self.jobs,
         )
         w.status.set_connection(self.connection.state, conn.source)
+        self.reporter.clear_error()  # a failure to connect is over once connected
         w.panes.set_context(self.ctx)
         self._retry_timer.stop()
         self.connected.set()

@@ -140,12 +140,14 @@ def test_wrong_secret_says_so_in_the_status_bar(run_app, sim, memory_keyring):
 def test_fixing_the_secret_in_accounts_reconnects(run_app, sim, memory_keyring):
     async def body(app):
         assert app.window.status.state == "error"
+        assert "Sign-in refused" in app.window.status.last_error.text()
         app.window.accounts_action.trigger()
         dialog = app._dialogs[-1]
         dialog.edits["secret_key"].setText(SECRET_KEY)
         dialog.save_button.click()
         await wait_until(app.connected.is_set, timeout=10)
         assert app.window.status.state == "connected"
+        assert app.window.status.last_error.text() == ""  # the old failure is not left standing
         assert app.selection.stores()
         dialog.close()
 
