@@ -7,7 +7,8 @@ It is StoreOps' demo mode and the server every test talks to.
 Layout: world.py (the chain's data) and seed.py (building it), traffic.py (counts
 computed on demand), dates.py + datamine.py (the metrics query), routes/ (one
 module per API area), app.py (middleware: request counting, basic auth, faults,
-concurrency limits), faults.py, limits.py, pagination.py, video/ (HLS and exports).
+concurrency limits), faults.py (scripted and random faults), fault_spec.py (the
+random faults' spec), limits.py, pagination.py, video/ (HLS and exports).
 
 Where the reference is silent or vague, the simulator decides, and says so here:
 - Datamine dates are store-local wall times: each store reads a range in its own
@@ -120,6 +121,18 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   `--alert-cursor uuid`). An X-Page-Start that is not a non-negative integer (or,
   in UUID mode, not a listed alert's UUID) is refused (400); an offset past the end
   is an empty last page (200).
+- Random faults (`start_simulator(faults=SPEC)`, `running.faults.set_random(SPEC)`,
+  the CLI's `--faults SPEC`, the app's and kiosk's `--demo-faults SPEC`) apply to
+  API calls only, never to HLS playlists or segments: libvlc does not retry a
+  failed fetch, so one fault would end a stream for good and test nothing of
+  StoreOps' own. They hit requests that passed basic auth (a 401 stays a 401),
+  a scripted fault that matches wins over them, and added latency is waited
+  before the concurrency limits (a slow network, not a busy server). A 5xx is a
+  500, 502 or 503 in the API's error shape; a 429 carries `Retry-After: 1`; a
+  stall closes the connection after half of the promised Content-Length; a drip
+  sends 64-byte pieces 0.1 s apart for at most 1 s, then the rest. Draws come from
+  the simulator's seed, so requests made one after another meet the same faults
+  on every run.
 - `world.requests` counts requests per exact path, except HLS segments: each has
   its own path (about 43,000 a day per stream), so a channel's segments count
   together under `/v1/hls/<channel>/segments`.

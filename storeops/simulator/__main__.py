@@ -1,5 +1,5 @@
 """`python -m storeops.simulator --host 127.0.0.1 --port 0 --access-key KEY --secret-key SECRET [--seed N] [--big]
-[--alert-cursor offset|uuid] [--export-limits] [--export-ready-status 302|201]`
+[--alert-cursor offset|uuid] [--export-limits] [--export-ready-status 302|201] [--faults SPEC]`
 
 Prints `storeops simulator listening on http://HOST:PORT` once it accepts
 connections, and stops cleanly (exit 0) on SIGTERM or SIGINT.
@@ -13,6 +13,7 @@ import sys
 import threading
 
 from storeops.simulator.clock import add_clock_arguments, clock_from_arguments
+from storeops.simulator.fault_spec import add_fault_argument
 from storeops.simulator.pagination import CURSOR_STYLES
 from storeops.simulator.server import start_simulator
 
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         "Location (the reference's example)",
     )
     add_clock_arguments(parser)
+    add_fault_argument(parser)
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         big=args.big,
         export_limits=args.export_limits,
         clock=clock_from_arguments(args.now, args.speed),
+        faults=args.faults,
     )
     running.set_alert_cursor(args.alert_cursor)
     running.ctx.export_ready_status = args.export_ready_status

@@ -31,6 +31,18 @@ log = logging.getLogger(__name__)
 # HLS players cannot send basic auth: those paths carry a token the video routes check.
 UNAUTHENTICATED_PREFIXES = ("/v1/hls/",)
 MALFORMED_BODY = b'{"ok": true, "nodes": [[{"uuid": "trunc'
+# Random faults answered in place of the request: spec kind -> scripted kind, params.
+RANDOM_ANSWERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "5xx": ("status", {"detail": "injected fault: server error"}),
+    "429": ("status", {"status": 429, "retry_after": 1, "detail": "injected fault: rate limited"}),
+    "reset": ("disconnect", {}),
+    "malformed": ("malformed", {}),
+}
+# A dripped answer goes out in pieces of DRIP_PIECE bytes, DRIP_PAUSE_S apart, for at
+# most DRIP_BUDGET_S; the rest then goes at once, so a drip always ends.
+DRIP_PIECE = 64
+DRIP_PAUSE_S = 0.1
+DRIP_BUDGET_S = 1.0
 
 
 def build_app(ctx: SimContext) -> Starlette:
@@ -93,6 +105,22 @@ class SimMiddleware:
         if fault is not None and fault.kind not in ("delay", "delay_answer"):
             await _serve_fault(fault.kind, fault.params, receive, send)
             return
+        chance = ctx.faults.draw(path) if fault is None else None
+        if chance is not None:
+            if chance.latency > 0:
+                # Before the concurrency limit: added latency stands for a slow network,
+                # and should not turn into 429s the spec did not ask for.
+                await asyncio.sleep(chance.latency)
+            if chance.kind in RANDOM_ANSWERS:
+                kind, params = RANDOM_ANSWERS[chance.kind]
+                if chance.kind == "5xx":
+                    params = {**params, "status": chance.status}
+                await _serve_fault(kind, params, receive, send)
+                return
+            if chance.kind == "stall":
+                send = _Stall(send, receive)
+            elif chance.kind == "drip":
+                send = _Drip(send)
         family = Limits.family(path)
         if family is not None and not ctx.limits.try_acquire(family):
             await _send(
@@ -156,13 +184,7 @@ async def _serve_fault(kind: str, params: dict[str, Any], receive: Receive, send
     elif kind == "malformed":
         await _send(send, int(params.get("status", 200)), params.get("body", MALFORMED_BODY))
     elif kind == "disconnect":
-        # Close the socket without an answer. uvicorn's protocol cycle exposes its
-        # transport; marking it disconnected stops uvicorn writing a 500 afterwards.
-        cycle = getattr(receive, "__self__", None)
-        transport = getattr(cycle, "transport", None)
-        if transport is not None:
-            cycle.disconnected = True  # type: ignore[union-attr]
-            transport.close()
+        if _drop_connection(receive):
             return
         # Not under uvicorn: promise a body and stop half-way, which also drops it.
         await send(
@@ -174,3 +196,76 @@ async def _serve_fault(kind: str, params: dict[str, Any], receive: Receive, send
         )
         await send({"type": "http.response.body", "body": b'{"trunc', "more_body": True})
         raise ConnectionAbortedError("injected disconnect")
+
+
+def _drop_connection(receive: Receive) -> bool:
+    """Close the socket now, if running under uvicorn. Its protocol cycle exposes the
+    transport; marking it disconnected stops uvicorn writing a 500 (or anything else
+    the app still sends) afterwards. False when not under uvicorn."""
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        return False
+    cycle.disconnected = True  # type: ignore[union-attr]
+    transport.close()  # asyncio still flushes what was written before
+    return True
+
+
+class _Stall:
+    """A send that lets about half of the promised body out, then drops the
+    connection: a download that stops midway. Without a Content-Length, half of
+    the first body message goes."""
+
+    def __init__(self, send: Send, receive: Receive) -> None:
+        self._send = send
+        self._receive = receive
+        self._cut: int | None = None
+        self._sent = 0
+        self._done = False
+
+    async def __call__(self, message: Message) -> None:
+        if self._done:
+            return  # the app does not know the client is gone; let it finish quietly
+        if message["type"] == "http.response.start":
+            length = dict(message.get("headers", [])).get(b"content-length")
+            if length is not None and length.isdigit():
+                self._cut = int(length) // 2
+            await self._send(message)
+            return
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        body: bytes = message.get("body", b"")
+        cut = self._cut if self._cut is not None else len(body) // 2
+        if self._sent + len(body) < cut:
+            self._sent += len(body)
+            await self._send(message)
+            return
+        self._done = True
+        if head := body[: cut - self._sent]:
+            await self._send({"type": "http.response.body", "body": head, "more_body": True})
+        if not _drop_connection(self._receive):
+            raise ConnectionAbortedError("injected stall")
+
+
+class _Drip:
+    """A send that passes body bytes on in small pieces with pauses in between,
+    within a time budget."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._pauses_left = int(DRIP_BUDGET_S / DRIP_PAUSE_S)
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await self._send(message)
+            return
+        body: bytes = message.get("body", b"")
+        more: bool = message.get("more_body", False)
+        pos = 0
+        while len(body) - pos > DRIP_PIECE and self._pauses_left > 0:
+            await self._send({"type": "http.response.body", "body": body[pos : pos + DRIP_PIECE], "more_body": True})
+            pos += DRIP_PIECE
+            self._pauses_left -= 1
+            await asyncio.sleep(DRIP_PAUSE_S)
+        await self._send({"type": "http.response.body", "body": body[pos:], "more_body": more})

@@ -21,6 +21,7 @@ import uvicorn
 from storeops.simulator.app import build_app
 from storeops.simulator.clock import Clock
 from storeops.simulator.context import SimContext
+from storeops.simulator.fault_spec import FaultSpec
 from storeops.simulator.faults import FaultInjector
 from storeops.simulator.limits import Limits
 from storeops.simulator.pagination import CURSOR_STYLES, CursorStyle
@@ -135,8 +136,13 @@ def start_simulator(
     big: bool = False,
     clock: Clock | None = None,
     export_limits: bool = False,
+    faults: FaultSpec | str | None = None,
 ) -> RunningSimulator:
-    """`export_limits`: enforce the simulator's own video export limits (see SimContext)."""
+    """`export_limits`: enforce the simulator's own video export limits (see SimContext).
+    `faults`: random faults by rate (a FaultSpec or its text, see fault_spec.py),
+    drawn from a source seeded with `seed`; `running.faults.set_random()` changes them later."""
+    injector = FaultInjector(seed=seed)
+    injector.set_random(faults)  # a bad spec fails here, before anything starts
     clock = clock or Clock()
     world = build_world(seed, big=big, now=clock.now())
     data_dir = Path(tempfile.mkdtemp(prefix="storeops-sim-"))
@@ -147,6 +153,7 @@ def start_simulator(
         secret_key=secret_key,
         data_dir=data_dir,
         export_limits=export_limits,
+        faults=injector,
     )
     app = build_app(ctx)
 
