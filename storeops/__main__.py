@@ -1,4 +1,4 @@
-"""Entry point: `storeops [--demo] [--screenshot DIR] [--dev-dir DIR]`,
+"""Entry point: `storeops [--demo [--demo-faults SPEC]] [--screenshot DIR] [--dev-dir DIR]`,
 `storeops kiosk --store STORE [--demo] [--lang LANG] [--[no-]staff-buttons]
 [--poll-interval SECONDS]`, `storeops kiosk --set-pin | --clear-pin`, `storeops --version`.
 
@@ -71,10 +71,12 @@ def _add_common_options(parser: argparse.ArgumentParser, default: object = None)
     or after `kiosk` (the kiosk's copies default to SUPPRESS: argparse would
     otherwise reset a value given before the sub-command)."""
     from storeops.simulator.clock import add_clock_arguments
+    from storeops.simulator.fault_spec import add_fault_argument
 
     parser.add_argument("--dev-dir", metavar="DIR", default=default, help="keep settings, logs and cache in DIR")
-    demo = parser.add_argument_group("demo clock (with --demo)")
+    demo = parser.add_argument_group("demo clock and faults (with --demo)")
     add_clock_arguments(demo, prefix="demo-", default=default)
+    add_fault_argument(demo, prefix="demo-", default=default)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -191,7 +193,12 @@ def _run_app_in(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> in
 
     log = logging.getLogger("storeops")
     settings = Settings.load()
-    app = App(settings, force_demo=args.demo, demo_clock=clock_from_arguments(args.demo_now, args.demo_speed))
+    app = App(
+        settings,
+        force_demo=args.demo,
+        demo_clock=clock_from_arguments(args.demo_now, args.demo_speed),
+        demo_faults=args.demo_faults,
+    )
     # Ctrl+C / SIGTERM close the window: the same clean shutdown as File › Quit.
     # (Python sees the signal at the next Python callback; the GC guard's timer
     # guarantees one every second.)

@@ -33,6 +33,7 @@ from storeops.ui.main_window import MainWindow
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
     from storeops.simulator.clock import Clock
+    from storeops.simulator.fault_spec import FaultSpec
     from storeops.simulator.server import RunningSimulator
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class App(QObject):
         force_demo: bool = False,
         demo_seed: int = DEMO_SEED,
         demo_clock: Clock | None = None,
+        demo_faults: FaultSpec | None = None,
     ):
         super().__init__()
         self.settings = settings
@@ -61,8 +63,15 @@ class App(QObject):
         self.jobs = JobService(on_failure=self._job_failed)
         # `demo_clock` (None: real time): in demo mode the panes read the demo chain's
         # clock, so a pinned demo (--demo-now) is the same everywhere.
+        # `demo_faults`: random faults the demo simulator injects (--demo-faults).
         self.connection = ConnectionManager(
-            settings, self.secrets, self.jobs, force_demo=force_demo, demo_seed=demo_seed, demo_clock=demo_clock
+            settings,
+            self.secrets,
+            self.jobs,
+            force_demo=force_demo,
+            demo_seed=demo_seed,
+            demo_clock=demo_clock,
+            demo_faults=demo_faults,
         )
         self.selection = StoreSelection(self)
         self.window = MainWindow(settings, self.selection, self.reporter)

@@ -72,6 +72,7 @@ async def run_kiosk_async(args: argparse.Namespace, *, on_widget: Callable[[Kios
         force_demo=demo,
         timeout=KIOSK_TIMEOUT_S,
         demo_clock=clock_from_arguments(getattr(args, "demo_now", None), getattr(args, "demo_speed", None)),
+        demo_faults=getattr(args, "demo_faults", None),
     )
     try:
         store = args.store

@@ -71,6 +71,33 @@ def test_bad_demo_clock_is_a_usage_error(bad, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_demo_faults_for_the_app_and_the_kiosk():
+    from storeops.simulator.fault_spec import FaultSpec
+
+    spec = FaultSpec(server_error=0.1, latency=(0.0, 3.0))
+    assert parse_args(["--demo", "--demo-faults", "5xx=0.1,latency=0-3s"]).demo_faults == spec
+    # Like the demo clock, before or after `kiosk`.
+    assert parse_args(["--demo-faults", "429=1", "kiosk", "--store", "1"]).demo_faults == FaultSpec(rate_limit=1.0)
+    assert parse_args(["kiosk", "--store", "1", "--demo", "--demo-faults", "drip=1"]).demo_faults == FaultSpec(drip=1.0)
+    assert parse_args([]).demo_faults is None
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("explode=1", "argument --demo-faults: 'explode=1': unknown fault kind 'explode'"),
+        ("5xx=1.5", "'5xx=1.5': rate 1.5 is outside 0..1"),
+        ("latency=3-1s", "'latency=3-1s': bad latency range"),
+    ],
+)
+def test_bad_demo_faults_are_usage_errors(bad, message, capsys):
+    for argv in (["--demo", "--demo-faults", bad], ["kiosk", "--store", "1", "--demo-faults", bad]):
+        with pytest.raises(SystemExit) as exit_:
+            parse_args(argv)
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_simulator_command_runs_from_the_given_instant():
     """`python -m storeops.simulator --now ... --speed 0`: "today" is the given day,
     whatever the machine's date."""

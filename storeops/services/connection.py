@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from storeops.api.models import Location
     from storeops.settings import Settings
     from storeops.simulator.clock import Clock
+    from storeops.simulator.fault_spec import FaultSpec
     from storeops.simulator.server import RunningSimulator
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class ConnectionManager:
         force_demo: bool = False,
         demo_seed: int = DEMO_SEED,
         demo_clock: Clock | None = None,
+        demo_faults: FaultSpec | None = None,
         timeout: float | None = None,
     ) -> None:
         self.settings = settings
@@ -95,6 +97,7 @@ class ConnectionManager:
         self.force_demo = force_demo
         self.demo_seed = demo_seed
         self.demo_clock = demo_clock
+        self.demo_faults = demo_faults
         self.timeout = timeout
         self.close_grace_s = CLOSE_GRACE_S
         self.state = ConnectionState.DISCONNECTED
@@ -194,12 +197,14 @@ class ConnectionManager:
             register_secret(secret)
             # uvicorn and the seeded world start on a worker thread: the window stays responsive.
             self.simulator = await asyncio.get_running_loop().run_in_executor(
-                None, _start_demo, access, secret, self.demo_seed, self.demo_clock
+                None, _start_demo, access, secret, self.demo_seed, self.demo_clock, self.demo_faults
             )
             self._demo_keys = (access, secret)
             clock = self.simulator.clock
             if clock.pinned:
                 log.info("demo clock: %s, speed %g", clock.now(), clock.speed)
+            if self.demo_faults is not None and self.demo_faults.active:
+                log.warning("demo faults on: %s (seed %d)", self.demo_faults, self.demo_seed)
         assert self._demo_keys is not None
         access, secret = self._demo_keys
         return make_client(self.simulator.url, access, secret, timeout=self.timeout)
@@ -228,10 +233,12 @@ class ConnectionManager:
             await _close(*retired)
 
 
-def _start_demo(access: str, secret: str, seed: int, clock: Clock | None = None) -> RunningSimulator:
+def _start_demo(
+    access: str, secret: str, seed: int, clock: Clock | None = None, faults: FaultSpec | None = None
+) -> RunningSimulator:
     from storeops.simulator.server import start_simulator
 
-    return start_simulator(access_key=access, secret_key=secret, seed=seed, clock=clock)
+    return start_simulator(access_key=access, secret_key=secret, seed=seed, clock=clock, faults=faults)
 
 
 async def _close(

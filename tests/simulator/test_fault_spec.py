@@ -229,3 +229,28 @@ def test_command_line_injects_the_faults():
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+async def test_the_demo_connection_starts_its_simulator_with_the_faults():
+    """`storeops --demo --demo-faults SPEC` reaches the demo simulator through the
+    connection manager (App and the kiosk hand it over as they are given it)."""
+    from storeops.services.connection import ConnectionManager
+    from storeops.services.jobs import JobService
+    from storeops.settings import Settings
+    from tests.conftest import TEST_NOW, pinned_clock
+
+    spec = parse_fault_spec("latency=0-1ms")  # on, but harmless to reading the stores
+
+    class NoSecrets:
+        def get(self, profile_id: str) -> str | None:
+            return None
+
+    manager = ConnectionManager(
+        Settings(), NoSecrets(), JobService(), demo_clock=pinned_clock(TEST_NOW), demo_faults=spec
+    )
+    try:
+        await manager.open()
+        assert manager.simulator is not None
+        assert manager.simulator.faults.spec == spec and manager.simulator.faults.drawn > 0
+    finally:
+        await manager.close(final=True)
