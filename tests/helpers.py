@@ -1,14 +1,19 @@
-"""Small test helpers shared by the GUI tests."""
+"""Small test helpers shared across the suite."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def not_none(value: T | None) -> T:
@@ -61,3 +66,47 @@ def self_signed_cert(tmp_path: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
+
+
+@contextlib.contextmanager
+def simulator_process(
+    *flags: str, access_key: str = "K", secret_key: str = "S"
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`python -m storeops.simulator` as a child process on a free port: yields its URL (read
+    from the line it prints once it accepts connections) and the process; ended on exit."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storeops.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--access-key",
+            access_key,
+            "--secret-key",
+            secret_key,
+            *flags,
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None  # PIPE
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("storeops simulator listening on http://127.0.0.1:"), line or proc.stderr.read()
+        yield line.rsplit(" ", 1)[1], proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()

@@ -13,6 +13,7 @@ import pytest
 
 from storeops import __version__
 from storeops.__main__ import parse_args
+from tests.helpers import simulator_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PANE_FILES = ["locations", "occupancy", "traffic", "cameras", "video"]
@@ -105,44 +106,17 @@ def test_simulator_command_runs_from_the_given_instant():
 
     from storeops.api.datamine import GroupBy, current_occupancy_request
 
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "storeops.simulator",
-            "--access-key",
-            "k",
-            "--secret-key",
-            "s",
-            "--now",
-            "2026-12-24T18:47:00Z",
-            "--speed",
-            "0",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None  # PIPE
-    try:
-        url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
-        assert url.startswith("http://127.0.0.1:"), proc.stderr.read()
-        with httpx.Client(base_url=url, auth=("k", "s"), timeout=10) as http:
-            [stores] = http.post("/v2/location", json={"where": {"and": [{"location_types": ["store"]}]}}).json()[
-                "nodes"
-            ]
-            store = next(n for n in stores if n["name"] == "Chicago Loop")
-            query = current_occupancy_request([store["uuid"]], "America/Chicago")
-            query.group_bys = [GroupBy.date("days")]
-            answer = http.post("/v2/datamine", json=query.to_body())
-            assert answer.status_code == 200, answer.text
-            assert {d["group"]["from"]["gregorian"] for d in answer.json()["metrics"][0]["data"]} == {"2026-12-24"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
+    with (
+        simulator_process("--now", "2026-12-24T18:47:00Z", "--speed", "0") as (url, _proc),
+        httpx.Client(base_url=url, auth=("K", "S"), timeout=10) as http,
+    ):
+        [stores] = http.post("/v2/location", json={"where": {"and": [{"location_types": ["store"]}]}}).json()["nodes"]
+        store = next(n for n in stores if n["name"] == "Chicago Loop")
+        query = current_occupancy_request([store["uuid"]], "America/Chicago")
+        query.group_bys = [GroupBy.date("days")]
+        answer = http.post("/v2/datamine", json=query.to_body())
+        assert answer.status_code == 200, answer.text
+        assert {d["group"]["from"]["gregorian"] for d in answer.json()["metrics"][0]["data"]} == {"2026-12-24"}
 
 
 def test_kiosk_options():

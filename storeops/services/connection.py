@@ -19,6 +19,7 @@ from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from storeops.api.errors import ApiError
 from storeops.log import register_secret
 from storeops.services.accounts import make_client
 from storeops.services.jobs import JobService
@@ -165,7 +166,7 @@ class ConnectionManager:
         except ConnectError as exc:
             self.state = exc.state
             raise
-        except Exception as exc:
+        except (ApiError, TimeoutError, OSError) as exc:  # anything else is a bug: the crash path shows it
             raise self._failure(exc, demo) from exc
         now = self.simulator.clock.now if demo and self.simulator is not None else utc_now
         self.current = Connection(self.client, stores, demo, source, now)
@@ -174,10 +175,6 @@ class ConnectionManager:
         return self.current
 
     def _failure(self, exc: Exception, demo: bool) -> ConnectError:
-        from storeops.api.errors import ApiError
-
-        if not isinstance(exc, ApiError | TimeoutError | OSError):
-            raise exc  # a bug, not a network problem: the crash path shows it
         profile = None if demo else self.settings.active_profile()
         host = urlsplit(profile.url).netloc if profile else "the demo server"
         message = headline(exc, host or "")

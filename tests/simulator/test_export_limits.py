@@ -5,9 +5,6 @@ with several channels) are off by default and on with the simulator's
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -18,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
+from tests.helpers import simulator_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -162,18 +160,7 @@ def test_switching_the_limits_on_a_running_simulator(fresh_sim):
 
 @pytest.mark.parametrize("flags,expected", [([], 201), (["--export-limits"], 400)])
 def test_command_line_flag(flags, expected):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "storeops.simulator", "--port", "0", "--access-key", "K", "--secret-key", "S", *flags],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None  # PIPE
-    try:
-        url = proc.stdout.readline().split()[-1]
+    with simulator_process(*flags) as (url, proc):
         with httpx.Client(base_url=url, auth=("K", "S"), timeout=20) as http:
             channel = http.get("/v1/inventory/channels").json()["channels"][0]["channel_uuid"]
             # Two hours long, and long past on any clock this runs on.
@@ -186,8 +173,3 @@ def test_command_line_flag(flags, expected):
                 http.delete(answer.headers["location"])
         proc.send_signal(2)
         assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()

@@ -15,6 +15,7 @@ import pytest
 from storeops.simulator.fault_spec import FaultSpec, parse_fault_spec
 from storeops.simulator.server import start_simulator
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers import simulator_process
 from tests.simulator.conftest import frozen_simulator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,24 +212,8 @@ def test_command_line_refuses_a_bad_spec_as_a_usage_error():
 
 
 def test_command_line_injects_the_faults():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        _simulator_command("--faults", "429=1", "--now", "2026-03-18T20:07:00Z", "--speed", "0"),
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None  # PIPE
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("storeops simulator listening on http://")
-        assert httpx.get(line.split()[-1] + CHEAP, auth=("K", "S"), timeout=10).status_code == 429
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with simulator_process("--faults", "429=1", "--now", "2026-03-18T20:07:00Z", "--speed", "0") as (url, _proc):
+        assert httpx.get(url + CHEAP, auth=("K", "S"), timeout=10).status_code == 429
 
 
 async def test_the_demo_connection_starts_its_simulator_with_the_faults():

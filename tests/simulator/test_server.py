@@ -14,6 +14,7 @@ import pytest
 
 from storeops.simulator.server import start_simulator
 from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.helpers import simulator_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,34 +42,7 @@ def test_context_manager_and_given_port():
 
 
 def test_command_line_serves_and_stops_on_sigterm():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "storeops.simulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--access-key",
-            "KEY",
-            "--secret-key",
-            "SECRET",
-            "--seed",
-            "5",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None  # PIPE
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("storeops simulator listening on http://127.0.0.1:"), line
-        url = line.rsplit(" ", 1)[1]
+    with simulator_process("--seed", "5", access_key="KEY", secret_key="SECRET") as (url, proc):
         # What `curl -d @request.json` sends: the JSON with a form content type.
         body = '{ "extra_fields": [ "store.store_id" ], "where": { "and": [ { "location_types": [ "store" ] } ] } }'
         response = httpx.post(
@@ -81,54 +55,19 @@ def test_command_line_serves_and_stops_on_sigterm():
         assert httpx.post(url + "/v2/location", content=body).status_code == 401
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
 
 
 def test_command_line_stops_on_sigint_and_requires_keys():
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "storeops.simulator",
-            "--port",
-            "0",
-            "--access-key",
-            "K",
-            "--secret-key",
-            "S",
-            "--alert-cursor",
-            "uuid",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None  # PIPE
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("storeops simulator listening on http://")
-        alerts = httpx.post(line.split()[-1] + "/v1/healthalerts", auth=("K", "S"), headers={"X-Page-Length": "2"})
+    with simulator_process("--alert-cursor", "uuid") as (url, proc):
+        alerts = httpx.post(url + "/v1/healthalerts", auth=("K", "S"), headers={"X-Page-Length": "2"})
         cursor = alerts.headers["x-page-next"]
         assert alerts.status_code == 206 and len(cursor) == 36 and cursor.count("-") == 4  # --alert-cursor uuid
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
     missing = subprocess.run(
         [sys.executable, "-m", "storeops.simulator", "--port", "0"],
         cwd=REPO,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
         timeout=20,
