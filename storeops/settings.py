@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 SUBSCRIPTION_RE = re.compile(r"^[a-z0-9-]+$")
 SUBSCRIPTION_URL = "https://{name}.api.retailnext.net"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-PANES = ("locations", "occupancy", "traffic", "cameras", "video")
+PANES = ("locations", "occupancy", "traffic", "cameras", "video", "exports")
 # Occupancy pane and kiosk: one read every 15 s unless configured (issue 4). Faster
 # than 1 s would only load the API; the data itself changes by the minute.
 DEFAULT_POLL_INTERVAL_S = 15.0

@@ -13,10 +13,11 @@ import pytest
 
 from storeops import __version__
 from storeops.__main__ import parse_args
+from storeops.ui.sidebar import PANES
 from tests.helpers import simulator_process
 
 ROOT = Path(__file__).resolve().parent.parent
-PANE_FILES = ["locations", "occupancy", "traffic", "cameras", "video"]
+PANE_FILES = [pane.key for pane in PANES]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -94,11 +94,16 @@ COMING = {
     ),
     "cameras": (
         "Cameras",
-        "Camera health and live view arrive in a later release.",
-        ("You will see every camera and recorder of the store, which ones are offline, and watch a live stream."),
+        "Camera health arrives in a later release.",
+        ("You will see every camera and recorder of the store, and which ones are offline."),
     ),
     "video": (
-        "Video & exports",
+        "Live video",
+        "Live video arrives in a later release.",
+        ("You will watch the store's cameras live, one or up to nine at a time."),
+    ),
+    "exports": (
+        "Exports",
         "Video exports arrive in a later release.",
         ("You will cut a clip from any camera for a time range, follow its progress and download it to this computer."),
     ),

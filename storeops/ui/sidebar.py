@@ -25,7 +25,8 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("occupancy", "Occupancy", "occupancy", "storeops.ui.occupancy.pane"),
     PaneSpec("traffic", "Traffic", "traffic", None),
     PaneSpec("cameras", "Cameras", "cameras", None),
-    PaneSpec("video", "Video & exports", "video", None),
+    PaneSpec("video", "Live video", "video", None),
+    PaneSpec("exports", "Exports", "exports", None),
 )
 
 

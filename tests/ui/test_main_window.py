@@ -32,9 +32,10 @@ def test_sidebar_and_shortcuts_switch_panes(run_app, sim, memory_keyring):
             seen[pane.key] = widget
             await asyncio.sleep(0.05)
         assert len({id(v) for v in seen.values()}) == len(PANES)
-        for key in ("traffic", "cameras", "video"):
-            assert "later release" in seen[key].text.text()
-        assert "Traffic charts arrive in a later release" in seen["traffic"].text.text()
+        # Panes still to come say so in words (no blank page).
+        for pane in PANES:
+            if pane.module is None:
+                assert "later release" in seen[pane.key].text.text(), pane.key
         # Pane modules that exist load for real (not a placeholder).
         for pane in PANES:
             if pane.module and w.panes.module(pane.key) is not None:
@@ -61,6 +62,8 @@ def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_ke
     "Video _exports"; and most items had no mnemonic at all."""
     import re
 
+    from storeops.ui.main_window import menu_text
+
     async def body(app):
         w = app.window
         view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
@@ -71,7 +74,7 @@ def test_view_menu_shows_each_pane_title_with_a_mnemonic(run_app, sim, memory_ke
             assert "_" not in text
             assert re.sub("&(.)", r"\1", text) == pane.title  # "&&" is a literal "&"
             assert not QKeySequence.mnemonic(text).isEmpty(), text
-        assert w.pane_actions[-1].text() == "&Video && exports"
+        assert menu_text("Video & exports", set()) == "&Video && exports"
         # Alt+letter picks one item of the menu each.
         keys = [QKeySequence.mnemonic(a.text()).toString() for a in items]
         assert all(keys) and len(set(keys)) == len(keys), keys
