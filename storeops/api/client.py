@@ -63,6 +63,7 @@ from storeops.api.transport import (
     Transport,
     basic_auth_header,
     server_detail,
+    tls_context,
     typed_errors,
 )
 from storeops.api.urls import normalize_base_url, path_segment, subscription_url
@@ -152,6 +153,7 @@ class RetailNextClient:
         self._owns_http = http is None
         if http is None:
             http = httpx.AsyncClient(
+                verify=tls_context(),
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=max_in_flight + 4, max_keepalive_connections=max_in_flight),
             )

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pydantic
+import truststore
 
 from storeops.api.errors import (
     ApiError,
@@ -93,6 +94,15 @@ INFLATE_PIECE_BYTES = 256 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def tls_context() -> ssl.SSLContext:
+    """Certificates checked against the operating system's trust store (Windows'
+    and macOS' own verifiers; OpenSSL's CA files on Linux, which honour
+    SSL_CERT_FILE / SSL_CERT_DIR), not httpx's bundled certifi list: a corporate
+    proxy that re-signs TLS with its own CA is trusted once IT has installed
+    that CA on the machine, as the browser does. Verification stays on."""
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class _RedactQueries(logging.Filter):
