@@ -163,20 +163,66 @@ def test_tokens_are_refused_outside_their_location(sim, http):
     assert httpx.get(f"{sim.url}/v1/hls/{picked['channel']}/{far}.ts", params={"token": token}).status_code == 404
 
 
-def test_a_sublocation_token_opens_its_store(sim, http):
-    picked = _pick(sim.world)
+def test_a_sublocation_token_opens_only_the_channels_within_it(fresh_sim):
+    """The reference: a token "provides access to video channels within the specified
+    location". An entrance's token must not open the whole store's cameras."""
+    world = fresh_sim.world
+    picked = _pick(world)
     sub = next(
         (
             n.uuid
-            for n in sim.world.nodes.values()
+            for n in world.nodes.values()
             if n.parent_uuid == picked["store"] and n.location_type not in (None, "store", "region")
         ),
         None,
     )
     assert sub is not None, "the seeded chain has sublocations under every store"
-    token = _token(http, sub)
-    assert httpx.get(f"{sim.url}/v1/hls/{picked['channel']}.m3u8", params={"token": token}).status_code == 200
-    assert httpx.get(f"{sim.url}/v1/hls/{picked['foreign_channel']}.m3u8", params={"token": token}).status_code == 403
+    with httpx.Client(base_url=fresh_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=20) as http:
+        sub_token = _token(http, sub)
+        store_token = _token(http, picked["store"])
+
+    def status(channel: str, token: str) -> int:
+        return httpx.get(f"{fresh_sim.url}/v1/hls/{channel}.m3u8", params={"token": token}).status_code
+
+    refused = httpx.get(f"{fresh_sim.url}/v1/hls/{picked['channel']}.m3u8", params={"token": sub_token})
+    assert refused.status_code == 403 and "outside" in refused.json()["error_detail"]
+    assert status(picked["foreign_channel"], sub_token) == 403
+    assert status(picked["channel"], store_token) == 200
+    # A channel placed below the sublocation is within it: the sublocation's token opens
+    # that one (and the store's token still does), never its sibling channels.
+    siblings = [c.uuid for c in world.channels.values() if c.store_uuid == picked["store"]]
+    world.move(picked["channel"], sub)
+    assert status(picked["channel"], sub_token) == 200
+    assert status(picked["channel"], store_token) == 200
+    for other in siblings:
+        if other != picked["channel"]:
+            assert status(other, sub_token) == 403
+
+
+def test_a_stopped_stream_answers_503_until_restored(fresh_sim):
+    from storeops.simulator.video.hls import stream_outages
+
+    picked = _pick(fresh_sim.world)
+    with httpx.Client(base_url=fresh_sim.url, auth=(ACCESS_KEY, SECRET_KEY), timeout=20) as http:
+        token = _token(http, picked["store"])
+    url = f"{fresh_sim.url}/v1/hls/{picked['channel']}.m3u8"
+    segment = _segment_lines(httpx.get(url, params={"token": token}).text)[-1].split("?")[0]
+    seg_url = f"{fresh_sim.url}/v1/hls/{segment}"
+    stream_outages(fresh_sim.world).stop(picked["channel"])
+    for target in (url, seg_url):
+        down = httpx.get(target, params={"token": token})
+        assert down.status_code == 503 and down.json()["error"] == "video_loss", down.text
+    # Another channel of the same store still plays; a bad token is still refused first.
+    other = next(
+        c.uuid
+        for c in fresh_sim.world.channels.values()
+        if c.store_uuid == picked["store"] and c.uuid != picked["channel"]
+    )
+    assert httpx.get(f"{fresh_sim.url}/v1/hls/{other}.m3u8", params={"token": token}).status_code == 200
+    assert httpx.get(url, params={"token": "nope"}).status_code == 403
+    stream_outages(fresh_sim.world).restore(picked["channel"])
+    assert httpx.get(url, params={"token": token}).status_code == 200
+    assert httpx.get(seg_url, params={"token": token}).status_code == 200
 
 
 def test_sequence_moves_with_the_clock_and_tokens_expire_after_24_hours(fresh_sim):

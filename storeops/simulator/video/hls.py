@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from storeops.simulator.video.encode import PTS_EPOCH_SEGMENTS, SEGMENT_SECONDS
@@ -89,3 +91,38 @@ class SegmentCache:
                 self._done.popitem(last=False)
         future.set_result(data)
         return data
+
+
+class StreamOutages:
+    """Channels whose camera stopped sending video (a test's or a demo's fault): their
+    playlist and segments answer 503 until restored, as a camera that drops off the
+    network does. Players must notice and reconnect; libvlc alone never does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: set[str] = set()
+
+    def stop(self, channel_uuid: str) -> None:
+        with self._lock:
+            self._down.add(channel_uuid)
+
+    def restore(self, channel_uuid: str) -> None:
+        with self._lock:
+            self._down.discard(channel_uuid)
+
+    def is_down(self, channel_uuid: str) -> bool:
+        with self._lock:
+            return channel_uuid in self._down
+
+
+_OUTAGES: weakref.WeakKeyDictionary[Any, StreamOutages] = weakref.WeakKeyDictionary()
+_OUTAGES_LOCK = threading.Lock()
+
+
+def stream_outages(world: Any) -> StreamOutages:
+    """The outages of one simulator's world (`stream_outages(sim.world).stop(uuid)`)."""
+    with _OUTAGES_LOCK:
+        outages = _OUTAGES.get(world)
+        if outages is None:
+            outages = _OUTAGES[world] = StreamOutages()
+        return outages

@@ -4,6 +4,8 @@
 - GET  /v1/hls/<channel>.m3u8?token=T       live playlist (token-checked here: the
                                             app's basic-auth middleware skips /v1/hls/)
 - GET  /v1/hls/<channel>/<seq>.ts?token=T   one MPEG-TS segment
+                                            (both 503 while a test took the channel's
+                                            stream down: hls.stream_outages(world))
 - POST /v1/video/export/start?channel=..    201, Location: /v1/video/export/task/<id>
 - GET/DELETE /v1/video/export/task/<id>     202 / 302 (or 201, ctx.export_ready_status) / 404 / 424
 - GET  /v1/video/export/file/<id>.mp4       the export (Range supported)
@@ -22,7 +24,7 @@ from starlette.routing import Route
 from storeops.simulator.errors import ApiError, error_response, read_object, req_str
 from storeops.simulator.video.encode import encode_segment
 from storeops.simulator.video.exports import MAX_ACTIVE, ExportManager, ExportRequestError, parse_export_request
-from storeops.simulator.video.hls import SegmentCache, playlist, segment_available
+from storeops.simulator.video.hls import SegmentCache, playlist, segment_available, stream_outages
 from storeops.simulator.video.tokens import TokenStore
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -39,6 +41,7 @@ class VideoService:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.tokens = TokenStore()
+        self.outages = stream_outages(ctx.world)
         self.segments = SegmentCache()
         self.exports = ExportManager(ctx.data_dir, ctx.clock)
         # Encoding is CPU-bound: off the event loop so the server stays responsive.
@@ -62,10 +65,12 @@ class VideoService:
         if channel is None:
             return None, _error(404, "not_found", f"no video channel {channel_uuid}")
         reason = self.tokens.check(
-            self.ctx.world, request.query_params.get("token"), channel.store_uuid, self.ctx.clock.now()
+            self.ctx.world, request.query_params.get("token"), channel.uuid, channel.store_uuid, self.ctx.clock.now()
         )
         if reason is not None:
             return None, _error(403, "forbidden", reason)
+        if self.outages.is_down(channel.uuid):
+            return None, _error(503, "video_loss", f"the camera of {channel.name} sends no video")
         return channel, None
 
     async def hls_playlist(self, request: Request) -> Response:

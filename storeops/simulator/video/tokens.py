@@ -14,8 +14,9 @@ TOKEN_LIFETIME = timedelta(hours=24)
 @dataclass(frozen=True)
 class Grant:
     location_uuid: str
-    # The subtree the token opens: the location itself, or the store enclosing it when
-    # the location is a sublocation (an entrance's token shows its store's cameras).
+    # The subtree the token opens: the location itself and what lies below it, never
+    # more. The reference: "access to video channels within the specified location";
+    # a token asked for an entrance must not show the whole store's cameras.
     scope_uuid: str
     expires_at: datetime
 
@@ -42,17 +43,17 @@ class TokenStore:
             nodes = world.nodes
             if location_uuid not in nodes:
                 return None
-            chain = _ancestors_or_self(nodes, location_uuid)
-            stores = [u for u in chain if getattr(nodes[u], "location_type", None) == "store"]
-        scope = stores[0] if stores else location_uuid
         token = secrets.token_urlsafe(20)
         with self._lock:
             self._grants = {t: g for t, g in self._grants.items() if g.expires_at > now}
-            self._grants[token] = Grant(location_uuid, scope, now + TOKEN_LIFETIME)
+            self._grants[token] = Grant(location_uuid, location_uuid, now + TOKEN_LIFETIME)
         return token
 
-    def check(self, world: Any, token: str | None, store_uuid: str, now: datetime) -> str | None:
-        """None if `token` opens channels of `store_uuid` now, else the reason it does not."""
+    def check(self, world: Any, token: str | None, channel_uuid: str, store_uuid: str, now: datetime) -> str | None:
+        """None if `token` opens the channel now, else the reason it does not.
+
+        A channel is a "video" node of the location tree (under its store, unless moved
+        below a sublocation); `store_uuid` places it when it has no node."""
         if not token:
             return "missing token"
         with self._lock:
@@ -62,7 +63,8 @@ class TokenStore:
         if grant.expires_at <= now:
             return "token expired"
         with world.lock:
-            chain = _ancestors_or_self(world.nodes, store_uuid)
+            start = channel_uuid if channel_uuid in world.nodes else store_uuid
+            chain = _ancestors_or_self(world.nodes, start)
         if grant.scope_uuid not in chain:
             return "channel is outside the token's location"
         return None
