@@ -3,8 +3,11 @@
 Two schemes exist in the reference:
 - v1 lists (health alerts): `X-Page-Length` / `X-Page-Start` request headers; a
   206 answer carries `X-Page-Next` (an integer or a UUID), a 200 is the last page;
-- inventory lists (cameras, channels, appliances): the body's `next_page` string,
-  sent back as `X-Page-Start`, until it reads "end".
+- inventory lists (cameras, channels, appliances), whose cursors are strings
+  ("Inventory API queries use unique X-Page string values"), in either place: a
+  206 with `X-Page-Next` (the v1 header style), or a 200 whose body's `next_page`
+  names the next page (the reference's example answers) until it reads "end".
+  Both are sent back as `X-Page-Start`. A 200 without a body cursor is the last page.
 
 A server that hands out a cursor twice would make us loop forever: that is a
 PaginationError (a ProtocolError) instead. So is an integer X-Page-Next that
@@ -119,7 +122,8 @@ async def cursor_pages(
     next_page: Callable[[Any], str | None],
     page_length: int = MAX_PAGE_LENGTH,
 ) -> AsyncIterator[T]:
-    """Items of an inventory list paginated by the body's `next_page`."""
+    """Items of an inventory list: string cursors from a 206's X-Page-Next, else
+    from the body's `next_page`."""
     check_page_length(page_length)
     cursor: str | None = None
     seen = _Cursors(call.label)
@@ -129,9 +133,27 @@ async def cursor_pages(
         page = await transport.decode(page_call, response, adapter)
         for item in items(page):
             yield item
-        cursor = next_page(page)
-        # A missing cursor is read as the end too: stopping is safer than
-        # guessing a start value.
-        if not cursor or cursor == END_CURSOR:
+        cursor = _inventory_cursor(
+            call.label, response.status_code, response.headers.get("x-page-next"), next_page(page)
+        )
+        if cursor is None:
             return
         seen.check(cursor)
+
+
+def _inventory_cursor(label: str, status: int, header: str | None, body: str | None) -> str | None:
+    """The next page's cursor, None after the last page. A 206 promises more pages:
+    its X-Page-Next wins, the body's cursor stands in for a missing one, and with
+    neither it is a PaginationError. On a 200 only the body can name a next page;
+    a missing body cursor is read as the end too: stopping is safer than guessing."""
+    header = (header or "").strip()
+    body = (body or "").strip()
+    if status == 206:
+        if header:
+            return header
+        if body and body != END_CURSOR:
+            return body
+        raise PaginationError(f"{label}: partial page without X-Page-Next")
+    if not body or body == END_CURSOR:
+        return None
+    return body

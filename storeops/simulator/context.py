@@ -8,7 +8,7 @@ from pathlib import Path
 from storeops.simulator.clock import Clock
 from storeops.simulator.faults import FaultInjector
 from storeops.simulator.limits import Limits
-from storeops.simulator.pagination import CursorStyle
+from storeops.simulator.pagination import CursorStyle, InventoryPaging
 from storeops.simulator.world import World
 
 
@@ -24,6 +24,9 @@ class SimContext:
     # X-Page-Next of v1/healthalerts: "offset" (the reference's default) or "uuid".
     # Read per request, so tests may switch it on a running simulator.
     alert_cursor: CursorStyle = "offset"
+    # How v1/inventory lists page: "auto" (206 + X-Page-Next when X-Page-Length is
+    # sent, the body's next_page otherwise) or "body" (always next_page). Per request.
+    inventory_paging: InventoryPaging = "auto"
     # Most nodes one v2/location answer holds: the reference's 10,000. Tests lower
     # it to see the too-many-nodes answer (and v1/location fallbacks) on any chain.
     location_node_limit: int = 10_000

@@ -5,8 +5,16 @@
   offset, the reference's default ("X-Page-Next: 20"), or the UUID of the next
   item, which the reference says "some methods" answer instead. Health alerts use
   offsets unless the simulator is switched to UUIDs (`SimContext.alert_cursor`).
-- Inventory pages: the same request headers, but the body's `next_page` carries a
-  string cursor (the key of the next item), "end" when done; always 200.
+- Inventory pages ("Inventory API queries use unique X-Page string values, rather
+  than an integer"): the cursor is the string key of the next item (a camera's
+  device id, a channel's or an appliance's UUID), in one of two places:
+  * a request with `X-Page-Length` gets the header style: 206 + `X-Page-Next` while
+    more remain, 200 on the last page, no `next_page` in the body;
+  * a request without it gets the body style of the reference's examples: always
+    200, the body's `next_page` carries the cursor, "end" when done.
+  Either way the next page is asked for with `X-Page-Start`. `SimContext.inventory_paging`
+  = "body" answers the body style even to requests with `X-Page-Length` (a server
+  that pages only that way), so both styles can be walked page by page.
 """
 
 from __future__ import annotations
@@ -24,6 +32,11 @@ T = TypeVar("T")
 
 CursorStyle = Literal["offset", "uuid"]
 CURSOR_STYLES: tuple[CursorStyle, ...] = ("offset", "uuid")
+
+# How inventory lists page: "auto" (header style when X-Page-Length is sent) or "body".
+InventoryPaging = Literal["auto", "body"]
+INVENTORY_PAGING: tuple[InventoryPaging, ...] = ("auto", "body")
+END = "end"
 
 
 def page_length(request: Request) -> int:
@@ -79,3 +92,12 @@ def header_page_response(payload: dict[str, Any], next_cursor: str | None) -> JS
     if next_cursor is None:
         return JSONResponse(payload, status_code=200)
     return JSONResponse(payload, status_code=206, headers={"X-Page-Next": next_cursor})
+
+
+def inventory_page_response(
+    request: Request, paging: InventoryPaging, key: str, items: list[dict[str, Any]], next_cursor: str | None
+) -> JSONResponse:
+    """One inventory page in the style the request (and `paging`) asks for."""
+    if paging == "auto" and request.headers.get("x-page-length") is not None:
+        return header_page_response({"ok": True, key: items}, next_cursor)
+    return JSONResponse({"ok": True, "next_page": next_cursor or END, key: items})

@@ -5,7 +5,8 @@ documented case: nested regions, stores in four time zones, one store without an
 occupancy limit, one open overnight, stores closed on Sundays and holidays, every
 sublocation type, archived nodes, every camera type and vendor, an appliance with
 more than 16 channels, one channel with recording disabled (its exports fail, 424),
-open and resolved health alerts, custom export files.
+open and resolved health alerts, custom export files, and two counting faults (a
+counting camera offline, a counter that stopped counting: see _add_counting_faults).
 `big=True` pads the chain to exactly 10,000 location nodes and 10,000 health alerts
 for benchmarks.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -144,6 +146,7 @@ def build_world(seed: int = 0, *, big: bool = False, now: datetime | None = None
 
     _add_hardware(world, ids, rng, now)
     _add_alerts(world, ids, rng, now)
+    _add_counting_faults(world, now)
     _add_files(world, ids, rng)
     if big:
         _pad_to_big(world, ids, rng)
@@ -388,6 +391,43 @@ def _add_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
             )
         )
     world.alerts.sort(key=lambda a: a.created, reverse=True)
+
+
+# The counting faults of every seeded chain (by store name, so every seed has them).
+OFFLINE_CAMERA = ("Brooklyn Heights", "Back Entrance")  # a Xovis counter, offline
+OFFLINE_FOR = timedelta(hours=2, minutes=15)
+STOPPED_COUNTER_STORE = "Manchester Arndale"  # its counters count nobody
+STOPPED_FOR = timedelta(hours=2)
+
+
+def _add_counting_faults(world: World, now: datetime) -> None:
+    """A counting camera that went offline (with its open "connectiondown" alert) while
+    its store still counts through the other one, and a store whose counters stopped
+    counting while their cameras still report. Made after the fact and without the
+    random stream, so every UUID stays as it was; the alert's UUID derives from the seed."""
+    stores = {s.name: s for s in world.stores()}
+    store = stores[OFFLINE_CAMERA[0]]
+    camera = next(c for c in world.cameras if c.store_uuid == store.uuid and c.device_name == OFFLINE_CAMERA[1])
+    since = now - OFFLINE_FOR
+    world.take_camera_offline(camera.device_id, since)
+    tz = ZoneInfo(store.time_zone or "UTC")
+    created = (since + timedelta(minutes=30)).astimezone(tz)
+    world.alerts.append(
+        Alert(
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"storeops-sim/{world.seed}/offline-counter")),
+            "connectiondown",
+            "Haven't heard from Xovis sensor recently",
+            "critical",
+            store.uuid,
+            store.name,
+            camera.device_id,
+            f"{camera.device_name} ({camera.device_id})",
+            created,
+            since.astimezone(tz),
+        )
+    )
+    world.alerts.sort(key=lambda a: a.created, reverse=True)
+    world.stop_counting(stores[STOPPED_COUNTER_STORE].uuid, now - STOPPED_FOR)
 
 
 def _pad_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> None:

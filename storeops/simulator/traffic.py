@@ -157,6 +157,9 @@ def store_series(world: World, store: Node, first: date, last: date, now_epoch: 
     tin = np.where(imputed, np.rint(mean).astype(np.int64), tin)
     tin = np.where(lost, tin * 3 // 10, tin)
     validity = np.where(imputed, IMPUTED, np.where(lost, INCOMPLETE, COMPLETE)).astype(np.int8)
+    stopped = world.counting_stopped.get(store.uuid)
+    if stopped is not None:  # a counter that stopped counting: nobody enters from then on
+        tin = np.where(epoch >= int(stopped.timestamp()), 0, tin)
 
     # Half leave after one interval, the rest after two; the last interval takes
     # whoever is left, so every store day ends empty.

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 SUBLOCATION_TYPES = ("entrance", "fitting_room", "display", "other")
@@ -129,8 +129,21 @@ class Camera:
     dwell_zone_count: int = 0
     direction_line_configured: bool = False
     height: int | None = None
+    # Set when the camera stopped reporting (a scenario, see World.take_camera_offline):
+    # its last_heard then stays there while the clock moves on.
+    offline_since: datetime | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def heard_at(self, now: datetime) -> str:
+        """last_heard at `now`: a camera online reports every few minutes (a stable
+        per-device lag of 0-179 s, so a long demo never drifts into "offline")."""
+        if self.offline_since is not None:
+            at = self.offline_since
+        else:
+            at = now - timedelta(seconds=sum(self.device_id.encode()) % 180)
+        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
+        """`now`: the simulator's clock, for a live last_heard (the seeded one otherwise)."""
         out: dict[str, Any] = {
             "type": self.type,
             "device_id": self.device_id,
@@ -141,7 +154,7 @@ class Camera:
             "model": self.model,
             "private_ip": self.private_ip,
             "public_ip": self.public_ip,
-            "last_heard": self.last_heard,
+            "last_heard": self.last_heard if now is None else self.heard_at(now),
             "serial_number": self.serial_number,
             "network_configuration": _network(self.static_ip, self.private_ip),
             "video_channel_uuids": list(self.video_channel_uuids),
@@ -268,6 +281,9 @@ class World:
         self.appliances: list[Appliance] = []
         self.alerts: list[Alert] = []
         self.adjustments: list[Adjustment] = []
+        # Store uuid -> aware instant its people counting stopped (a scenario: traffic
+        # reads zero from then on, see traffic.store_series).
+        self.counting_stopped: dict[str, datetime] = {}
         # path -> producer of the bytes (made on first download, then kept)
         self.files: dict[str, Callable[[], bytes]] = {}
         self._file_cache: dict[str, bytes] = {}
@@ -365,6 +381,34 @@ class World:
             return node.name
         parent = self.nodes.get(node.parent_uuid or "")
         return f"{parent.name} / {node.name}" if parent else node.name
+
+    # ------------------------------------------------------------ scenarios
+    def take_camera_offline(self, device_id: str, since: datetime) -> None:
+        """The camera stops reporting at `since` (aware): its last_heard stays there."""
+        with self.lock:
+            self._camera(device_id).offline_since = since
+
+    def bring_camera_online(self, device_id: str) -> None:
+        with self.lock:
+            self._camera(device_id).offline_since = None
+
+    def stop_counting(self, store_uuid: str, since: datetime) -> None:
+        """The store's counters count nobody from `since` (aware) on, while their
+        cameras keep reporting: the failure that silently empties traffic reports."""
+        if since.tzinfo is None:
+            raise ValueError("stop_counting() needs an aware datetime")
+        with self.lock:
+            self.counting_stopped[store_uuid] = since
+
+    def resume_counting(self, store_uuid: str) -> None:
+        with self.lock:
+            self.counting_stopped.pop(store_uuid, None)
+
+    def _camera(self, device_id: str) -> Camera:
+        camera = next((c for c in self.cameras if c.device_id == device_id), None)
+        if camera is None:
+            raise KeyError(device_id)
+        return camera
 
     # ------------------------------------------------------------ hours
     def hours_on(self, store: Node, day: date) -> Hours | None:

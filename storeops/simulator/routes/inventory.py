@@ -1,4 +1,5 @@
-"""v1/inventory (cameras, channels, appliances; `next_page` cursors) and
+"""v1/inventory (cameras, channels, appliances; string cursors in `X-Page-Next` or in
+the body's `next_page`, see storeops.simulator.pagination) and
 v1/healthalerts (206 + X-Page-Next pages: integer offsets, or UUIDs when
 `ctx.alert_cursor` is "uuid")."""
 
@@ -8,13 +9,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from storeops.simulator.context import SimContext
 from storeops.simulator.dates import parse_iso_instant
 from storeops.simulator.errors import bad, read_object
-from storeops.simulator.pagination import header_page_response, page_by_key, page_by_offset
+from storeops.simulator.pagination import (
+    header_page_response,
+    inventory_page_response,
+    page_by_key,
+    page_by_offset,
+)
 from storeops.simulator.world import Alert
 
 
@@ -31,20 +37,25 @@ def inventory_routes(ctx: SimContext) -> list[Route]:
                     raise bad(f"store_uuid is not a store: {store_uuid}")
                 items = [c for c in items if c.store_uuid == store_uuid]
         page, following = page_by_key(request, items, lambda c: c.device_id)
-        return JSONResponse({"ok": True, "next_page": following or "end", "cameras": [c.to_json() for c in page]})
+        now = clock.now()
+        with world.lock:  # scenarios change offline_since from other threads
+            cameras = [c.to_json(now) for c in page]
+        return inventory_page_response(request, ctx.inventory_paging, "cameras", cameras, following)
 
     async def channels(request: Request) -> Response:
         with world.lock:
             items = list(world.channels.values())
         page, following = page_by_key(request, items, lambda c: c.uuid)
-        return JSONResponse({"ok": True, "next_page": following or "end", "channels": [c.to_json() for c in page]})
+        return inventory_page_response(
+            request, ctx.inventory_paging, "channels", [c.to_json() for c in page], following
+        )
 
     async def appliances(request: Request) -> Response:
         with world.lock:
             items = list(world.appliances)
         page, following = page_by_key(request, items, lambda a: a.appliance_id)
-        return JSONResponse(
-            {"ok": True, "next_page": following or "end", "store_appliances": [a.to_json() for a in page]}
+        return inventory_page_response(
+            request, ctx.inventory_paging, "store_appliances", [a.to_json() for a in page], following
         )
 
     async def health_alerts(request: Request) -> Response:
