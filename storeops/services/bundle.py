@@ -13,6 +13,7 @@ from storeops.services.jobs import JobService
 from storeops.services.locations import LocationsService
 from storeops.services.occupancy import DEFAULT_INTERVAL, OccupancyService
 from storeops.services.store_hours import utc_now
+from storeops.services.video import VideoService
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
@@ -40,6 +41,11 @@ class Services:
     @cached_property
     def locations(self) -> LocationsService:
         return LocationsService(self.client)
+
+    @cached_property
+    def video(self) -> VideoService:
+        """Channels and stream URLs, with one HLS token per store shared by every tile."""
+        return VideoService(self.client, now=self.now)
 
     def occupancy_poller(
         self, *, interval: float | None = None, now: Callable[[], datetime] | None = None, profile: str | None = None
