@@ -7,6 +7,8 @@ import ctypes.util
 import logging
 import re
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +32,12 @@ INSTALL_HINT = (
     "On Debian/Ubuntu: apt-get install libvlc5 vlc-plugin-base libvlc-bin; "
     "on Windows and macOS: install VLC 3 (64-bit)."
 )
+# What the Live video pane shows without libvlc: a store manager's words, then the hint.
+INSTALL_STEPS = (
+    "Live video plays through VLC, which is not installed on this computer.",
+    "Windows and macOS: install VLC media player 3 (64-bit) from videolan.org, then restart StoreOps.",
+    "Debian / Ubuntu: sudo apt-get install libvlc5 vlc-plugin-base libvlc-bin, then restart StoreOps.",
+)
 
 
 class LibVlcUnavailable(RuntimeError):
@@ -40,13 +48,35 @@ _lock = threading.Lock()
 _instance: Any = None
 
 
+def _import_vlc() -> ModuleType:
+    import vlc
+
+    return vlc
+
+
+# How python-vlc is imported: the seam tests use to see a machine without VLC
+# (importing it raises ImportError or OSError there) on one that has it.
+_importer: Callable[[], ModuleType] = _import_vlc
+
+
+@contextmanager
+def importer(replacement: Callable[[], ModuleType]) -> Iterator[None]:
+    """Import python-vlc through `replacement` meanwhile (e.g. a function raising
+    OSError("libvlc.so.5: cannot open shared object file")), then as before."""
+    global _importer
+    previous, _importer = _importer, replacement
+    try:
+        yield
+    finally:
+        _importer = previous
+
+
 def load_vlc() -> ModuleType:
     """The python-vlc module, or LibVlcUnavailable with an install hint."""
     try:
-        import vlc
+        return _importer()
     except (ImportError, OSError, NotImplementedError) as exc:
         raise LibVlcUnavailable(f"libvlc is not installed ({exc}). {INSTALL_HINT}") from exc
-    return vlc
 
 
 def shared_instance() -> Any:

@@ -61,6 +61,7 @@ class FrameGrabber:
         self._frames = 0
         self._latest: VideoFrame | None = None
         self._error: str | None = None
+        self._ended = False
         self._url: str | None = None
         self.display_calls = 0  # for diagnostics: how often libvlc asked to display
 
@@ -97,6 +98,7 @@ class FrameGrabber:
         self._player.stop()
         with self._mutex:
             self._error = None
+            self._ended = False
             self._latest = None
             self._frames = 0
             self._dirty = False
@@ -151,6 +153,12 @@ class FrameGrabber:
         """Why playback failed, if it did (no token or secret in the text)."""
         return self._error
 
+    @property
+    def ended(self) -> bool:
+        """The stream reached its end since the last play(): a live stream only does
+        when its source went away (libvlc will not fetch it again by itself)."""
+        return self._ended
+
     def seconds_since_frame(self) -> float | None:
         """Age of the latest frame (None before the first): a live view that stops
         receiving frames has stalled and may reconnect."""
@@ -199,8 +207,10 @@ class FrameGrabber:
         url = redact_url(self._url or "")
         if event.type == self._vlc.EventType.MediaPlayerEncounteredError:
             self._fail(f"libvlc could not play {url}")
-        elif event.type == self._vlc.EventType.MediaPlayerEndReached and self._frames == 0:
-            self._fail(f"{url} ended before any picture was decoded")
+        elif event.type == self._vlc.EventType.MediaPlayerEndReached:
+            self._ended = True
+            if self._frames == 0:
+                self._fail(f"{url} ended before any picture was decoded")
 
     def _fail(self, message: str) -> None:
         self._error = message
