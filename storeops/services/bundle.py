@@ -17,6 +17,7 @@ from storeops.services.video import VideoService
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
+    from storeops.services.cameras import CamerasService
 
 
 class Services:
@@ -41,6 +42,13 @@ class Services:
     @cached_property
     def locations(self) -> LocationsService:
         return LocationsService(self.client)
+
+    @cached_property
+    def cameras(self) -> CamerasService:
+        """The camera inventory (cameras, channels, appliances, alerts) and the counting check."""
+        from storeops.services.cameras import CamerasService
+
+        return CamerasService(self.client, now=self.now)
 
     @cached_property
     def video(self) -> VideoService:

@@ -396,7 +396,7 @@ def _add_alerts(world: World, ids: _Ids, rng: random.Random, now: datetime) -> N
 # The counting faults of every seeded chain (by store name, so every seed has them).
 OFFLINE_CAMERA = ("Brooklyn Heights", "Back Entrance")  # a Xovis counter, offline
 OFFLINE_FOR = timedelta(hours=2, minutes=15)
-STOPPED_COUNTER_STORE = "Manchester Arndale"  # its counters count nobody
+STOPPED_COUNTER_STORE = "Miami Brickell"  # its counters count nobody
 STOPPED_FOR = timedelta(hours=2)
 
 
