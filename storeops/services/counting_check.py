@@ -236,8 +236,9 @@ async def _traffic(client: RetailNextClient, stores: list[Location], time_zone: 
         metrics=[METRIC],
         date_ranges=[
             DateRange(
-                DateSpec.gregorian(end - COUNTING_WINDOW, time_zone=time_zone),
-                DateSpec.gregorian(end, time_zone=time_zone),
+                # Naive store-local wall times: the request's time zone places them.
+                DateSpec.gregorian(end - COUNTING_WINDOW),
+                DateSpec.gregorian(end),
             )
         ],
         group_bys=[GroupBy.location()],
