@@ -18,6 +18,7 @@ from storeops.services.video import VideoService
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
     from storeops.services.cameras import CamerasService
+    from storeops.services.traffic import TrafficService
 
 
 class Services:
@@ -54,6 +55,13 @@ class Services:
     def video(self) -> VideoService:
         """Channels and stream URLs, with one HLS token per store shared by every tile."""
         return VideoService(self.client, now=self.now)
+
+    @cached_property
+    def traffic(self) -> TrafficService:
+        """Traffic and predicted traffic of a store or a region, cached per query."""
+        from storeops.services.traffic import TrafficService
+
+        return TrafficService(self.client, now=self.now)
 
     def occupancy_poller(
         self, *, interval: float | None = None, now: Callable[[], datetime] | None = None, profile: str | None = None

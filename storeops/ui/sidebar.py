@@ -23,7 +23,7 @@ class PaneSpec:
 PANES: tuple[PaneSpec, ...] = (
     PaneSpec("locations", "Locations", "locations", "storeops.ui.locations.pane"),
     PaneSpec("occupancy", "Occupancy", "occupancy", "storeops.ui.occupancy.pane"),
-    PaneSpec("traffic", "Traffic", "traffic", None),
+    PaneSpec("traffic", "Traffic", "traffic", "storeops.ui.traffic.pane"),
     PaneSpec("cameras", "Cameras", "cameras", None),
     PaneSpec("video", "Live video", "video", None),
     PaneSpec("exports", "Exports", "exports", None),
