@@ -88,6 +88,7 @@ class Settings(BaseModel):
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
     poll_interval_s: float = Field(default=DEFAULT_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S, le=MAX_POLL_INTERVAL_S)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    download_dir: str | None = None  # exports' folder; None: the user's Downloads/StoreOps
 
     _path: Path | None = PrivateAttr(default=None)
     # One writer thread per settings object: writes land in the order they were

@@ -18,6 +18,7 @@ from storeops.services.video import VideoService
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
     from storeops.services.cameras import CamerasService
+    from storeops.services.exports import ExportsService
     from storeops.services.traffic import TrafficService
 
 
@@ -55,6 +56,16 @@ class Services:
     def video(self) -> VideoService:
         """Channels and stream URLs, with one HLS token per store shared by every tile."""
         return VideoService(self.client, now=self.now)
+
+    @cached_property
+    def exports(self) -> ExportsService:
+        """Video and custom exports: the list kept in the app's data dir (one per
+        server), downloads as jobs. The download folder is the user's Downloads/StoreOps
+        until the pane sets the one from the settings."""
+        from storeops.config import app_dirs
+        from storeops.services.exports import ExportsService
+
+        return ExportsService(self.client, self.jobs, list_dir=app_dirs().data, now=self.now)
 
     @cached_property
     def traffic(self) -> TrafficService:

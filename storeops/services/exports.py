@@ -1,0 +1,725 @@
+"""Video exports and custom exports: a list that survives restarts, status polled with
+backoff, and downloads run as jobs (progress, speed, time left, cancel, resume). No Qt.
+
+The list is one JSON file per server in the app's data directory, written atomically
+(temp file, fsync, rename) on a writer thread of its own, in the order the changes were
+made. A download writes `<name>.part` beside its final name (the client resumes from it
+with HTTP Range); a download that was running when the app closed (or crashed) is
+resumed when the list is next loaded, one the user cancelled waits for "Download" again.
+A finished file is never overwritten: each download gets a name no file has yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from storeops.api.errors import ApiError, ExportNotReady
+from storeops.api.models import ExportRequest, ExportState, ExportStatus, Location
+from storeops.services.jobs import Job, JobService, JobState
+from storeops.services.store_hours import utc_now
+from storeops.services.wording import reason
+
+if TYPE_CHECKING:
+    from storeops.api.client import RetailNextClient
+
+log = logging.getLogger(__name__)
+
+LIST_DIR = "exports"
+#: Status polls of an export in progress: first after this, then doubling up to the cap.
+POLL_FIRST_S = 1.0
+POLL_MAX_S = 30.0
+#: A ready export is checked now and then: it expires on the server after 7 days.
+READY_RECHECK_S = 300.0
+#: Progress reports reach listeners at most this often (a 64 KB chunk each is too many).
+PROGRESS_EVERY_S = 0.2
+#: Speed is measured over this window: steady enough to read, quick to follow a change.
+SPEED_WINDOW_S = 5.0
+#: A ready link from a poll this recent is used as it is; an older one is asked for again.
+URL_FRESH_S = 60.0
+MAX_NAME_CHARS = 120
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+class ExportKind(StrEnum):
+    VIDEO = "video"
+    CUSTOM = "custom"  # a file of v1/downloads (custom_exports/...)
+
+
+class DownloadState(StrEnum):
+    NONE = "none"  # not asked for
+    RUNNING = "running"  # also: was running when the app stopped (resumed on load)
+    PAUSED = "paused"  # cancelled by the user; the .part file is kept for a resume
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ChannelRef(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    uuid: str
+    name: str = ""
+    appliance_id: str = ""
+
+
+class ExportEntry(BaseModel):
+    """One row of the list. Times are UTC; `time_zone` is the store's (for local times)."""
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+    id: str  # the export id, or "file:<server path>" for a custom export
+    kind: ExportKind = ExportKind.VIDEO
+    store_uuid: str = ""
+    store_name: str = ""
+    time_zone: str = "UTC"
+    channels: list[ChannelRef] = Field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+    analytics_overlay: bool = False
+    info_overlay: bool = False
+    raw: bool = False
+    resolution: str | None = None
+    file: str = ""  # custom exports: the server's path
+    created_at: datetime
+    status: ExportState = ExportState.IN_PROGRESS
+    reason: str = ""  # the server's, when failed
+    checked_at: datetime | None = None
+    check_error: str = ""  # the last status poll failed (the status shown may be old)
+    download: DownloadState = DownloadState.NONE
+    dest: str = ""  # the chosen file (its .part while downloading)
+    done_bytes: int = 0
+    total_bytes: int | None = None
+    download_error: str = ""
+    # Not persisted (set while a download runs): bytes per second, seconds left.
+    speed: float | None = Field(default=None, exclude=True)
+    eta_s: float | None = Field(default=None, exclude=True)
+    # The ready link of the last poll (not persisted: it may carry a token, and it ages).
+    download_url: str | None = Field(default=None, exclude=True)
+    url_seen: float = Field(default=0.0, exclude=True)
+
+    @property
+    def export_id(self) -> str:
+        return self.id
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.time_zone)
+
+    @property
+    def title(self) -> str:
+        if self.kind is ExportKind.CUSTOM:
+            return self.file.rsplit("/", 1)[-1]
+        names = [c.name or c.uuid[:8] for c in self.channels]
+        shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        return f"{self.store_name} · {shown}" if self.store_name else shown
+
+    def local_period(self) -> str:
+        """'Wed 22 Apr 13:00–13:15 (America/Los_Angeles)' in the store's own time."""
+        if self.start is None or self.end is None:
+            return ""
+        tz = self.zone
+        a, b = self.start.astimezone(tz), self.end.astimezone(tz)
+        end = f"{b:%H:%M:%S}" if b.second else f"{b:%H:%M}"
+        end = end if a.date() == b.date() else f"{b:%a %d %b} {end}"
+        begin = f"{a:%H:%M:%S}" if a.second else f"{a:%H:%M}"
+        return f"{a:%a %d %b} {begin}–{end}"
+
+    @property
+    def part_path(self) -> Path | None:
+        return Path(self.dest + ".part") if self.dest else None
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# ---------------------------------------------------------------- names
+
+
+def safe_file_name(name: str, default: str = "download") -> str:
+    """A file name that stays inside the folder it is put in: the last path piece of
+    what the server said (percent-decoded first, so `%2F` cannot hide a separator),
+    no `..`, no separators or control characters, no name Windows reserves."""
+    text = unicodedata.normalize("NFC", unquote(name or ""))
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = _UNSAFE.sub("_", text).strip(" .")
+    stem = text.split(".", 1)[0].lower()
+    if not text or text in (".", "..") or stem in _RESERVED:
+        text = f"{default}_{text}" if text and text not in (".", "..") else default
+    if len(text) > MAX_NAME_CHARS:
+        base, dot, ext = text.rpartition(".")
+        text = (base[: MAX_NAME_CHARS - len(ext) - 1] + dot + ext) if dot and len(ext) <= 8 else text[:MAX_NAME_CHARS]
+    return text
+
+
+def free_path(folder: Path, name: str, taken: set[Path] | None = None) -> Path:
+    """`folder/name`, or `name (2)`, `name (3)`… — the first that neither a file, its
+    `.part`, nor another entry (`taken`) uses. Runs on a worker thread (it stats)."""
+    taken = taken or set()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    n = 1
+    while True:
+        candidate = folder / (name if n == 1 else f"{stem} ({n}){'.' + ext if ext else ''}")
+        part = candidate.with_name(candidate.name + ".part")
+        if candidate not in taken and not candidate.exists() and not part.exists():
+            return candidate
+        n += 1
+
+
+def inside(folder: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def default_download_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_downloads_dir()) / "StoreOps"
+
+
+def server_key(base_url: str) -> str:
+    """The list file's name for a server: exports live on one server. A loopback
+    server (the demo chain, a local simulator) is one list whatever its port."""
+    host = (urlsplit(base_url).hostname or "server").lower()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return "local"
+    return re.sub(r"[^a-z0-9.-]", "_", host)
+
+
+def video_file_name(entry: ExportEntry) -> str:
+    start = entry.start.astimezone(entry.zone) if entry.start else entry.created_at
+    end = entry.end.astimezone(entry.zone) if entry.end else entry.created_at
+    channels = entry.channels[0].name if len(entry.channels) == 1 else f"{len(entry.channels)} channels"
+    return safe_file_name(f"{entry.store_name} {start:%Y-%m-%d %H%M}-{end:%H%M} {channels}.mp4", "export.mp4")
+
+
+# ---------------------------------------------------------------- the list on disk
+
+
+class ExportList:
+    """The entries, read once and written whole after each change, off the caller's thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exports-list")
+
+    def read(self) -> list[ExportEntry]:
+        """Blocking: call on a worker thread. A corrupt file is kept aside, never lost."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        try:
+            items = json.loads(raw)["exports"]
+            return [ExportEntry.model_validate(item) for item in items]
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            log.warning("exports list %s unreadable (%s); starting a new one", self.path, str(exc).splitlines()[0])
+            with contextlib.suppress(OSError):
+                os.replace(self.path, self.path.with_name(self.path.name + ".corrupt"))
+            return []
+
+    async def load(self) -> list[ExportEntry]:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self.read)
+
+    async def save(self, entries: list[ExportEntry]) -> None:
+        # Serialised now (a consistent snapshot); written on the writer thread, in order.
+        data = json.dumps({"version": 1, "exports": [e.model_dump(mode="json") for e in entries]}, indent=1)
+        await asyncio.get_running_loop().run_in_executor(self._writer, self._write, data)
+
+    def _write(self, data: str) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".exports-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("exports list not saved: %s", exc)
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+
+# ---------------------------------------------------------------- speed
+
+
+class RateMeter:
+    """Bytes per second over the last SPEED_WINDOW_S, and the time left at that pace."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def add(self, done: int) -> None:
+        now = self._clock()
+        if self._samples and done < self._samples[-1][1]:
+            self._samples.clear()  # the transfer started over
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
+            self._samples.popleft()
+
+    def speed(self) -> float | None:
+        if len(self._samples) < 2:
+            return None
+        (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
+        return (b1 - b0) / (t1 - t0) if t1 > t0 else None
+
+    def eta(self, done: int, total: int | None) -> float | None:
+        speed = self.speed()
+        if total is None or not speed or speed <= 0:
+            return None
+        return max(0.0, (total - done) / speed)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def human_duration(seconds: float) -> str:
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def progress_text(entry: ExportEntry) -> str:
+    parts = [human_bytes(entry.done_bytes) + (f" of {human_bytes(entry.total_bytes)}" if entry.total_bytes else "")]
+    if entry.speed:
+        parts.append(f"{human_bytes(entry.speed)}/s")
+    if entry.eta_s is not None:
+        parts.append(f"{human_duration(entry.eta_s)} left")
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- the service
+
+Listener = Callable[[str | None], None]
+
+
+class ExportsService:
+    """`list_dir`: where the lists live (the app's data dir); `download_dir`: where files
+    go. Listeners hear an entry's id when it changed, None when the list itself did
+    (they are called on the event loop's thread)."""
+
+    def __init__(
+        self,
+        client: RetailNextClient,
+        jobs: JobService,
+        *,
+        list_dir: Path,
+        download_dir: Path | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.client = client
+        self.jobs = jobs
+        self.now = now
+        self.download_dir = download_dir or default_download_dir()
+        self.store = ExportList(list_dir / LIST_DIR / f"{server_key(client.base_url)}.json")
+        self._entries: dict[str, ExportEntry] = {}
+        self._listeners: list[Listener] = []
+        self._loaded: asyncio.Future[None] | None = None
+        self._jobs: dict[str, Job] = {}
+        self._user_cancelled: set[str] = set()
+        self._next_check: dict[str, float] = {}
+        self._interval: dict[str, float] = {}
+        self._wake: asyncio.Event | None = None
+        self._last_report: dict[str, float] = {}
+
+    # ------------------------------------------------------------ list
+
+    def entries(self) -> list[ExportEntry]:
+        """Newest first."""
+        return sorted(self._entries.values(), key=lambda e: e.created_at, reverse=True)
+
+    def entry(self, entry_id: str) -> ExportEntry | None:
+        return self._entries.get(entry_id)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _changed(self, entry_id: str | None) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(entry_id)
+            except Exception:
+                log.exception("exports listener failed")
+
+    async def load(self) -> None:
+        """Read the list (once) and resume the downloads a restart interrupted."""
+        if self._loaded is None:
+            self._loaded = asyncio.get_running_loop().create_future()
+            try:
+                for entry in await self.store.load():
+                    self._entries[entry.id] = entry
+            finally:
+                self._loaded.set_result(None)
+            self._changed(None)
+            for entry in self.entries():
+                if entry.download is DownloadState.RUNNING:
+                    log.info("resuming the download of %s after a restart", entry.id)
+                    self.download(entry.id)
+        else:
+            await self._loaded
+
+    async def save(self) -> None:
+        await self.store.save(list(self._entries.values()))
+
+    def close(self) -> None:
+        """Wait for queued list writes (at exit: nothing half-saved)."""
+        self.store.close()
+
+    # ------------------------------------------------------------ exports
+
+    async def store_channels(self, store_uuid: str) -> list[ChannelRef]:
+        """The store's video channels with their names and the appliance that records
+        each ("" for a cloud-connected camera), in camera order."""
+        names = {c.channel_uuid: c.name async for c in self.client.channels()}
+        out: list[ChannelRef] = []
+        async for camera in self.client.cameras(store_uuid):
+            for uuid in camera.video_channel_uuids:
+                name = names.get(uuid) or camera.device_name or uuid[:8]
+                out.append(ChannelRef(uuid=uuid, name=name, appliance_id=camera.appliance_id))
+        return out
+
+    async def start_export(self, request: ExportRequest, store: Location, channels: list[ChannelRef]) -> ExportEntry:
+        """Ask the server for an export and add it to the list. Raises ApiError (the
+        list is unchanged then)."""
+        await self.load()
+        export_id = await self.client.start_export(request)
+        entry = ExportEntry(
+            id=export_id,
+            store_uuid=store.uuid,
+            store_name=store.name,
+            time_zone=store.time_zone or "UTC",
+            channels=channels,
+            start=request.start.astimezone(UTC),
+            end=request.end.astimezone(UTC),
+            analytics_overlay=request.analytics_overlay,
+            info_overlay=request.info_overlay,
+            raw=request.raw,
+            resolution=request.resolution if len(channels) > 1 else None,
+            created_at=self.now(),
+        )
+        self._entries[entry.id] = entry
+        self._schedule(entry.id, POLL_FIRST_S)
+        self._changed(None)
+        await self.save()
+        return entry
+
+    async def add_custom(self, file: str) -> ExportEntry:
+        """A custom export file of the server's (v1/downloads/list), ready to download."""
+        await self.load()
+        entry_id = f"file:{file}"
+        existing = self._entries.get(entry_id)
+        if existing is not None:
+            return existing
+        entry = ExportEntry(
+            id=entry_id, kind=ExportKind.CUSTOM, file=file, created_at=self.now(), status=ExportState.READY
+        )
+        self._entries[entry_id] = entry
+        self._changed(None)
+        await self.save()
+        return entry
+
+    async def list_custom(self) -> list[str]:
+        return await self.client.list_downloads()
+
+    async def check(self, entry_id: str) -> ExportEntry | None:
+        """Poll one export's status now; a failed poll is kept as `check_error`."""
+        entry = self._entries.get(entry_id)
+        if entry is None or entry.kind is not ExportKind.VIDEO:
+            return entry
+        try:
+            status = await self.client.export_status(entry.id)
+        except ApiError as exc:
+            entry.check_error = reason(exc)
+            self._backoff(entry.id)
+        else:
+            entry.check_error = ""
+            entry.status = status.state
+            entry.reason = status.reason or ""
+            entry.checked_at = self.now()
+            entry.download_url = status.download_url
+            entry.url_seen = time.monotonic()
+            if status.state is ExportState.IN_PROGRESS:
+                self._backoff(entry.id)
+            elif status.state is ExportState.READY:
+                self._schedule(entry.id, READY_RECHECK_S)
+            else:
+                self._next_check.pop(entry.id, None)
+        if entry.id in self._entries:
+            self._changed(entry.id)
+            await self.save()
+        return entry
+
+    async def poll_due(self) -> float:
+        """Poll every export whose time has come; returns seconds until the next one is due."""
+        await self.load()
+        loop = asyncio.get_running_loop()
+        for entry in list(self._entries.values()):
+            if self._due(entry, loop.time()):
+                await self.check(entry.id)
+        due = [self._next_check.get(e.id, loop.time()) for e in self._entries.values() if self._polled(e)]
+        return max(0.0, min(due) - loop.time()) if due else POLL_MAX_S
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set (the pane is hidden); `refresh()` polls at once."""
+        self._wake = asyncio.Event()
+        try:
+            while not stop.is_set():
+                wait = await self.poll_due()
+                self._wake.clear()
+                stopped = asyncio.ensure_future(stop.wait())
+                woken = asyncio.ensure_future(self._wake.wait())
+                # Short waits (a long qasync timeout timer lingers until it falls due).
+                try:
+                    await asyncio.wait({stopped, woken}, timeout=min(wait, POLL_MAX_S), return_when="FIRST_COMPLETED")
+                finally:
+                    stopped.cancel()
+                    woken.cancel()
+        finally:
+            self._wake = None
+
+    def refresh(self) -> None:
+        """Check every export again now (F5)."""
+        for entry in self._entries.values():
+            if entry.kind is ExportKind.VIDEO and entry.status is not ExportState.EXPIRED:
+                self._schedule(entry.id, 0.0)
+        if self._wake is not None:
+            self._wake.set()
+
+    def _polled(self, entry: ExportEntry) -> bool:
+        return entry.kind is ExportKind.VIDEO and entry.status in (ExportState.IN_PROGRESS, ExportState.READY)
+
+    def _due(self, entry: ExportEntry, now: float) -> bool:
+        if not self._polled(entry) and entry.id not in self._next_check:
+            return False
+        return self._next_check.get(entry.id, 0.0) <= now
+
+    def _schedule(self, entry_id: str, delay: float) -> None:
+        with contextlib.suppress(RuntimeError):  # no loop yet: due at once when one runs
+            self._next_check[entry_id] = asyncio.get_running_loop().time() + delay
+            return
+        self._next_check[entry_id] = 0.0
+
+    def _backoff(self, entry_id: str) -> None:
+        interval = min(self._interval.get(entry_id, POLL_FIRST_S / 2) * 2, POLL_MAX_S)
+        self._interval[entry_id] = interval
+        self._schedule(entry_id, interval)
+
+    async def delete(self, entry_id: str) -> None:
+        """Delete the export on the server and drop it from the list, with its .part
+        file; a downloaded file stays (it is the user's now). Raises ApiError, the
+        entry kept, when the server refuses."""
+        entry = self._entries.get(entry_id)
+        if entry is None:
+            return
+        job = self._jobs.get(entry_id)
+        if job is not None:
+            self._user_cancelled.add(entry_id)
+            job.cancel()
+            await job.wait()
+        if entry.kind is ExportKind.VIDEO and entry.status is not ExportState.EXPIRED:
+            await self.client.delete_export(entry.id)
+        part = entry.part_path if entry.download is not DownloadState.DONE else None
+        if part is not None:
+            await asyncio.to_thread(part.unlink, missing_ok=True)
+        self._entries.pop(entry_id, None)
+        self._next_check.pop(entry_id, None)
+        self._interval.pop(entry_id, None)
+        self._changed(None)
+        await self.save()
+
+    # ------------------------------------------------------------ downloads
+
+    def job(self, entry_id: str) -> Job | None:
+        job = self._jobs.get(entry_id)
+        return job if job is not None and not job.finished else None
+
+    def download(self, entry_id: str) -> Job | None:
+        """Start (or resume) a download as a job; None if one already runs, the entry
+        is unknown, or its file is already there."""
+        entry = self._entries.get(entry_id)
+        if entry is None or self.job(entry_id) is not None:
+            return self.job(entry_id)
+        if entry.download is DownloadState.DONE and entry.dest and Path(entry.dest).exists():
+            return None
+        self._user_cancelled.discard(entry_id)
+        job = self.jobs.start(f"Download {entry.title}", lambda j: self._download(j, entry), owner=self.client)
+        self._jobs[entry_id] = job
+        return job
+
+    def cancel(self, entry_id: str) -> bool:
+        """Stop a download; its .part file stays, so "Download" resumes it."""
+        job = self.job(entry_id)
+        if job is None:
+            return False
+        self._user_cancelled.add(entry_id)
+        job.cancel()
+        return True
+
+    def _ready_status(self, entry: ExportEntry) -> ExportStatus | str:
+        """The last poll's answer while it is fresh (no second status request), else
+        the id: the client asks the server again."""
+        fresh = time.monotonic() - entry.url_seen < URL_FRESH_S
+        if entry.status is ExportState.READY and entry.download_url and fresh:
+            return ExportStatus(export_id=entry.id, state=ExportState.READY, download_url=entry.download_url)
+        return entry.id
+
+    async def _destination(self, entry: ExportEntry) -> Path:
+        """The entry's file: the one chosen before (a .part to resume), unless a file of
+        that name appeared meanwhile; else a free name in the download folder."""
+        folder = self.download_dir
+        if entry.dest:
+            dest = Path(entry.dest)
+            if not await asyncio.to_thread(dest.exists):
+                return dest
+        name = video_file_name(entry) if entry.kind is ExportKind.VIDEO else safe_file_name(entry.title)
+        taken = {Path(e.dest) for e in self._entries.values() if e.dest and e.id != entry.id}
+        await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
+        dest = await asyncio.to_thread(free_path, folder, name, taken)
+        if not inside(folder, dest):  # safe_file_name makes this impossible; a name must never escape
+            raise OSError(f"refused to write outside the download folder: {name!r}")
+        return dest
+
+    async def _download(self, job: Job, entry: ExportEntry) -> Path:
+        dest = await self._destination(entry)
+        entry.dest, entry.download, entry.download_error = str(dest), DownloadState.RUNNING, ""
+        entry.speed = entry.eta_s = None
+        self._changed(entry.id)
+        await self.save()
+        meter = RateMeter()
+
+        def progress(done: int, total: int | None) -> None:
+            meter.add(done)
+            entry.done_bytes, entry.total_bytes = done, total if total is not None else entry.total_bytes
+            now = time.monotonic()
+            if now - self._last_report.get(entry.id, 0.0) < PROGRESS_EVERY_S and done != total:
+                return
+            self._last_report[entry.id] = now
+            entry.speed, entry.eta_s = meter.speed(), meter.eta(done, entry.total_bytes)
+            job.progress(done, entry.total_bytes, progress_text(entry))
+            self._changed(entry.id)
+
+        try:
+            if entry.kind is ExportKind.VIDEO:
+                path = await self.client.download_export(self._ready_status(entry), dest, progress=progress)
+            else:
+                path = await self.client.download_file(entry.file, dest, progress=progress)
+        except asyncio.CancelledError:
+            # The user's cancel pauses it; the app closing leaves it RUNNING, resumed on load.
+            if entry.id in self._user_cancelled:
+                entry.download = DownloadState.PAUSED
+            entry.speed = entry.eta_s = None
+            self._changed(entry.id)
+            await asyncio.shield(self.save())
+            raise
+        except (ApiError, OSError) as exc:
+            entry.download, entry.download_error = DownloadState.FAILED, reason(exc)
+            if isinstance(exc, ExportNotReady):
+                entry.status = ExportState(exc.state) if exc.state in {x.value for x in ExportState} else entry.status
+                entry.reason = exc.detail or entry.reason
+            entry.speed = entry.eta_s = None
+            self._changed(entry.id)
+            await self.save()
+            raise
+        entry.dest, entry.download = str(path), DownloadState.DONE
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+        entry.done_bytes = entry.total_bytes = size
+        entry.speed = entry.eta_s = None
+        self._changed(entry.id)
+        await self.save()
+        return path
+
+    async def wait_download(self, entry_id: str) -> Path:
+        """Download (or wait for the running download) and return the file."""
+        entry = self._entries[entry_id]
+        if entry.download is DownloadState.DONE and entry.dest and await asyncio.to_thread(Path(entry.dest).exists):
+            return Path(entry.dest)
+        job = self.download(entry_id)
+        if job is None:
+            raise OSError(f"{entry.title}: nothing to download")
+        await job.wait()
+        if job.state is JobState.FAILED and job.error is not None:
+            raise job.error
+        if job.state is JobState.CANCELLED:
+            raise asyncio.CancelledError
+        return Path(self._entries[entry_id].dest)
+
+    def evidence_pack(self, entry_id: str, *, make_zip: bool = False) -> Job:
+        """Build the incident's evidence pack as a job (downloading the video first if
+        needed); the job's result is the pack's folder or zip."""
+        entry = self._entries[entry_id]
+
+        async def work(job: Job) -> Path:
+            from storeops.services.evidence import build_pack
+
+            job.progress(detail="Downloading the video")
+            video = await self.wait_download(entry_id)
+            job.progress(detail="Reading traffic and occupancy")
+            return await build_pack(
+                self.client, entry, video, self.download_dir, created_at=self.now(), make_zip=make_zip
+            )
+
+        return self.jobs.start(f"Evidence pack {entry.title}", work, owner=self.client)
+
+    async def shutdown(self) -> None:
+        """Let queued writes land (the jobs themselves end with the job service)."""
+        await asyncio.to_thread(self.close)
+
+
+def entry_summary(entry: ExportEntry) -> dict[str, Any]:
+    """What the evidence pack records of an export."""
+    return {
+        "export_id": entry.id if entry.kind is ExportKind.VIDEO else None,
+        "store": {"uuid": entry.store_uuid, "name": entry.store_name, "time_zone": entry.time_zone},
+        "channels": [c.model_dump() for c in entry.channels],
+        "overlays": {"analytics": entry.analytics_overlay, "info": entry.info_overlay},
+        "raw": entry.raw,
+        "resolution": entry.resolution,
+    }
