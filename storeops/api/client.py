@@ -10,6 +10,7 @@ transport does the rest (limits, credentials, retries, typed errors).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter
 
-from storeops.api import downloads, parsing
+from storeops.api import download_files, downloads, parsing
 from storeops.api.datamine import DatamineRequest, gregorian_text
 from storeops.api.errors import ApiError, ExportNotReady, InvalidRequest, ProtocolError, ValidationError
 from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
@@ -66,9 +67,11 @@ from storeops.api.transport import (
     tls_context,
     typed_errors,
 )
-from storeops.api.urls import normalize_base_url, path_segment, subscription_url
+from storeops.api.urls import normalize_base_url, path_segment, resolve_link, subscription_url
 
 T = TypeVar("T")
+
+log = logging.getLogger("storeops.api")
 
 #: Days per predicted traffic request (documented maximum).
 PREDICTION_DAYS_PER_REQUEST = 7
@@ -404,7 +407,10 @@ class RetailNextClient:
     async def export_status(self, export_id: str) -> ExportStatus:
         """302 means ready in the reference's list of statuses; its example answers
         201 with a location instead, taken as ready too (a 201 without a location
-        says nothing of where the file is: still in progress)."""
+        says nothing of where the file is: still in progress). 404: expired or
+        deleted; 424: failed, with the server's reason. The ready link may be on
+        another host (no credentials are sent there); one that is not an http(s)
+        URL, or is malformed, is a ProtocolError (urls.resolve_link)."""
         call = Call(
             "GET",
             EXPORT_TASK_PATH + _segment(export_id, "export"),
@@ -418,7 +424,7 @@ class RetailNextClient:
             location = response.headers.get("location")
             if not location:
                 raise ProtocolError(f"{call.label}: ready, but without a download link")
-            url = str(httpx.URL(self.base_url + "/").join(location))
+            url = resolve_link(self._transport.url(call.path), location, f"{call.label}: the download link")
             return ExportStatus(export_id=export_id, state=ExportState.READY, download_url=url)
         if status == 404:
             return ExportStatus(export_id=export_id, state=ExportState.EXPIRED)
@@ -440,8 +446,28 @@ class RetailNextClient:
         await self._transport.send(call)
 
     async def download_export(
-        self, export: str | ExportStatus, dest: Path, progress: downloads.Progress | None = None
+        self,
+        export: str | ExportStatus,
+        dest: Path,
+        progress: downloads.Progress | None = None,
+        *,
+        on_progress: downloads.ProgressReport | None = None,
+        if_exists: downloads.IfExists = "rename",
+        stall_timeout: float = downloads.STALL_TIMEOUT_S,
+        deadline: float | None = None,
     ) -> Path:
+        """Download a ready export (its id, or the status from export_status) to
+        `dest`, through `<dest>.part`; returns where the file landed.
+
+        An interrupted download resumes from the part, in this call (safe
+        retries) or a later one, only if the server validates it (see
+        storeops/api/downloads.py); otherwise it starts over. `progress(done,
+        total)` after each piece; `on_progress(DownloadProgress)` at most 10
+        times a second, with speed and time left (for a progress bar).
+        `if_exists`: "rename" (an existing file stays; the new one is saved as
+        "x (1).mp4"), "replace", or "error" (LocalFileError). `stall_timeout`:
+        a body bringing under 16 KB in that many seconds is a RequestTimeout;
+        `deadline`: seconds for the whole download. Not ready: ExportNotReady."""
         status = export if isinstance(export, ExportStatus) else await self.export_status(export)
         if status.state is not ExportState.READY or not status.download_url:
             messages = {
@@ -452,19 +478,61 @@ class RetailNextClient:
             raise ExportNotReady(
                 messages.get(status.state, "the export is not ready"), state=status.state, detail=status.reason
             )
-        return await downloads.download(self._transport, status.download_url, Path(dest), progress=progress)
+        return await downloads.download(
+            self._transport,
+            resolve_link(self.base_url + "/", status.download_url, "the export's download link", ValidationError),
+            Path(dest),
+            progress=progress,
+            on_progress=on_progress,
+            # The export, not its link: a signed link may change between two status queries.
+            source=f"export:{status.export_id}",
+            if_exists=if_exists,
+            stall_timeout=stall_timeout,
+            deadline=deadline,
+        )
 
     # ------------------------------------------------------------ custom exports
 
     async def list_downloads(self, prefix: str = "custom_exports") -> list[str]:
+        """Keys of the custom export files under `prefix` ("folder/name.csv").
+        A key that could reach another file (`..`, `%2F`, a leading `/`, a control
+        character) is left out and logged: it would be refused by download_file."""
         call = Call("GET", "/v1/downloads/list", Family.OTHER, safe=True, params=[("prefix", prefix)])
-        return (await self._call(call, _DOWNLOADS)).files
+        files = (await self._call(call, _DOWNLOADS)).files
+        safe = [f for f in files if download_files.server_key_problem(f) is None]
+        if len(safe) != len(files):
+            log.warning("%s: %d unsafe file names left out", call.label, len(files) - len(safe))
+        return safe
 
-    async def download_file(self, file: str, dest: Path, progress: downloads.Progress | None = None) -> Path:
+    async def download_file(
+        self,
+        file: str,
+        dest: Path,
+        progress: downloads.Progress | None = None,
+        *,
+        on_progress: downloads.ProgressReport | None = None,
+        if_exists: downloads.IfExists = "rename",
+        stall_timeout: float = downloads.STALL_TIMEOUT_S,
+        deadline: float | None = None,
+    ) -> Path:
+        """Download the custom export file `file` (a key from list_downloads) to
+        `dest`; as download_export for the rest. A key with `..`, `%2F` and the
+        like is refused (ValidationError) before anything is sent. To name `dest`
+        after the key: download_files.free_path(folder, file)."""
         if not file:
             raise ValidationError("choose a file")
+        download_files.check_server_key(file, "the file name")
         return await downloads.download(
-            self._transport, "/v1/downloads/download", Path(dest), params=[("file", file)], progress=progress
+            self._transport,
+            "/v1/downloads/download",
+            Path(dest),
+            params=[("file", file)],
+            progress=progress,
+            on_progress=on_progress,
+            source=f"file:{file}",
+            if_exists=if_exists,
+            stall_timeout=stall_timeout,
+            deadline=deadline,
         )
 
 

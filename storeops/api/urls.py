@@ -15,7 +15,7 @@ import re
 
 import httpx
 
-from storeops.api.errors import ApiError, ValidationError
+from storeops.api.errors import ApiError, ProtocolError, ValidationError
 
 SUBSCRIPTION_URL = "https://{name}.api.retailnext.net"
 
@@ -90,3 +90,48 @@ def normalize_base_url(url: str) -> str:
             parsed = parsed.copy_with(host=LOCALHOST_ADDRESS)
     text = str(parsed.copy_with(path=parsed.path.rstrip("/") or "/"))
     return text.rstrip("/")
+
+
+# A URI scheme (RFC 3986): what separates "javascript:..." from a relative path.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Characters no link of a well-behaved server holds unescaped (RFC 3986 excludes them).
+_NOT_IN_LINKS = re.compile(r"[\x00-\x20\x7f\\<>\"{}|^`]")
+# A dot segment or an escaped slash, backslash or dot segment in a path.
+_PATH_TRICKS = re.compile(r"(^|/)(\.|%2e){1,2}(/|$)|%2f|%5c", re.IGNORECASE)
+
+
+def resolve_link(base: str, location: str, what: str, error: type[ApiError] = ProtocolError) -> str:
+    """The absolute URL a server's link (a redirect's Location, an export's
+    download link) points to, from the URL `base` it came from.
+
+    Only http(s) links with a host are followed, and https never falls back to
+    plain http except on this computer. Anything else is `error`, never pasted
+    onto `base`: a `javascript:`, `file:` or `mailto:` link, a malformed one
+    (`http://[::1`, spaces, control characters), or a path with dot segments or
+    escaped slashes (`..`, `%2F`) that would lead somewhere the server did not
+    name plainly."""
+    if not location.strip():
+        raise error(f"{what}: the server gave no link")
+    if len(location) > 8192 or _NOT_IN_LINKS.search(location):
+        raise error(f"{what}: the server's link is malformed")
+    scheme = _SCHEME.match(location)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise error(f"{what}: the server's link is not a web address ({scheme.group(1).lower()}:)")
+    if scheme and not location[scheme.end() :].startswith("//"):
+        raise error(f"{what}: the server's link is malformed")
+    try:
+        origin = httpx.URL(base)
+        url = origin.join(location)
+        host = url.host
+        path = httpx.URL(location).raw_path.decode("ascii").split("?", 1)[0]
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:  # UnicodeError is a ValueError
+        raise error(f"{what}: the server's link is malformed") from exc
+    if url.scheme not in ("http", "https") or not host:
+        raise error(f"{what}: the server's link is not a web address")
+    if url.userinfo:
+        raise error(f"{what}: the server's link carries a user name or password")
+    if _PATH_TRICKS.search(path):
+        raise error(f"{what}: the server's link has '..' or an escaped '/' in its path")
+    if origin.scheme == "https" and url.scheme == "http" and not is_loopback_host(host):
+        raise error(f"{what}: the server's link leaves https for plain http")
+    return str(url)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 import zlib
@@ -66,6 +67,11 @@ class Peer:
 
     async def chunk(self, data: bytes) -> None:
         await self.send(b"%x\r\n%s\r\n" % (len(data), data))
+
+    async def hang_up(self) -> None:
+        """Close the connection (the client sees what it got so far, and no more)."""
+        self._writer.close()
+        raise ConnectionResetError("the script hung up")
 
 
 Script = Callable[[Request, Peer], Awaitable[None]]
@@ -180,6 +186,70 @@ def gzip_bomb(plain_bytes: int, block: int = 1 << 20):
         if out:
             yield out
     yield compressor.flush()
+
+
+# ------------------------------------------------------------ a file server with faults
+
+
+@dataclass
+class ServedFile:
+    """One version of a file as a server holds it, and how honest that server is
+    about ranges: `honour_range` False answers every Range with the whole file;
+    `honour_if_range` False serves the range even when If-Range names another
+    version (as a careless server or cache does)."""
+
+    body: bytes
+    etag: str | None = '"v1"'
+    last_modified: str | None = None
+    honour_range: bool = True
+    honour_if_range: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def validates(self, if_range: str) -> bool:
+        return if_range in (self.etag, self.last_modified)
+
+
+_RANGE_FROM = re.compile(r"bytes=(\d+)-$")
+
+
+async def serve_file(
+    request: Request,
+    peer: Peer,
+    file: ServedFile,
+    *,
+    cut_after: int | None = None,
+    stall_after: int | None = None,
+    stall_s: float = 10.0,
+) -> None:
+    """Answer `request` for `file` as an HTTP file server would (200, 206 with
+    Content-Range, 416), then misbehave if asked: `cut_after` body bytes, hang
+    up; `stall_after` body bytes, send nothing more for `stall_s`, hang up."""
+    body, status = file.body, 200
+    headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes"}
+    if file.etag:
+        headers["ETag"] = file.etag
+    if file.last_modified:
+        headers["Last-Modified"] = file.last_modified
+    wanted = _RANGE_FROM.match(request.headers.get("range", ""))
+    if_range = request.headers.get("if-range")
+    if wanted and file.honour_range and (if_range is None or file.validates(if_range) or not file.honour_if_range):
+        start = int(wanted.group(1))
+        if start >= len(file.body):
+            await peer.head(416, {"Content-Range": f"bytes */{len(file.body)}", "Content-Length": "0"})
+            return
+        status, body = 206, file.body[start:]
+        headers["Content-Range"] = f"bytes {start}-{len(file.body) - 1}/{len(file.body)}"
+    headers["Content-Length"] = str(len(body))
+    headers.update(file.headers)
+    await peer.head(status, headers, reason="Partial Content" if status == 206 else "OK")
+    if stall_after is not None:
+        await peer.send(body[:stall_after])
+        await asyncio.sleep(stall_s)
+        await peer.hang_up()
+    if cut_after is not None:
+        await peer.send(body[:cut_after])
+        await peer.hang_up()
+    await peer.send(body)
 
 
 @pytest.fixture

@@ -1,14 +1,21 @@
 """Downloads are resumable and atomic: bytes go to <dest>.part, an interrupted
-transfer resumes with a Range header, and dest only ever holds a whole file."""
+transfer resumes with Range + If-Range, and a file only ever lands whole, under
+a free name if one is taken. (Lying servers: test_download_faults.py.)"""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from storeops.api.errors import ConnectionFailed
+from storeops.api.download_files import state_path
+from storeops.api.downloads import DownloadProgress
+from storeops.api.errors import ConnectionFailed, LocalFileError
+from storeops.api.models import ExportState, ExportStatus
 from storeops.api.retry import RetryPolicy
 
 from .conftest import make_client, sent
+from .hostile_server import Peer, Request, ServedFile, client_for, serve_file
 
 
 class Interrupted(Exception):
@@ -23,6 +30,8 @@ def _big_file(running) -> tuple[str, bytes]:
 
 
 async def test_interrupted_download_resumes_from_the_part_file(client, sim, tmp_path):
+    # The simulator sends an ETag: the part is resumed with If-Range, and the
+    # finished file lands beside the older one, which is never overwritten.
     name, data = _big_file(sim)
     dest = tmp_path / "traffic.csv"
     dest.write_bytes(b"previous version")
@@ -42,12 +51,13 @@ async def test_interrupted_download_resumes_from_the_part_file(client, sim, tmp_
 
     seen: list[tuple[int, int | None]] = []
     before = sent(sim, "/v1/downloads/download")
-    await client.download_file(name, dest, progress=lambda d, t: seen.append((d, t)))
+    path = await client.download_file(name, dest, progress=lambda d, t: seen.append((d, t)))
     assert sent(sim, "/v1/downloads/download") == before + 1
     assert seen[0] == (kept, len(data))  # resumed, not restarted
     assert seen[-1] == (len(data), len(data))
-    assert dest.read_bytes() == data
-    assert not part.exists()
+    assert path == tmp_path / "traffic (1).csv" and path.read_bytes() == data
+    assert dest.read_bytes() == b"previous version"
+    assert not part.exists() and not state_path(dest).exists()
 
 
 async def test_part_file_longer_than_the_file_restarts(client, sim, tmp_path):
@@ -59,13 +69,45 @@ async def test_part_file_longer_than_the_file_restarts(client, sim, tmp_path):
     assert dest.read_bytes() == data
 
 
-async def test_complete_part_file_is_just_moved_into_place(client, sim, tmp_path):
+async def test_a_part_without_its_state_is_not_trusted(client, sim, tmp_path):
+    # Even a part holding exactly the file's bytes: without the validator seen
+    # when it was started, nothing says it is this file.
     name = min(sim.world.files, key=lambda f: len(sim.world.file_bytes(f)))
     data = sim.world.file_bytes(name)
     dest = tmp_path / "inv.csv"
-    (tmp_path / "inv.csv.part").write_bytes(data)
+    (tmp_path / "inv.csv.part").write_bytes(data[:-5] + b"XXXXX")
     await client.download_file(name, dest)
     assert dest.read_bytes() == data and not (tmp_path / "inv.csv.part").exists()
+
+
+async def test_if_exists_replace_and_error(client, sim, tmp_path):
+    name = min(sim.world.files, key=lambda f: len(sim.world.file_bytes(f)))
+    data = sim.world.file_bytes(name)
+    dest = tmp_path / "inv.csv"
+    dest.write_bytes(b"old")
+    with pytest.raises(LocalFileError, match="already exists"):
+        await client.download_file(name, dest, if_exists="error")
+    assert dest.read_bytes() == b"old" and not (tmp_path / "inv (1).csv").exists()
+    assert await client.download_file(name, dest, if_exists="replace") == dest
+    assert dest.read_bytes() == data
+    assert await client.download_file(name, dest) == tmp_path / "inv (1).csv"
+    assert await client.download_file(name, dest) == tmp_path / "inv (2).csv"
+
+
+async def test_progress_reports_speed_and_time_left(client, sim, tmp_path):
+    name, data = _big_file(sim)
+    reports: list[DownloadProgress] = []
+    await client.download_file(name, tmp_path / "t.csv", on_progress=reports.append)
+    assert reports[0].done == 0 and reports[0].resumed_from == 0
+    last = reports[-1]
+    assert last.done == last.total == len(data) and last.fraction == 1.0 and last.remaining_s == 0
+    assert all(a.done <= b.done for a, b in itertools.pairwise(reports))
+    assert all(r.total == len(data) for r in reports)
+    assert [r.elapsed for r in reports] == sorted(r.elapsed for r in reports)
+    # Throttled for a GUI: far fewer reports than pieces received.
+    assert len(reports) < len(data) // (64 * 1024)
+    if last.elapsed >= 0.2:
+        assert last.rate is not None and last.rate > 0
 
 
 async def test_dropped_connections_are_retried(fresh_sim, tmp_path):
@@ -88,77 +130,27 @@ async def test_failed_download_leaves_dest_alone(fresh_sim, tmp_path):
     assert dest.read_bytes() == b"old"
 
 
-class _FileHost:
-    """A plain file host on another loopback port (as a CDN behind an export's
-    download link could be), answering each request from a script of
-    (status, headers, body) and recording the request headers it got."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.requests: list[dict[str, str]] = []
-
-    async def __aenter__(self):
-        import asyncio
-
-        async def handle(reader, writer):
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode().split("\r\n")[1:]
-            self.requests.append({k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)})
-            status, headers, body = self.script.pop(0)
-            reason = {200: "OK", 206: "Partial Content"}[status]
-            out = [
-                f"HTTP/1.1 {status} {reason}",
-                f"Content-Length: {len(body)}",
-                "Connection: close",
-                *[f"{k}: {v}" for k, v in headers.items()],
-            ]
-            writer.write(("\r\n".join(out) + "\r\n\r\n").encode() + body)
-            await writer.drain()
-            writer.close()
-
-        self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc):
-        self.server.close()
-        await self.server.wait_closed()
-
-
-def _ready(url: str):
-    from storeops.api.models import ExportState, ExportStatus
-
-    return ExportStatus(export_id="e1", state=ExportState.READY, download_url=url)
-
-
-async def test_server_ignoring_the_range_restarts_the_file(client, tmp_path):
+async def test_a_ready_link_on_another_host_gets_no_credentials(client, hostile, tmp_path):
     body = bytes(range(256)) * 40
-    dest = tmp_path / "clip.mp4"
-    (tmp_path / "clip.mp4.part").write_bytes(b"stale" * 200)
-    async with _FileHost([(200, {}, body)]) as host:
-        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
-    assert dest.read_bytes() == body  # replaced, not appended to the stale part
-    (request,) = host.requests
-    assert request["range"] == "bytes=1000-"
-    assert "authorization" not in request  # another origin: no credentials
+    cdn = hostile(lambda r, p: serve_file(r, p, ServedFile(body)))
+    status = ExportStatus(export_id="e1", state=ExportState.READY, download_url=cdn.url + "/exports/clip.mp4?sig=abc")
+    path = await client.download_export(status, tmp_path / "clip.mp4")
+    assert path.read_bytes() == body
+    (request,) = cdn.requests
+    assert "authorization" not in request.headers  # another origin: no credentials
+    assert request.target == "/exports/clip.mp4?sig=abc"
 
 
-async def test_range_answer_from_the_wrong_offset_restarts(client, tmp_path):
-    body = b"0123456789" * 500
-    dest = tmp_path / "clip.mp4"
-    (tmp_path / "clip.mp4.part").write_bytes(body[:1000])
-    wrong = (206, {"Content-Range": f"bytes 10-{len(body) - 1}/{len(body)}"}, body[10:])
-    async with _FileHost([wrong, (200, {}, body)]) as host:
-        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
-    assert dest.read_bytes() == body
-    assert [r.get("range") for r in host.requests] == ["bytes=1000-", None]
+async def test_a_redirect_to_another_host_drops_the_credentials(hostile, tmp_path):
+    body = b"frame" * 3000
+    cdn = hostile(lambda r, p: serve_file(r, p, ServedFile(body)))
 
+    async def api(request: Request, peer: Peer) -> None:
+        await peer.head(302, {"Location": cdn.url + "/clip.mp4", "Content-Length": "0"})
 
-async def test_range_answer_is_appended(client, tmp_path):
-    body = b"abcdefghij" * 500
-    dest = tmp_path / "clip.mp4"
-    (tmp_path / "clip.mp4.part").write_bytes(body[:1234])
-    rest = (206, {"Content-Range": f"bytes 1234-{len(body) - 1}/{len(body)}"}, body[1234:])
-    async with _FileHost([rest]) as host:
-        await client.download_export(_ready(host.url + "/clip.mp4"), dest)
-    assert dest.read_bytes() == body
+    own = hostile(api)
+    async with client_for(own) as client:
+        path = await client.download_file("custom_exports/clip.mp4", tmp_path / "clip.mp4")
+    assert path.read_bytes() == body
+    assert "authorization" in own.requests[0].headers
+    assert "authorization" not in cdn.requests[0].headers

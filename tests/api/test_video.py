@@ -160,7 +160,7 @@ async def test_downloads_list_and_file(client, sim, tmp_path):
     assert path == dest and dest.read_bytes() == sim.world.file_bytes(small)
     with pytest.raises(NotFound):
         await client.download_file("custom_exports/nothing-here.csv", tmp_path / "x.csv")
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(ValidationError):  # refused before anything is sent
         await client.download_file("custom_exports/../../etc/passwd", tmp_path / "y.csv")
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "y.csv").exists()
     assert not (tmp_path / "x.csv.part").exists()

@@ -1,9 +1,15 @@
-"""v1/downloads: custom export files, with byte ranges so downloads can resume."""
+"""v1/downloads: custom export files, with byte ranges so downloads can resume.
+
+As a real file server does, each answer carries a strong ETag (a hash of the
+file's bytes), and a Range is honoured only while an If-Range, when sent,
+still names that ETag: otherwise the whole (changed) file comes back, 200."""
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
+import threading
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,8 +33,27 @@ def _clean(path: str, key: str) -> str:
     return posixpath.normpath(path)
 
 
+class _ETags:
+    """ETags of the files' current bytes, computed once per version of a file."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[bytes, str]] = {}
+
+    def of(self, path: str, data: bytes) -> str:
+        with self._lock:
+            known = self._known.get(path)
+            if known is not None and known[0] is data:
+                return known[1]
+        tag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+        with self._lock:
+            self._known[path] = (data, tag)
+        return tag
+
+
 def download_routes(ctx: SimContext) -> list[Route]:
     world = ctx.world
+    etags = _ETags()
 
     async def list_files(request: Request) -> Response:
         prefix = _clean(request.query_params.get("prefix", ""), "prefix").rstrip("/")
@@ -45,12 +70,15 @@ def download_routes(ctx: SimContext) -> list[Route]:
         data = world.file_bytes(path)
         if data is None:
             raise ApiError(404, f"no such file: {path}")
+        etag = etags.of(path, data)
         headers = {
             "Accept-Ranges": "bytes",
             "Content-Disposition": f'attachment; filename="{posixpath.basename(path)}"',
+            "ETag": etag,
         }
         wanted = request.headers.get("range")
-        if wanted:
+        if_range = request.headers.get("if-range")
+        if wanted and (if_range is None or if_range == etag):
             m = _RANGE.match(wanted.strip())
             size = len(data)
             if not m or (not m.group(1) and not m.group(2)):
