@@ -256,8 +256,8 @@ class TrafficChart(QWidget):
     def shaded(self) -> dict[str, int]:
         """How many intervals each shading covers (tests, the summary)."""
         return {
-            "incomplete": len(self.incomplete.opts.get("x0") or []),
-            "imputed": len(self.imputed.opts.get("x0") or []),
+            "incomplete": len(self.incomplete.opts.get("x0", ())),
+            "imputed": len(self.imputed.opts.get("x0", ())),
         }
 
     # ------------------------------------------------------------ hover

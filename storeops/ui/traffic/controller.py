@@ -59,7 +59,8 @@ def _write_text(path: Path, text: str) -> None:
 
 def _write_image(path: Path, image: QImage) -> None:
     # QImage is reentrant: a copy made on the GUI thread may be saved on another.
-    if not image.save(str(path), b"PNG"):
+    # PySide6 takes the format as str here, whatever its type stubs say.
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
         raise OSError(f"could not write {path}")
 
 

@@ -97,6 +97,8 @@ class RankingTable(QTableWidget):
             for col, item in enumerate(cells):
                 self.setItem(row, col, item)
         self.setSortingEnabled(True)
+        # Ranked as the service ranks (most traffic first); a header click re-sorts.
+        self.sortByColumn(0, Qt.SortOrder.AscendingOrder)
 
     def store_at(self, row: int) -> str | None:
         item = self.item(row, 1)
