@@ -395,7 +395,10 @@ class RetailNextClient:
         )
         response = await self._transport.send(call)
         location = response.headers.get("location", "")
-        path = httpx.URL(location).path if location else ""
+        try:
+            path = httpx.URL(location).path if location else ""
+        except httpx.InvalidURL:
+            path = ""
         if EXPORT_TASK_PATH not in path:
             raise ProtocolError(f"{call.label}: the answer did not say where the export is")
         export_id = path.split(EXPORT_TASK_PATH, 1)[1].strip("/")
@@ -418,7 +421,8 @@ class RetailNextClient:
             safe=True,
             expected=frozenset({200, 201, 202, 302, 404, 424}),
         )
-        response = await self._transport.send(call)
+        with downloads.malformed_links(call.label):
+            response = await self._transport.send(call)
         status = response.status_code
         if status == 302 or (status == 201 and response.headers.get("location")):
             location = response.headers.get("location")

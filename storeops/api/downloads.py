@@ -44,7 +44,8 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -186,6 +187,23 @@ class _Job:
         return f"GET {httpx.URL(self.transport.url(self.url)).path}"
 
 
+@contextmanager
+def malformed_links(label: str) -> Iterator[None]:
+    """httpx reads every redirect's Location itself, even when not following it:
+    one it cannot parse comes out as an InvalidURL (not an httpx error) or a
+    RemoteProtocolError (which would read as a failed connection, and be
+    retried). Both are the server's malformed link: a ProtocolError."""
+    try:
+        yield
+    except httpx.InvalidURL as exc:
+        raise ProtocolError(f"{label}: the server's link is malformed") from exc
+    except ConnectionFailed as exc:
+        cause = exc.__cause__
+        if isinstance(cause, httpx.RemoteProtocolError) and "location header" in str(cause).lower():
+            raise ProtocolError(f"{label}: the server's link is malformed") from exc
+        raise
+
+
 async def _io(func: Callable[[*Ts], T], *args: *Ts) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, partial(func, *args))
 
@@ -275,15 +293,16 @@ async def _attempt(job: _Job) -> int | None:
             headers=headers,
             expected=frozenset({200, 206, 416}) | _REDIRECTS,
         )
-        async with job.transport.stream(call) as response:
-            if response.status_code in _REDIRECTS:
-                location = response.headers.get("location", "")
-                # A checked absolute URL: credentials follow only to our own
-                # origin (Transport._headers decides per URL).
-                url = resolve_link(job.transport.url(url), location, f"{call.label}: the redirect")
-                params = None
-                continue
-            return await _receive(job, call, response, state, have, overlap)
+        with malformed_links(call.label):
+            async with job.transport.stream(call) as response:
+                if response.status_code in _REDIRECTS:
+                    location = response.headers.get("location", "")
+                    # A checked absolute URL: credentials follow only to our own
+                    # origin (Transport._headers decides per URL).
+                    url = resolve_link(job.transport.url(url), location, f"{call.label}: the redirect's link")
+                    params = None
+                    continue
+                return await _receive(job, call, response, state, have, overlap)
     raise ProtocolError(f"{job.label}: too many redirects")
 
 
