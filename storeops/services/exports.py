@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from storeops.api.errors import ApiError, ExportNotReady
 from storeops.api.models import ExportRequest, ExportState, ExportStatus, Location
+from storeops.config import HOME_ENV
 from storeops.services.jobs import Job, JobService, JobState
 from storeops.services.store_hours import utc_now
 from storeops.services.wording import reason
@@ -199,6 +200,11 @@ def inside(folder: Path, path: Path) -> bool:
 
 
 def default_download_dir() -> Path:
+    """The user's Downloads/StoreOps; under the redirected home (tests, --dev-dir) its
+    Downloads folder, so a test or a demo run never writes into the user's own."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home) / "Downloads"
     import platformdirs
 
     return Path(platformdirs.user_downloads_dir()) / "StoreOps"
@@ -581,16 +587,19 @@ class ExportsService:
         job = self._jobs.get(entry_id)
         return job if job is not None and not job.finished else None
 
-    def download(self, entry_id: str) -> Job | None:
+    def download(self, entry_id: str, *, pause_at: float | None = None) -> Job | None:
         """Start (or resume) a download as a job; None if one already runs, the entry
-        is unknown, or its file is already there."""
+        is unknown, or its file is already there. `pause_at` (0..1): stop, resumable,
+        once that fraction is in (the demo's screenshot shows a download half-way)."""
         entry = self._entries.get(entry_id)
         if entry is None or self.job(entry_id) is not None:
             return self.job(entry_id)
         if entry.download is DownloadState.DONE and entry.dest and Path(entry.dest).exists():
             return None
         self._user_cancelled.discard(entry_id)
-        job = self.jobs.start(f"Download {entry.title}", lambda j: self._download(j, entry), owner=self.client)
+        job = self.jobs.start(
+            f"Download {entry.title}", lambda j: self._download(j, entry, pause_at), owner=self.client
+        )
         self._jobs[entry_id] = job
         return job
 
@@ -627,7 +636,7 @@ class ExportsService:
             raise OSError(f"refused to write outside the download folder: {name!r}")
         return dest
 
-    async def _download(self, job: Job, entry: ExportEntry) -> Path:
+    async def _download(self, job: Job, entry: ExportEntry, pause_at: float | None = None) -> Path:
         dest = await self._destination(entry)
         entry.dest, entry.download, entry.download_error = str(dest), DownloadState.RUNNING, ""
         entry.speed = entry.eta_s = None
@@ -638,6 +647,9 @@ class ExportsService:
         def progress(done: int, total: int | None) -> None:
             meter.add(done)
             entry.done_bytes, entry.total_bytes = done, total if total is not None else entry.total_bytes
+            if pause_at is not None and entry.total_bytes and done >= pause_at * entry.total_bytes:
+                self._user_cancelled.add(entry.id)
+                job.cancel()
             now = time.monotonic()
             if now - self._last_report.get(entry.id, 0.0) < PROGRESS_EVERY_S and done != total:
                 return

@@ -26,7 +26,7 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("traffic", "Traffic", "traffic", "storeops.ui.traffic.pane"),
     PaneSpec("cameras", "Cameras", "cameras", None),
     PaneSpec("video", "Live video", "video", None),
-    PaneSpec("exports", "Exports", "exports", None),
+    PaneSpec("exports", "Exports", "exports", "storeops.ui.exports.pane"),
 )
 
 
