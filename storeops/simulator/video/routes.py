@@ -8,7 +8,7 @@
                                             stream down: hls.stream_outages(world))
 - POST /v1/video/export/start?channel=..    201, Location: /v1/video/export/task/<id>
 - GET/DELETE /v1/video/export/task/<id>     202 / 302 (or 201, ctx.export_ready_status) / 404 / 424
-- GET  /v1/video/export/file/<id>.mp4       the export (Range supported)
+- GET  /v1/video/export/file/<id>.mp4       the export (ETag, Last-Modified, Range + If-Range)
 """
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from storeops.simulator.errors import ApiError, error_response, read_object, req_str
 from storeops.simulator.video.encode import encode_segment
-from storeops.simulator.video.exports import MAX_ACTIVE, ExportManager, ExportRequestError, parse_export_request
+from storeops.simulator.video.exports import (
+    MAX_ACTIVE,
+    ExportFileResponse,
+    ExportManager,
+    ExportRequestError,
+    parse_export_request,
+)
 from storeops.simulator.video.hls import SegmentCache, playlist, segment_available, stream_outages
 from storeops.simulator.video.tokens import TokenStore
 
@@ -145,7 +151,7 @@ class VideoService:
         task = self.exports.get(export_id)
         if task is None or task.state != "ready" or task.path is None or not task.path.exists():
             return _error(404, "not_found", f"no export file {export_id}")
-        return FileResponse(task.path, media_type="video/mp4", filename=f"{export_id}.mp4")
+        return ExportFileResponse(task.path, media_type="video/mp4", filename=f"{export_id}.mp4")
 
 
 def video_routes(ctx: Any) -> list[Route]:
