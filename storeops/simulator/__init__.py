@@ -11,11 +11,28 @@ concurrency limits), faults.py (scripted and random faults), fault_spec.py (the
 random faults' spec), limits.py, pagination.py, video/ (HLS and exports).
 
 Where the reference is silent or vague, the simulator decides, and says so here:
-- Datamine dates are store-local wall times: each store reads a range in its own
-  time zone, a gregorian date's "Z" does not shift it, and `time_zone` only says
-  what `name` dates ("now", "today", ...) mean. `to` is exclusive; weeks start on
-  Sunday (the default calendar); absolute week 1 starts on the first Sunday of the
-  enclosing period.
+- Datamine dates. The reference: a `gregorian` date ending in "Z" is UTC. The
+  simulator also takes ISO 8601 offsets ("2026-03-08T00:00:00-05:00", the form the
+  reference shows for POS and adjust times) as those instants; an offset of 24 h
+  or more is a 400. Where the reference is silent: a gregorian with neither "Z"
+  nor offset, and an `absolute` date, are wall times in the query's `time_zone`,
+  or, when the query has none, in each store's own zone (every store reads its own
+  "2026-03-08T00:00:00"); `name` dates are read in `time_zone`, as the reference
+  says. With a `time_zone`, instants are carried in it, so `relative` arithmetic
+  and `truncate_to` follow its calendar and DST (adding a day to a midnight gives
+  the next midnight, 23 or 25 hours later); without one, an instant's arithmetic
+  is in its own written offset (UTC for "Z"). Each range is then read in each
+  store's zone (its local wall times) and grouped by that store's local days and
+  times. A wall time that a DST change skips or repeats is read with the offset
+  before the change (Python's fold 0). When one end is a zone-less wall time and
+  the other an instant, the two are compared (empty range, range limits) as if
+  the wall time were UTC. `to` is exclusive; weeks start on Sunday (the default
+  calendar); absolute week 1 starts on the first Sunday of the enclosing period.
+- The documented range limits (5 years for one store, 2 for several; a region
+  counts as several stores, a sublocation as its one store) compare `to` with
+  `from` plus 5 (or 2) calendar years, in `from`'s zone; exactly 5 years is
+  allowed. Over them is a 400 "date range too long: at most N years when
+  querying one store / several stores".
 - An overnight store's intervals after midnight belong to the day it opened; their
   time groups read "+00:15" (no store opens the day before, so there is no "-").
 - Several date ranges or time ranges are a union; a response has one series per
@@ -46,6 +63,10 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   a 400. Predicted traffic days "must
   be in the future": first_day must come after the store-local today (today itself
   is refused, 400), last_day within 31 days of it; at most 7 days per query.
+  "Future days" are the store's local days, whatever UTC's date: at 23:30 UTC
+  (16:30 in Los Angeles) a Los Angeles store's tomorrow is still the next local
+  day. Prediction times are store-local wall times with the meaningless "Z" of
+  the reference's example (09:00 opening reads "…T09:00:00Z"), as in store hours.
 - v2/location returns video channels as nodes of type "video" under their store;
   an unfiltered query lists them too (filter with node_types). Its documented
   400 "too many result nodes (N), please refine your query" comes when an answer

@@ -1,5 +1,11 @@
 """POST v2/datamine: validates a query, then slices on-demand traffic into groups.
 
+Each date range is read in each store's own zone: an instant ("Z", an offset, a
+name in the query's `time_zone`) becomes the store's local wall time there, so a
+New York day sent as "-05:00" offsets is that store's day and the same day sent
+with "Z" is shifted by the offset; a wall time with no zone anywhere is every
+store's own. Groups are then laid on the store's local days and times.
+
 Intervals belong to store days: for a store open past midnight the late intervals
 belong to the day it opened and their times carry the documented "+" prefix.
 Only completed intervals are answered. `total_occupancy` of a group is the
@@ -13,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from storeops.simulator import traffic
-from storeops.simulator.dates import DateResolver, add_months, time_zone, week_start
+from storeops.simulator.dates import DateResolver, add_months, in_zone, longer_than, time_zone, utc_key, week_start
 from storeops.simulator.errors import bad, req_str_list
 from storeops.simulator.world import Node, World
 
@@ -76,13 +83,14 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     store_count = len({s.uuid for _, stores in covered for s in stores})
     years = 5 if len(locations) == 1 and store_count <= 1 else 2
     for frm, to in ranges:
-        if to > add_months(frm, 12 * years):
+        if longer_than(frm, to, years):
             raise bad(
                 f"date range too long: at most {years} years when querying "
                 f"{'one store' if years == 5 else 'several stores'}"
             )
-    first_day = min(f for f, _ in ranges).date() - timedelta(days=1)
-    last_day = max(t for _, t in ranges).date()
+    # A day either side: any store's local days lie within a day of UTC's.
+    first_day = min(utc_key(f) for f, _ in ranges).date() - timedelta(days=2)
+    last_day = max(utc_key(t) for _, t in ranges).date() + timedelta(days=1)
     if store_count * ((last_day - first_day).days + 1) > MAX_STORE_DAYS:
         raise bad("query too large: narrow the date range or the locations")
 
@@ -101,12 +109,23 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
                     (adj.at.timestamp(), adj.store_day.toordinal(), adj.count)
                 )
 
+    # Each store reads the ranges as its own local wall times.
+    local_ranges: dict[str, list[tuple[datetime, datetime]]] = {}
+    for _, stores in covered:
+        for store in stores:
+            if store.uuid not in local_ranges:
+                tz = ZoneInfo(store.time_zone or "UTC")
+                local_ranges[store.uuid] = [(in_zone(f, tz), in_zone(t, tz)) for f, t in ranges]
+
     parts: list[dict[str, np.ndarray]] = []
     unit_id = 0
     for li, (node, stores) in enumerate(covered):
         for store in stores:
+            store_ranges = local_ranges[store.uuid]
             if store.uuid not in series_cache:
-                series_cache[store.uuid] = traffic.store_series(world, store, first_day, last_day, now_epoch)
+                first = min(f for f, _ in store_ranges).date() - timedelta(days=1)
+                last = max(t for _, t in store_ranges).date()
+                series_cache[store.uuid] = traffic.store_series(world, store, first, last, now_epoch)
             s = series_cache[store.uuid]
             if node.is_sublocation:
                 s = traffic.sublocation_series(world, node, s)
@@ -115,7 +134,7 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
                 if store.uuid not in occ_cache:
                     occ_cache[store.uuid] = s.occupancy(adjustments.get(store.uuid, []))
                 occ = occ_cache[store.uuid]
-            mask = _in_ranges(s, ranges) & _in_times(s, time_ranges)
+            mask = _in_ranges(s, store_ranges) & _in_times(s, time_ranges)
             if not mask.any():
                 unit_id += 1
                 continue
@@ -140,8 +159,10 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
             k: np.zeros(0, dtype=np.int64)
             for k in ("loc", "unit", "epoch", "bday", "bmin", "tin", "tout", "validity", "occ")
         }
-    base = min(f for f, _ in ranges).date()
-    end = max(t for _, t in ranges)
+    # Date groups are clipped to the query's days, as the stores read them.
+    every_local = [r for rs in local_ranges.values() for r in rs] or [(utc_key(f), utc_key(t)) for f, t in ranges]
+    base = min(f for f, _ in every_local).date()
+    end = max(t for _, t in every_local)
     last_date = (end - timedelta(microseconds=1)).date()
     keys: list[np.ndarray] = []
     describers: list[Describe] = []

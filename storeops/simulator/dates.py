@@ -1,15 +1,22 @@
 """Datamine date specifications: `name`, `gregorian`, `absolute` and `relative`.
 
-Dates resolve to naive wall-clock datetimes that each store reads in its own time
-zone (that is how a chain compares "Monday" across zones). `name` dates need the
-query's `time_zone` to know what "now" is. Weeks start on Sunday, the default
-calendar; `to` is exclusive.
+A date resolves to an aware datetime (an instant) or, with no zone anywhere, to a
+naive wall time each store reads in its own zone:
+- `gregorian` ending in "Z" is UTC (the reference), one with an offset
+  ("-05:00") is that instant; one without either is a wall time in the query's
+  `time_zone`, or each store's own when the query has none;
+- `name` dates are read in the query's `time_zone` (required with them);
+- `absolute` dates are wall times like a bare gregorian.
+When the query has a `time_zone`, instants are carried in it, so `relative`
+arithmetic and `truncate_to` follow its calendar and DST ("add_days": 1 from a
+midnight is the next midnight). Weeks start on Sunday, the default calendar; `to`
+is exclusive. datamine.py turns each end into each store's local wall time.
 """
 
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,12 +65,13 @@ def week_start(dt: datetime) -> datetime:
 
 
 def truncate(dt: datetime, unit: str) -> datetime:
+    """Keeps the zone: the truncation is of the wall time in it."""
     if unit == "year":
-        return datetime(dt.year, 1, 1)
+        return datetime(dt.year, 1, 1, tzinfo=dt.tzinfo)
     if unit == "quarter":
-        return datetime(dt.year, 3 * ((dt.month - 1) // 3) + 1, 1)
+        return datetime(dt.year, 3 * ((dt.month - 1) // 3) + 1, 1, tzinfo=dt.tzinfo)
     if unit == "month":
-        return datetime(dt.year, dt.month, 1)
+        return datetime(dt.year, dt.month, 1, tzinfo=dt.tzinfo)
     if unit == "week":
         return week_start(dt)
     if unit == "day":
@@ -75,6 +83,26 @@ def truncate(dt: datetime, unit: str) -> datetime:
     if unit == "second":
         return dt.replace(microsecond=0)
     raise bad(f"truncate_to must be one of {', '.join(TRUNCATE_UNITS)}")
+
+
+def utc_key(dt: datetime) -> datetime:
+    """For comparing ends: an instant in UTC; a store-local wall time (no zone
+    anywhere) as if it were UTC, which is exact when both ends are such."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def in_zone(dt: datetime, tz: tzinfo) -> datetime:
+    """One end as a store's naive local wall time."""
+    if dt.tzinfo is None:
+        return dt
+    return dt.astimezone(tz).replace(tzinfo=None)
+
+
+def longer_than(frm: datetime, to: datetime, years: int) -> bool:
+    """Over the documented limit: `to` after `from` plus `years` calendar years."""
+    return utc_key(to) > utc_key(add_months(frm, 12 * years))
 
 
 class DateResolver:
@@ -100,7 +128,7 @@ class DateResolver:
         for end in (frm, to):
             if not MIN_YEAR <= end.year <= MAX_YEAR:
                 raise bad(f"dates must fall between {MIN_YEAR} and {MAX_YEAR}")
-        if to <= frm:
+        if utc_key(to) <= utc_key(frm):
             raise bad(f"empty date range: from {frm.isoformat()} is not before to {to.isoformat()}")
         return frm, to
 
@@ -116,20 +144,29 @@ class DateResolver:
         if form == "name":
             return self._named(spec["name"])
         if form == "gregorian":
-            return _gregorian(spec["gregorian"])
+            return self._placed(_gregorian(spec["gregorian"]))
         if form == "absolute":
-            return _absolute(spec["absolute"])
+            return self._placed(_absolute(spec["absolute"]))
         rel = spec["relative"]
         if not isinstance(rel, dict) or "base" not in rel:
             raise bad("relative date needs a base here")
         return self._relative(rel, self.resolve(rel["base"], depth + 1))
+
+    def _placed(self, dt: datetime) -> datetime:
+        """Into the query's zone when it has one: a wall time is read there, an
+        instant is carried there (relative arithmetic then follows its calendar)."""
+        if self.tz is None:
+            return dt
+        if dt.tzinfo is None:
+            return dt.replace(tzinfo=self.tz)
+        return dt.astimezone(self.tz)
 
     def _named(self, name: Any) -> datetime:
         if self.tz is None:
             raise bad("time_zone is required when a date uses 'name'")
         if name not in _NAMES:
             raise bad(f"unknown date name: {name!r}; known: {', '.join(_NAMES)}")
-        now = self.now_utc.astimezone(self.tz).replace(tzinfo=None, microsecond=0)
+        now = self.now_utc.astimezone(self.tz).replace(microsecond=0)
         today = truncate(now, "day")
         return {
             "now": now,
@@ -184,13 +221,18 @@ def _gregorian(value: Any) -> datetime:
         raise bad("gregorian must be an ISO 8601 string")
     text = value.strip()
     if text.endswith(("Z", "z")):
-        text = text[:-1]
+        text = text[:-1] + "+00:00"  # "Z implies that the time zone is UTC"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise bad(f"gregorian is not an ISO 8601 date: {value!r}") from None
-    # Wall time as written: like store hours, the offset does not move the date.
-    return parsed.replace(tzinfo=None)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise bad(f"dates must fall between {MIN_YEAR} and {MAX_YEAR}")
+    if parsed.tzinfo is not None:
+        offset = parsed.utcoffset()
+        if offset is None or abs(offset) >= timedelta(hours=24):
+            raise bad(f"gregorian has an impossible UTC offset: {value!r}")
+    return parsed
 
 
 def _absolute(value: Any) -> datetime:

@@ -30,7 +30,8 @@ def values(result, metric="traffic_in"):
 
 
 def day_range(first: str, to: str) -> list[dict]:
-    return [{"from": {"gregorian": f"{first}T00:00:00Z"}, "to": {"gregorian": f"{to}T00:00:00Z"}}]
+    # No "Z" and no time_zone: each store's own local days ("Z" would be UTC).
+    return [{"from": {"gregorian": f"{first}T00:00:00"}, "to": {"gregorian": f"{to}T00:00:00"}}]
 
 
 def test_reference_last_week_example(http, frozen_sim):
@@ -170,7 +171,7 @@ def test_relative_adding_months_truncates_to_month_end(http, frozen_sim):
             http,
             locations=[store.uuid],
             group_bys=[{"group": "date", "unit": "months", "value": 1}],
-            date_ranges=[{"from": {"gregorian": "2025-01-31T00:00:00Z"}, "to": {"relative": {"add_months": 1}}}],
+            date_ranges=[{"from": {"gregorian": "2025-01-31T00:00:00"}, "to": {"relative": {"add_months": 1}}}],
         )
     )
     assert [(d["group"]["from"]["gregorian"], d["group"]["through"]["gregorian"]) for d in months] == [
@@ -190,14 +191,14 @@ def test_relative_from_base_with_truncation(http, frozen_sim):
                 {
                     "from": {
                         "relative": {
-                            "base": {"gregorian": "2025-07-16T15:00:00Z"},
+                            "base": {"gregorian": "2025-07-16T15:00:00"},
                             "truncate_to": "week",
                             "add_weeks": -1,
                         }
                     },
                     "to": {
                         "relative": {
-                            "base": {"gregorian": "2025-07-16T15:00:00Z"},
+                            "base": {"gregorian": "2025-07-16T15:00:00"},
                             "truncate_to": "quarter",
                             "add_quarters": 1,
                         }
