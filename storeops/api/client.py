@@ -22,7 +22,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from storeops.api import download_files, downloads, parsing
-from storeops.api.datamine import DatamineRequest, gregorian_text
+from storeops.api.datamine import DatamineRequest, gregorian_text, zone
 from storeops.api.errors import ApiError, ExportNotReady, InvalidRequest, ProtocolError, ValidationError
 from storeops.api.limits import MAX_IN_FLIGHT, Family, RequestLimits
 from storeops.api.models import (
@@ -291,17 +291,33 @@ class RetailNextClient:
         return answer.by_store()
 
     async def predicted_traffic(
-        self, store_uuid: str, first_day: date, last_day: date, *, today: date | None = None
+        self,
+        store_uuid: str,
+        first_day: date,
+        last_day: date,
+        *,
+        today: date | None = None,
+        time_zone: str | None = None,
     ) -> list[Prediction]:
-        """15-minute predictions; ranges over 7 days become several requests, run
-        side by side (the family limit of 3 applies) and merged in order."""
-        today = today or self._today()
+        """15-minute predictions for the store's local days first_day..last_day
+        (inclusive); times are store-local wall times. Ranges over 7 days become
+        several requests, run side by side (the family limit of 3 applies) and
+        merged in order.
+
+        "Future days" are the store's local days: `today` is the store's local
+        date (what the app's clock reads in the store's zone); without it,
+        `time_zone` (the store's IANA `time_zone`) gives it from the machine's
+        clock, and without either the client's `today` (UTC by default, which
+        refuses a US store's tomorrow from about 17:00 local). Uncached: see
+        storeops/services/predictions.py."""
+        if today is None:
+            today = datetime.now(UTC).astimezone(zone(time_zone)).date() if time_zone else self._today()
         if not store_uuid:
             raise ValidationError("choose a store")
         if last_day < first_day:
             raise ValidationError("the last day is before the first day")
         if first_day <= today:
-            raise ValidationError("predictions are only for days after today")
+            raise ValidationError(f"predictions are only for days after the store's today ({today.isoformat()})")
         if last_day > today + timedelta(days=PREDICTION_HORIZON_DAYS):
             raise ValidationError(f"predictions reach only {PREDICTION_HORIZON_DAYS} days ahead")
         chunks = []

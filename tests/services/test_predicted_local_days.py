@@ -200,3 +200,14 @@ def test_chunks_of_seven_days():
     assert chunks(d, d + timedelta(days=6)) == [(d, d + timedelta(days=6))]
     assert chunks(d, d + timedelta(days=7)) == [(d, d + timedelta(days=6)), (d + timedelta(days=7),) * 2]
     assert len(chunks(d, d + timedelta(days=30))) == 5
+
+
+async def test_the_clients_own_time_zone_argument(client_late, sim_late):
+    store = _store(sim_late, "Caspar City Plaza")
+    # Whatever the machine's date, a past day is not after the store's today, and
+    # an unknown zone is named: both refused before sending.
+    with pytest.raises(ValidationError, match="store's today"):
+        await client_late.predicted_traffic(store.uuid, date(2001, 1, 1), date(2001, 1, 2), time_zone=store.time_zone)
+    with pytest.raises(ValidationError, match="time zone"):
+        await client_late.predicted_traffic(store.uuid, date(2001, 1, 1), date(2001, 1, 2), time_zone="Nowhere/Else")
+    assert _sent(sim_late) == 0
