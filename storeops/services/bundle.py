@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
     from storeops.services.cameras import CamerasService
     from storeops.services.exports import ExportsService
+    from storeops.services.predictions import PredictionService
     from storeops.services.traffic import TrafficService
 
 
@@ -73,6 +74,13 @@ class Services:
         from storeops.services.traffic import TrafficService
 
         return TrafficService(self.client, now=self.now)
+
+    @cached_property
+    def predictions(self) -> PredictionService:
+        """Predicted traffic of a store's local coming days, in cached 7-day chunks."""
+        from storeops.services.predictions import PredictionService
+
+        return PredictionService(self.client, now=self.now)
 
     def occupancy_poller(
         self, *, interval: float | None = None, now: Callable[[], datetime] | None = None, profile: str | None = None
