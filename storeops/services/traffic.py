@@ -323,7 +323,7 @@ class TrafficService:
                 result.comparison_original = original
                 result.comparison = align(original, period, cmp_period, granularity)
                 result.comparison_totals = totals(original)
-                result.change = change(series, result.comparison)
+                result.change = change(series, result.comparison, until=wall_seconds(now_local))
 
         if has_today:
             history_answer = _ok(extra.get("history"), DatamineResult, "expected traffic of today", notes)
@@ -381,7 +381,8 @@ class TrafficService:
         granularity: Granularity,
         notes: list[str],
     ) -> list[StoreRank]:
-        period = self.period_of(query, tz)
+        now_local = local_now(self.now(), tz)
+        period = resolve_period(query, now_local)
         uuids = [s.uuid for s in stores]
         by_location = [GroupBy.location(), *granularity.group_bys()]
         cmp_period = comparison_period(query, period)
@@ -423,7 +424,9 @@ class TrafficService:
             s = series.get(store.uuid, Series.empty())
             cmp_change = None
             if cmp_period is not None and store.uuid in comparison:
-                cmp_change = change(s, align(comparison[store.uuid], period, cmp_period, granularity))
+                cmp_change = change(
+                    s, align(comparison[store.uuid], period, cmp_period, granularity), until=wall_seconds(now_local)
+                )
             out.append(StoreRank(store, s, totals(s), cmp_change, peak_hour(profiles.get(store.uuid))))
         return out
 

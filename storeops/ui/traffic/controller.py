@@ -228,6 +228,7 @@ class TrafficController(QObject):
     def show(self, result: StoreTraffic | RegionTraffic) -> None:
         self.result = result
         view = self.view
+        view.set_captions(region=isinstance(result, RegionTraffic))
         if isinstance(result, RegionTraffic):
             view.show_page(REGION_PAGE)
             view.back.hide()
@@ -302,11 +303,10 @@ class TrafficController(QObject):
         else:
             view.change.set("—", "no comparison")
         best = r.ranks[0] if r.ranks else None
-        view.peak.set(best.store.name if best else "—", "most traffic in" if best else "")
+        view.peak.set(best.store.name if best else "—", f"{best.totals.traffic_in:,.0f} in" if best else "")
         left = sum(rank.totals.left_out for rank in r.ranks)
         intervals = sum(rank.totals.intervals for rank in r.ranks)
         view.today.set(f"{(left / intervals * 100.0) if intervals else 0:.0f} %", "incomplete or imputed days")
-        view.today.caption.setText("Incomplete data")
         view.note.setText(
             f"Totals leave out {left} incomplete or imputed {r.granularity.label.lower()}s of {intervals}. "
             + " ".join(r.notes)

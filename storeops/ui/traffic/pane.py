@@ -116,6 +116,7 @@ class TrafficPane(QWidget):
 
         self.granularity = QComboBox()
         self.granularity.setToolTip("How long each point or bar is")
+        self.granularity.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.granularity.addItem("Auto", AUTO)
         for g in GRANULARITY_ORDER:
             self.granularity.addItem(g.label, g.value)
@@ -283,6 +284,10 @@ class TrafficPane(QWidget):
 
     def set_auto_label(self, granularity: Granularity | None) -> None:
         self.granularity.setItemText(0, f"Auto ({granularity.label.lower()})" if granularity else "Auto")
+
+    def set_captions(self, *, region: bool) -> None:
+        self.peak.caption.setText("Most traffic" if region else "Busiest hour")
+        self.today.caption.setText("Incomplete data" if region else "Today so far")
 
     def show_page(self, page: int) -> None:
         self.pages.setCurrentIndex(page)

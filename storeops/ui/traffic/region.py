@@ -150,7 +150,8 @@ class SparkTile(QWidget):
             span = max(x1 - x0, 1.0)
 
             def px(i: int) -> float:
-                return left + (float(s.start[i]) - x0) / span * (right - left)
+                middle = (float(s.start[i]) + float(s.end[i])) / 2
+                return left + (middle - x0) / span * (right - left)
 
             marks = QColor("#e63946")
             marks.setAlpha(120)
@@ -211,13 +212,13 @@ class RegionView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.heading)
-        box.addWidget(self.table, 3)
+        box.addWidget(self.table, 2)
         hint = QLabel(
             "Each store's traffic in, on the same scale (red ticks: incomplete or imputed data). Click to open."
         )
         hint.setStyleSheet("color: #555;")
         box.addWidget(hint)
-        box.addWidget(self.multiples, 2)
+        box.addWidget(self.multiples, 3)
 
     def show_region(self, region: RegionTraffic) -> None:
         self.heading.setText(
