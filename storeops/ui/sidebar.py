@@ -24,7 +24,7 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("locations", "Locations", "locations", "storeops.ui.locations.pane"),
     PaneSpec("occupancy", "Occupancy", "occupancy", "storeops.ui.occupancy.pane"),
     PaneSpec("traffic", "Traffic", "traffic", "storeops.ui.traffic.pane"),
-    PaneSpec("cameras", "Cameras", "cameras", None),
+    PaneSpec("cameras", "Cameras", "cameras", "storeops.ui.cameras.pane"),
     PaneSpec("video", "Live video", "video", None),
     PaneSpec("exports", "Exports", "exports", "storeops.ui.exports.pane"),
 )
