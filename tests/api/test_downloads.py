@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import itertools
 
+import httpx
 import pytest
 
-from storeops.api.download_files import state_path
+from storeops.api.download_files import PartState, part_path, start_part, state_path
 from storeops.api.downloads import DownloadProgress
 from storeops.api.errors import ConnectionFailed, LocalFileError
 from storeops.api.models import ExportState, ExportStatus
 from storeops.api.retry import RetryPolicy
+from tests.conftest import ACCESS_KEY, SECRET_KEY
 
 from .conftest import make_client, sent
 from .hostile_server import Peer, Request, ServedFile, client_for, serve_file
@@ -29,25 +31,21 @@ def _big_file(running) -> tuple[str, bytes]:
     return name, data
 
 
-async def test_interrupted_download_resumes_from_the_part_file(client, sim, tmp_path):
-    # The simulator sends an ETag: the part is resumed with If-Range, and the
-    # finished file lands beside the older one, which is never overwritten.
+async def test_a_part_left_by_an_earlier_run_resumes_with_if_range(client, sim, tmp_path):
+    # What an interrupted run leaves: half the file in the part, and beside it
+    # the ETag the simulator gave. The finished file lands beside the older
+    # one, which is never overwritten.
     name, data = _big_file(sim)
     dest = tmp_path / "traffic.csv"
     dest.write_bytes(b"previous version")
-    part = tmp_path / "traffic.csv.part"
-
-    def stop_halfway(done: int, total: int | None) -> None:
-        assert total == len(data)
-        if done > len(data) // 2:
-            raise Interrupted
-
-    with pytest.raises(Interrupted):
-        await client.download_file(name, dest, progress=stop_halfway)
-    kept = part.stat().st_size
-    assert len(data) // 2 < kept < len(data)
-    assert part.read_bytes() == data[:kept]  # every byte received was kept
-    assert dest.read_bytes() == b"previous version"  # untouched until complete
+    async with httpx.AsyncClient(auth=(ACCESS_KEY, SECRET_KEY)) as http:
+        first = await http.get(
+            f"{sim.url}/v1/downloads/download", params={"file": name}, headers={"Range": "bytes=0-0"}
+        )
+    etag = first.headers["etag"]
+    kept = len(data) // 2
+    start_part(dest, PartState(f"file:{name}", etag, None, len(data)))
+    part_path(dest).write_bytes(data[:kept])
 
     seen: list[tuple[int, int | None]] = []
     before = sent(sim, "/v1/downloads/download")
@@ -57,7 +55,23 @@ async def test_interrupted_download_resumes_from_the_part_file(client, sim, tmp_
     assert seen[-1] == (len(data), len(data))
     assert path == tmp_path / "traffic (1).csv" and path.read_bytes() == data
     assert dest.read_bytes() == b"previous version"
-    assert not part.exists() and not state_path(dest).exists()
+    assert not part_path(dest).exists() and not state_path(dest).exists()
+
+
+async def test_a_progress_callback_that_raises_stops_the_download(client, sim, tmp_path):
+    name, data = _big_file(sim)
+    dest = tmp_path / "traffic.csv"
+
+    def stop(done: int, total: int | None) -> None:
+        if done > 0:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        await client.download_file(name, dest, progress=stop)
+    assert not dest.exists()
+    kept = part_path(dest).read_bytes()
+    assert len(kept) > 0 and kept == data[: len(kept)]  # every byte received was kept, in order
+    assert await client.download_file(name, dest) == dest and dest.read_bytes() == data
 
 
 async def test_part_file_longer_than_the_file_restarts(client, sim, tmp_path):
