@@ -19,8 +19,6 @@ import os
 import re
 import tempfile
 import time
-import unicodedata
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -32,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from storeops.api.download_files import forget_part, safe_filename
+from storeops.api.downloads import DownloadProgress
 from storeops.api.errors import ApiError, ExportNotReady
 from storeops.api.models import ExportRequest, ExportState, ExportStatus, Location
 from storeops.config import HOME_ENV
@@ -52,13 +52,8 @@ POLL_MAX_S = 30.0
 READY_RECHECK_S = 300.0
 #: Progress reports reach listeners at most this often (a 64 KB chunk each is too many).
 PROGRESS_EVERY_S = 0.2
-#: Speed is measured over this window: steady enough to read, quick to follow a change.
-SPEED_WINDOW_S = 5.0
 #: A ready link from a poll this recent is used as it is; an older one is asked for again.
 URL_FRESH_S = 60.0
-MAX_NAME_CHARS = 120
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
 
 class ExportKind(StrEnum):
@@ -160,19 +155,11 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def safe_file_name(name: str, default: str = "download") -> str:
-    """A file name that stays inside the folder it is put in: the last path piece of
-    what the server said (percent-decoded first, so `%2F` cannot hide a separator),
-    no `..`, no separators or control characters, no name Windows reserves."""
-    text = unicodedata.normalize("NFC", unquote(name or ""))
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = _UNSAFE.sub("_", text).strip(" .")
-    stem = text.split(".", 1)[0].lower()
-    if not text or text in (".", "..") or stem in _RESERVED:
-        text = f"{default}_{text}" if text and text not in (".", "..") else default
-    if len(text) > MAX_NAME_CHARS:
-        base, dot, ext = text.rpartition(".")
-        text = (base[: MAX_NAME_CHARS - len(ext) - 1] + dot + ext) if dot and len(ext) <= 8 else text[:MAX_NAME_CHARS]
-    return text
+    """A file name that stays inside the folder it is put in: the client's own rule
+    (storeops.api.download_files.safe_filename: the last path piece, no separators,
+    control characters, leading dots or device names), after percent-decoding, so an
+    escaped `%2F` cannot hide a separator from it."""
+    return safe_filename(unquote(name or ""), default)
 
 
 def free_path(folder: Path, name: str, taken: set[Path] | None = None) -> Path:
@@ -279,35 +266,7 @@ class ExportList:
         self._writer.shutdown(wait=True)
 
 
-# ---------------------------------------------------------------- speed
-
-
-class RateMeter:
-    """Bytes per second over the last SPEED_WINDOW_S, and the time left at that pace."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._samples: deque[tuple[float, int]] = deque()
-
-    def add(self, done: int) -> None:
-        now = self._clock()
-        if self._samples and done < self._samples[-1][1]:
-            self._samples.clear()  # the transfer started over
-        self._samples.append((now, done))
-        while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
-            self._samples.popleft()
-
-    def speed(self) -> float | None:
-        if len(self._samples) < 2:
-            return None
-        (t0, b0), (t1, b1) = self._samples[0], self._samples[-1]
-        return (b1 - b0) / (t1 - t0) if t1 > t0 else None
-
-    def eta(self, done: int, total: int | None) -> float | None:
-        speed = self.speed()
-        if total is None or not speed or speed <= 0:
-            return None
-        return max(0.0, (total - done) / speed)
+# ---------------------------------------------------------------- words
 
 
 def human_bytes(n: float) -> str:
@@ -572,9 +531,8 @@ class ExportsService:
             await job.wait()
         if entry.kind is ExportKind.VIDEO and entry.status is not ExportState.EXPIRED:
             await self.client.delete_export(entry.id)
-        part = entry.part_path if entry.download is not DownloadState.DONE else None
-        if part is not None:
-            await asyncio.to_thread(part.unlink, missing_ok=True)
+        if entry.dest and entry.download is not DownloadState.DONE:
+            await asyncio.to_thread(forget_part, Path(entry.dest))  # the .part and its validator
         self._entries.pop(entry_id, None)
         self._next_check.pop(entry_id, None)
         self._interval.pop(entry_id, None)
@@ -592,14 +550,19 @@ class ExportsService:
         is unknown, or its file is already there. `pause_at` (0..1): stop, resumable,
         once that fraction is in (the demo's screenshot shows a download half-way)."""
         entry = self._entries.get(entry_id)
-        if entry is None or self.job(entry_id) is not None:
-            return self.job(entry_id)
-        if entry.download is DownloadState.DONE and entry.dest and Path(entry.dest).exists():
+        previous = self.job(entry_id)
+        if entry is None or (previous is not None and entry_id not in self._user_cancelled):
+            return previous
+        if entry.download is DownloadState.DONE:
             return None
         self._user_cancelled.discard(entry_id)
-        job = self.jobs.start(
-            f"Download {entry.title}", lambda j: self._download(j, entry, pause_at), owner=self.client
-        )
+
+        async def work(job: Job) -> Path:
+            if previous is not None:  # cancelled a moment ago, still saving its state
+                await previous.wait()
+            return await self._download(job, entry, pause_at)
+
+        job = self.jobs.start(f"Download {entry.title}", work, owner=self.client)
         self._jobs[entry_id] = job
         return job
 
@@ -642,27 +605,33 @@ class ExportsService:
         entry.speed = entry.eta_s = None
         self._changed(entry.id)
         await self.save()
-        meter = RateMeter()
 
         def progress(done: int, total: int | None) -> None:
-            meter.add(done)
             entry.done_bytes, entry.total_bytes = done, total if total is not None else entry.total_bytes
             if pause_at is not None and entry.total_bytes and done >= pause_at * entry.total_bytes:
                 self._user_cancelled.add(entry.id)
                 job.cancel()
+
+        def report(p: DownloadProgress) -> None:
+            # The client's report (about 10 a second, on the loop's thread): speed and time left.
+            entry.done_bytes, entry.total_bytes = p.done, p.total if p.total is not None else entry.total_bytes
+            entry.speed, entry.eta_s = p.rate, p.remaining_s
             now = time.monotonic()
-            if now - self._last_report.get(entry.id, 0.0) < PROGRESS_EVERY_S and done != total:
+            if now - self._last_report.get(entry.id, 0.0) < PROGRESS_EVERY_S and p.done != p.total:
                 return
             self._last_report[entry.id] = now
-            entry.speed, entry.eta_s = meter.speed(), meter.eta(done, entry.total_bytes)
-            job.progress(done, entry.total_bytes, progress_text(entry))
+            job.progress(p.done, entry.total_bytes, progress_text(entry))
             self._changed(entry.id)
 
         try:
             if entry.kind is ExportKind.VIDEO:
-                path = await self.client.download_export(self._ready_status(entry), dest, progress=progress)
+                path = await self.client.download_export(
+                    self._ready_status(entry), dest, progress, on_progress=report, if_exists="rename"
+                )
             else:
-                path = await self.client.download_file(entry.file, dest, progress=progress)
+                path = await self.client.download_file(
+                    entry.file, dest, progress, on_progress=report, if_exists="rename"
+                )
         except asyncio.CancelledError:
             # The user's cancel pauses it; the app closing leaves it RUNNING, resumed on load.
             if entry.id in self._user_cancelled:
