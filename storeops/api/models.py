@@ -6,6 +6,7 @@ documented nulls. They are plain data: no I/O, no Qt.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -241,6 +242,38 @@ class DataGroup(ApiModel):
     to: dict[str, Any] | None = None
     value: Any = None
     group: DataGroup | None = None  # nested group-bys
+
+    @field_validator("from_", "through", "to")
+    @classmethod
+    def _date_parts(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Free-form dicts escape allow_inf_nan and every type check: their numbered
+        # parts (year … second) are formatted as whole numbers downstream, so an
+        # Infinity or a "5" there must be refused here, as a broken answer.
+        for key, part in (value or {}).items():
+            if key in _DATE_PART_NUMBERS and part is not None and (type(part) is not int):
+                raise ValueError(f"{key}: a whole number was expected")
+        _refuse_non_finite(value)
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, value: Any) -> Any:
+        _refuse_non_finite(value)
+        return value
+
+
+_DATE_PART_NUMBERS = frozenset({"year", "quarter", "month", "week", "day", "hour", "minute", "second"})
+
+
+def _refuse_non_finite(value: Any, depth: int = 0) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("a number that is not finite")
+    if depth < 32 and isinstance(value, dict):
+        for inner in value.values():
+            _refuse_non_finite(inner, depth + 1)
+    elif depth < 32 and isinstance(value, list):
+        for inner in value:
+            _refuse_non_finite(inner, depth + 1)
 
 
 class DataPoint(ApiModel):

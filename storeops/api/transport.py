@@ -249,7 +249,7 @@ class Transport:
 
     def retry_delay(self, safe: bool, error: ApiError, retry_number: int) -> float | None:
         """Seconds before retry `retry_number`, or None to give up with `error`."""
-        if not safe:
+        if not safe or self.http.is_closed:
             return None
         if isinstance(error, (RateLimited, ServerError)):
             if error.status not in self.retry.statuses:
@@ -271,6 +271,7 @@ class Transport:
                 headers=self._headers(url, call.headers),
                 timeout=self.timeout,
             )
+            self._check_open(call)
             # auth=None: never the injected client's own auth (see _headers).
             response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
             try:
@@ -283,6 +284,13 @@ class Transport:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %d (%.0f ms)", call.label, response.status_code, (time.perf_counter() - started) * 1000)
         return with_body(response, body)
+
+    def _check_open(self, call: Call) -> None:
+        """httpx raises a bare RuntimeError for a request on a closed client: a
+        pane's request still in flight when the app reconnects (and closes the
+        old client) must end in a typed error the pane already handles."""
+        if self.http.is_closed:
+            raise ConnectionFailed(f"{call.label}: the connection was closed (StoreOps reconnected or is closing)")
 
     @asynccontextmanager
     async def stream(self, call: Call) -> AsyncIterator[httpx.Response]:
@@ -305,6 +313,7 @@ class Transport:
                             headers=self._headers(url, call.headers),
                             timeout=self.timeout,
                         )
+                        self._check_open(call)
                         response = await self.http.send(request, stream=True, auth=None, follow_redirects=False)
             except TimeoutError:
                 raise deadline_error(call, deadline) from None
