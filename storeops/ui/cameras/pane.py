@@ -88,6 +88,10 @@ _FINDINGS_STYLES = {
 }
 
 
+def _count(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _table(name: str) -> QTableView:
     table = QTableView()
     table.setObjectName(name)
@@ -120,10 +124,15 @@ class Table:
         return [self.proxy.index(r, 0).data(ROW_ROLE) for r in range(self.proxy.rowCount())]
 
     def fit_columns(self) -> None:
-        self.view.resizeColumnsToContents()
+        """Fit the columns to what is read (all stores, whatever the filter shows)."""
         header = self.view.horizontalHeader()
-        for section in range(header.count()):
-            header.resizeSection(section, min(header.sectionSize(section) + 12, 320))
+        metrics = self.view.fontMetrics()
+        model = self.model
+        for section in range(model.columnCount()):
+            texts = [str(model.headerData(section, Qt.Orientation.Horizontal))]
+            texts += [str(model.index(r, section).data() or "") for r in range(min(model.rowCount(), 500))]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 24
+            header.resizeSection(section, min(width, 320))
 
 
 class CamerasPane(QWidget):
@@ -143,7 +152,8 @@ class CamerasPane(QWidget):
         self.scope = QComboBox()
         self.scope.setObjectName("CamerasScope")
         self.scope.setToolTip("Which stores to show")
-        self.scope.setMinimumContentsLength(22)
+        # As wide as its longest choice: "Selected store (London Covent Garden)" reads whole.
+        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scope.currentIndexChanged.connect(lambda _i: self.scope_changed.emit())
         self.search = QLineEdit()
         self.search.setObjectName("CamerasSearch")
@@ -322,10 +332,12 @@ class CamerasPane(QWidget):
             f"Health alerts — {open_alerts} open, {len(alerts) - open_alerts} resolved (last 30 days)"
         )
         not_recording = sum(1 for c in channels if not c.recording)
-        parts = [f"{len(cameras)} cameras", f"{offline} offline" if offline else "all online"]
-        parts.append(f"{len(channels)} video channels" + (f" ({not_recording} not recording)" if not_recording else ""))
-        parts.append(f"{len(appliances)} appliances")
-        parts.append(f"{open_alerts} open alerts")
+        parts = [_count(len(cameras), "camera"), f"{offline} offline" if offline else "all online"]
+        parts.append(
+            _count(len(channels), "video channel") + (f" ({not_recording} not recording)" if not_recording else "")
+        )
+        parts.append(_count(len(appliances), "appliance"))
+        parts.append(_count(open_alerts, "open alert"))
         text = " · ".join(parts)
         self.summary.setText(f"<b>{html.escape(text)}</b>" if offline or open_alerts else html.escape(text))
 
