@@ -348,10 +348,14 @@ def change(current: Series, aligned_comparison: Series, until: float | None = No
 
 
 def align(comparison: Series, current_period: Period, comparison_period: Period, granularity: Granularity) -> Series:
-    """The comparison on the current period's axis: moved by the periods' distance, or
-    for months by whole months (months differ in length)."""
+    """The comparison on the current period's axis: moved by the periods' distance; for
+    months by whole months (months differ in length); weeks, when the distance is not
+    whole weeks (12 months back), pair in order, the first week with the first."""
+    shift = wall_seconds(current_period.start) - wall_seconds(comparison_period.start)
+    if granularity is Granularity.WEEK and shift % (7 * 86400.0):
+        return _by_order(comparison, current_period)
     if granularity is not Granularity.MONTH:
-        return comparison.shifted(wall_seconds(current_period.start) - wall_seconds(comparison_period.start))
+        return comparison.shifted(shift)
     months = (current_period.start.year - comparison_period.start.year) * 12 + (
         current_period.start.month - comparison_period.start.month
     )
@@ -363,6 +367,22 @@ def align(comparison: Series, current_period: Period, comparison_period: Period,
         comparison.outs,
         comparison.validity,
     )
+
+
+def _by_order(comparison: Series, current_period: Period) -> Series:
+    """Weeks as the API groups them: the first from the period's first day, then from
+    each Sunday; the i-th of the comparison lands on the i-th of the current period."""
+    week = 7 * 86400.0
+    first = wall_seconds(current_period.start)
+    to_sunday = ((6 - current_period.start.weekday()) % 7 or 7) * 86400.0
+    n = len(comparison)
+    bounds = np.r_[first, first + to_sunday + np.arange(n) * week]
+    order = np.argsort(comparison.start, kind="stable")
+    starts = np.empty(n)
+    ends = np.empty(n)
+    starts[order] = bounds[:n]
+    ends[order] = bounds[1 : n + 1]
+    return Series(starts, ends, comparison.ins, comparison.outs, comparison.validity)
 
 
 @dataclass(frozen=True)
@@ -442,7 +462,7 @@ class Intraday:
     def sentence(self, now_label: str) -> str:
         pct = self.percent
         if pct is None:
-            return "Today: no traffic counted yet."
+            return "Today: no traffic counted yet"
         way = "over" if pct >= 0 else "under"
         return (
             f"Today until {now_label}: {self.actual_so_far:,.0f} in, {abs(pct):.0f} % {way} the "

@@ -287,3 +287,21 @@ def test_a_refused_request_comes_out_as_the_clients_typed_error(fresh_sim):
                 await service.load(TrafficQuery(store.uuid, RangePreset.YESTERDAY))
 
     run(body())
+
+
+def test_weeks_of_the_last_12_months_compare_in_order_with_the_year_before(sim):
+    # 12 months back is not whole weeks: the i-th week pairs with the i-th week.
+    store = node(sim, "Portland Pearl")
+
+    async def body():
+        client, service = await _service(sim)
+        async with client:
+            return await service.load(
+                TrafficQuery(store.uuid, RangePreset.LAST_12_MONTHS, Granularity.WEEK, forecast_days=0)
+            )
+
+    r = run(body())
+    assert isinstance(r, StoreTraffic) and r.comparison is not None and r.change is not None
+    assert len(r.comparison) == len(r.series)
+    assert np.array_equal(r.comparison.start, r.series.start)
+    assert r.change.pairs > 30 and r.change.percent is not None

@@ -332,6 +332,8 @@ class TrafficChart(QWidget):
                 f"<span style='color:{IN_COLOR}'>In <b>{s.ins[i]:,.0f}</b></span> · "
                 f"<span style='color:{OUT_COLOR}'>Out <b>{s.outs[i]:,.0f}</b></span>"
             )
+            if s.end[i] > wall_seconds(r.now_local) > s.start[i]:
+                lines.append("<span style='color:#666'>so far: this interval is not over yet</span>")
             code = int(s.validity[i])
             if code in (INCOMPLETE, IMPUTED):
                 lines.append(f"<span style='color:#a01020'>⚠ {html.escape(VALIDITY_WORDS[code].capitalize())}</span>")
@@ -403,11 +405,10 @@ class IntradayChart(QWidget):
         box.addWidget(self.plot, 1)
 
     def show_today(self, today: Intraday, sentence: str) -> None:
-        self.title.setText(
-            f"{sentence} — solid: today so far; dashed: expected; band: lowest to highest of those weeks"
-        )
+        self.title.setText(f"{sentence}. Solid: today; dashed: expected; band: lowest to highest of those days.")
         pct = today.percent
-        colour = "#1b7a3a" if pct is not None and pct >= -5 else "#a01020"
+        # Green on or over the forecast, red when running more than 5 % under it.
+        colour = "#333" if pct is None else "#1b7a3a" if pct >= -5 else "#a01020"
         self.title.setStyleSheet(f"color: {colour};")
         self.low.setData(today.slots, today.low)
         self.high.setData(today.slots, today.high)

@@ -87,7 +87,9 @@ class TrafficPane(QWidget):
         self.scope = QComboBox()
         self.scope.setToolTip("A store (the one chosen in the store selector) or a region's stores side by side")
         self.scope.addItem("Selected store", SELECTED_STORE)
-        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Wide enough for "Store: " and a long store name; the full name is in the caption.
+        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scope.setMinimumContentsLength(24)
         self.range = QComboBox()
         self.range.setToolTip("Days in the store's own time zone")
         for preset in RangePreset:
@@ -116,7 +118,8 @@ class TrafficPane(QWidget):
 
         self.granularity = QComboBox()
         self.granularity.setToolTip("How long each point or bar is")
-        self.granularity.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.granularity.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.granularity.setMinimumContentsLength(12)  # "Auto (15 min)"
         self.granularity.addItem("Auto", AUTO)
         for g in GRANULARITY_ORDER:
             self.granularity.addItem(g.label, g.value)
