@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from storeops.api.errors import PaginationError
 from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
 
 from .conftest import make_client
+from .hostile_server import Peer, Request, client_for
 
 LISTS = [
     ("/v1/inventory/cameras", "cameras", "device_id"),
@@ -138,3 +140,60 @@ async def test_cameras_of_one_store_page_in_both_styles(paging_sim):
         finally:
             paging_sim.ctx.inventory_paging = "auto"
     assert header == body == expected and len(expected) > 5
+
+
+# ---------------------------------------------------------------- servers that break the rules
+
+
+async def test_a_206_without_x_page_next_uses_the_body_cursor_or_fails(hostile):
+    """A 206 promises another page: its X-Page-Next, else the body's next_page; with
+    neither it is a PaginationError, not a silent end after the first page."""
+
+    async def script(request: Request, peer: Peer) -> None:
+        start = request.headers.get("x-page-start")
+        if start is None:
+            await peer.json({"ok": True, "next_page": "B", "cameras": [camera("A")]}, status=206)
+        elif start == "B":
+            await peer.json({"ok": True, "cameras": [camera("B")]}, status=206)
+        else:  # pragma: no cover - the client must not get here
+            await peer.json({"ok": True, "cameras": []})
+
+    server = hostile(script)
+    got: list[str] = []
+    async with client_for(server) as client:
+        with pytest.raises(PaginationError, match="X-Page-Next"):
+            async for c in client.cameras():
+                got.append(c.device_id)
+    assert got == ["A", "B"] and [r.headers.get("x-page-start") for r in server.requests] == [None, "B"]
+
+
+async def test_a_repeated_x_page_next_is_refused(hostile):
+    async def script(request: Request, peer: Peer) -> None:
+        await peer.json({"ok": True, "channels": []}, status=206, headers={"X-Page-Next": "same"})
+
+    server = hostile(script)
+    async with client_for(server) as client:
+        with pytest.raises(PaginationError, match="repeated"):
+            [c async for c in client.channels()]
+    assert len(server.requests) == 2
+
+
+async def test_the_header_wins_over_a_body_cursor(hostile):
+    async def script(request: Request, peer: Peer) -> None:
+        if request.headers.get("x-page-start") is None:
+            await peer.json(
+                {"ok": True, "next_page": "wrong", "store_appliances": [{"appliance_id": "a1"}]},
+                status=206,
+                headers={"X-Page-Next": "a2"},
+            )
+        else:
+            await peer.json({"ok": True, "next_page": "end", "store_appliances": [{"appliance_id": "a2"}]})
+
+    server = hostile(script)
+    async with client_for(server) as client:
+        got = [a.appliance_id async for a in client.appliances()]
+    assert got == ["a1", "a2"] and server.requests[1].headers["x-page-start"] == "a2"
+
+
+def camera(device_id: str) -> dict:
+    return {"type": 1, "device_id": device_id}
