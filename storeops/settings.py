@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from storeops.config import app_dirs
 
@@ -77,6 +77,27 @@ class Thresholds(BaseModel):
     red: int = 100
 
 
+class VideoLayout(BaseModel):
+    """The Live video pane's grid: tiles per side (1, 2 or 3) and the channel UUID of
+    each tile, row by row (None: empty). Odd values are mended, never a corrupt file."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grid: int = 2
+    tiles: list[str | None] = Field(default_factory=list)
+
+    @field_validator("grid", mode="before")
+    @classmethod
+    def _known_grid(cls, value: object) -> int:
+        return value if isinstance(value, int) and value in (1, 2, 3) else 2
+
+    @field_validator("tiles", mode="before")
+    @classmethod
+    def _channel_ids(cls, value: object) -> list[str | None]:
+        items = value if isinstance(value, list) else []
+        return [v if isinstance(v, str) and v else None for v in items[:9]]
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
@@ -88,6 +109,8 @@ class Settings(BaseModel):
     window_geometry: str | None = None  # base64 of QWidget.saveGeometry()
     poll_interval_s: float = Field(default=DEFAULT_POLL_INTERVAL_S, ge=MIN_POLL_INTERVAL_S, le=MAX_POLL_INTERVAL_S)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    # Per account (its profile id; "demo" for demo data): channels differ between accounts.
+    video_layouts: dict[str, VideoLayout] = Field(default_factory=dict)
     download_dir: str | None = None  # exports' folder; None: the user's Downloads/StoreOps
 
     _path: Path | None = PrivateAttr(default=None)

@@ -158,24 +158,48 @@ class LiveStream:
             self._set(StreamStatus(StreamState.CONNECTING))
             self._task = asyncio.get_running_loop().create_task(self._run(), name="live-stream")
 
-    async def stop(self) -> None:
-        """Stop playing: no decoding, no network, until start()."""
+    def halt(self) -> None:
+        """Stop playing now, without waiting: the watchdog is cancelled and libvlc's
+        stop is queued behind whatever it was doing (its executor keeps the order), so
+        the stream costs no decoding and no network once that has run."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
         if not self.closed:
-            await self._control(self._grabber.stop)
+            self._executor.submit(self._grabber.stop)
         self._set(StreamStatus(StreamState.STOPPED))
 
-    async def close(self) -> None:
-        """Stop and free the player for good. Safe to call twice."""
+    async def stop(self) -> None:
+        """halt(), then wait until libvlc has stopped."""
+        task = self._task
+        self.halt()
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        if not self.closed:
+            await self._control(lambda: None)  # behind the queued stop
+
+    def close(self) -> None:
+        """Stop and free the player for good (on libvlc's control thread, after what is
+        queued there). Safe to call twice."""
         if self.closed:
             return
-        await self.stop()
+        self.halt()
         self.closed = True
-        await self._control(self._grabber.close)
+        self._executor.submit(self._grabber.close)
         self._executor.shutdown(wait=False)
+
+    async def aclose(self) -> None:
+        """close(), then wait until the player is freed."""
+        task = self._task
+        self.close()
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        await self.wait_closed()
+
+    async def wait_closed(self) -> None:
+        """Once closed: until libvlc's control thread has freed the player and ended."""
+        if self.closed:
+            await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
 
     # ------------------------------------------------------------ watchdog
 

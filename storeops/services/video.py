@@ -11,6 +11,7 @@ the server refuses (403) drops the token: the next attempt asks for a fresh one.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,36 +61,36 @@ class VideoService:
         self.client = client
         self.now = now
         self._tokens: dict[str, _CachedToken] = {}
-        self._asking: dict[str, asyncio.Future[HlsToken]] = {}
+        self._asking: dict[str, asyncio.Future[HlsToken]] = {}  # requests in flight
         self.tokens_issued = 0  # tokens asked of the server (tests, diagnostics)
 
     # ------------------------------------------------------------ tokens
 
     async def token(self, location_uuid: str) -> HlsToken:
         """The location's token: the cached one while fresh, else a new one. Tiles that
-        ask at once share one request."""
+        ask at once share one request, which goes on when one of them is cancelled
+        (a tile closed meanwhile) so the others still get their token."""
         cached = self._tokens.get(location_uuid)
         if cached is not None and cached.fresh(self.now()):
             return cached.token
-        pending = self._asking.get(location_uuid)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[HlsToken] = asyncio.get_running_loop().create_future()
-        self._asking[location_uuid] = future
-        try:
-            issued_at = self.now()
-            token = await self.client.hls_token(location_uuid)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # marked retrieved: a lone asker re-raises it below
-            raise
-        else:
-            self.tokens_issued += 1
-            self._tokens[location_uuid] = _CachedToken(token, issued_at)
-            future.set_result(token)
-            return token
-        finally:
-            del self._asking[location_uuid]
+        asking = self._asking.get(location_uuid)
+        if asking is None:
+            asking = asyncio.ensure_future(self._ask(location_uuid))
+            self._asking[location_uuid] = asking
+            asking.add_done_callback(functools.partial(self._asked, location_uuid))
+        return await asyncio.shield(asking)
+
+    def _asked(self, location_uuid: str, task: asyncio.Future[HlsToken]) -> None:
+        self._asking.pop(location_uuid, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: the askers got it (or were cancelled meanwhile)
+
+    async def _ask(self, location_uuid: str) -> HlsToken:
+        issued_at = self.now()
+        token = await self.client.hls_token(location_uuid)
+        self.tokens_issued += 1
+        self._tokens[location_uuid] = _CachedToken(token, issued_at)
+        return token
 
     def expires_at(self, location_uuid: str) -> datetime | None:
         cached = self._tokens.get(location_uuid)

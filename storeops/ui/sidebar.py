@@ -25,7 +25,7 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("occupancy", "Occupancy", "occupancy", "storeops.ui.occupancy.pane"),
     PaneSpec("traffic", "Traffic", "traffic", "storeops.ui.traffic.pane"),
     PaneSpec("cameras", "Cameras", "cameras", "storeops.ui.cameras.pane"),
-    PaneSpec("video", "Live video", "video", None),
+    PaneSpec("video", "Live video", "video", "storeops.ui.video.pane"),
     PaneSpec("exports", "Exports", "exports", "storeops.ui.exports.pane"),
 )
 

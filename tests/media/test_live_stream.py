@@ -70,7 +70,7 @@ async def test_a_stream_that_stops_goes_offline_and_plays_again_when_it_is_back(
         assert states[:2] == [StreamState.CONNECTING, StreamState.PLAYING]
         assert StreamState.OFFLINE in states and states[-1] is StreamState.PLAYING
     finally:
-        await stream.close()
+        await stream.aclose()
     assert stream.status.state is StreamState.STOPPED
 
 
@@ -97,7 +97,7 @@ async def test_a_refused_stream_is_reported_and_stop_ends_the_retries(fresh_sim)
         stream.start()
         await wait_until(lambda: len(failures) > count, timeout=20)
     finally:
-        await stream.close()
+        await stream.aclose()
 
 
 async def test_a_failing_url_source_is_an_offline_state_not_a_crash(fresh_sim):
@@ -111,4 +111,4 @@ async def test_a_failing_url_source_is_an_offline_state_not_a_crash(fresh_sim):
         assert stream.status.reason == "the server did not answer in time"
         assert stream.attempts == 0  # nothing was opened without a URL
     finally:
-        await stream.close()
+        await stream.aclose()

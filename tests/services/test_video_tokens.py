@@ -88,6 +88,20 @@ async def test_tiles_asking_at_once_share_one_request_and_a_refused_token_is_rep
     assert sent(sim, "/v1/hlsapitoken") == 2
 
 
+async def test_a_cancelled_asker_does_not_cancel_the_request_the_others_wait_for(setup):
+    sim, service = setup
+    store = next(iter(sim.world.channels.values())).store_uuid
+    sim.faults.add("/v1/hlsapitoken", "delay", count=1, seconds=0.5)
+    first = asyncio.ensure_future(service.token(store))  # the one that sends the request
+    await asyncio.sleep(0.1)
+    second = asyncio.ensure_future(service.token(store))
+    await asyncio.sleep(0.1)
+    first.cancel()  # e.g. its tile was closed
+    token = await asyncio.wait_for(second, 10)
+    assert token.token and first.cancelled()
+    assert sent(sim, "/v1/hlsapitoken") == 1
+
+
 async def test_a_failed_token_request_is_not_cached(setup):
     sim, service = setup
     store = next(iter(sim.world.channels.values())).store_uuid
