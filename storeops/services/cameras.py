@@ -404,6 +404,12 @@ class CamerasService:
         self.client = client
         self.now = now
 
+    async def stores(self) -> list[Location]:
+        """The chain's live stores (for a caller without the shared store list yet)."""
+        from storeops.services.stores import load_stores
+
+        return await load_stores(self.client)
+
     async def load(self, stores: Iterable[Location] = ()) -> Inventory:
         """`stores`: the chain's stores, for their names. Raises ApiError when a
         list cannot be read (the view keeps what it showed)."""

@@ -235,3 +235,20 @@ def test_prepare_screenshot_shows_every_store_with_the_offline_camera_first(qtbo
         await client.aclose()
 
     qloop.run_until_complete(scenario())
+
+
+def test_shown_before_the_store_list_it_reads_the_stores_itself(qtbot, qloop, running):
+    _shell, pane, ctx, client = make(qtbot, running)
+
+    async def scenario():
+        assert ctx.stores.stores() == []
+        pane.choose_scope(ALL_STORES)
+        pane.activate()
+        await wait_until(lambda: pane.controller.report is not None, timeout=30)
+        # Names and the check as with the list: not "nothing to check".
+        assert {c.store_name for c in visible(pane.cameras)} >= {"Brooklyn Heights", "Caspar City Plaza"}
+        assert pane.findings_title.text() == "Counting check: 2 problems in 11 open stores."
+        pane.shutdown()
+        await client.aclose()
+
+    qloop.run_until_complete(scenario())

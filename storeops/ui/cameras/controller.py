@@ -145,6 +145,8 @@ class CamerasController(QObject):
             stores = self.ctx.stores.stores()
             try:
                 async with self.ctx.status.busy("Reading the camera inventory"):
+                    if not stores:  # shown before the shell's store list came: the check needs it
+                        stores = await self.service.stores()
                     inventory = await self.service.load(stores)
             except ApiError as error:
                 self._report(f"Could not read the camera inventory: {reason(error)}. The tables show the last read.")
