@@ -299,3 +299,36 @@ def test_an_odd_saved_layout_is_mended_not_a_corrupt_settings_file(tmp_path):
     assert settings.last_pane == "video"  # the rest of the file kept
     layout = settings.video_layouts["demo"]
     assert layout.grid == 2 and layout.tiles == ["a", None, None, None, "b", "c", "d", "e", "f"]
+
+
+def test_a_channel_asked_for_by_another_pane_plays_before_and_after_the_pane_exists(qtbot, qloop, sim, tmp_path):
+    from storeops.ui.live_view_request import LiveViewRequest, live_view_requests
+
+    async def scenario():
+        ctx = await _context(sim)
+        hub = live_view_requests(ctx)
+        # Far from the current store, so a first visit would not have picked them.
+        current = ctx.stores.current()
+        others = [c for c in sim.world.channels.values() if current is None or c.store_uuid != current.uuid]
+        first, second = others[-1], others[-2]
+        hub.request(LiveViewRequest(first.uuid, first.name, first.store_uuid))  # the pane is made after
+        pane = _open(ctx, tmp_path)
+        try:
+            controller = pane.controller
+            assert hub.pending() is None  # taken by the new pane
+            await wait_until(lambda: controller.loaded, timeout=20)
+            tile = pane.grid.tiles[controller.assigned.index(first.uuid)]
+            assert tile in pane.grid.visible_tiles() and tile.index == controller.selected
+            hub.request(LiveViewRequest(second.uuid, second.name, second.store_uuid))
+            assert hub.pending() is None
+            tile2 = pane.grid.tiles[controller.assigned.index(second.uuid)]
+            assert tile2 in pane.grid.visible_tiles() and tile2.index == controller.selected
+            assert first.uuid in controller.assigned[:4]  # the second went beside the first, not over it
+            await wait_until(lambda: _playing([tile, tile2], 2), timeout=40)
+            assert tile2.store == sim.world.nodes[second.store_uuid].name
+        finally:
+            await _close(pane, ctx)
+        hub.request(LiveViewRequest(first.uuid))  # a dropped pane no longer hears requests
+        assert hub.pending() is not None
+
+    _run(qloop, scenario)

@@ -28,6 +28,7 @@ from storeops.media.live import LiveStream, StreamState, StreamStatus
 from storeops.services.video import ChannelEntry, VideoService
 from storeops.services.wording import reason
 from storeops.settings import VideoLayout
+from storeops.ui.live_view_request import LiveViewRequest, live_view_requests
 from storeops.ui.video.grid import GRIDS, MAX_TILES
 from storeops.ui.video.tile import VideoTile
 
@@ -109,7 +110,8 @@ class VideoController(QObject):
         self.active = False
         self.closed = False
         self.selected = 0
-        self._requested: str | None = None
+        self._requested: tuple[str, bool] | None = None
+        self._last_asked: int | None = None  # the tile of the last channel another pane asked for
         self._loading: asyncio.Task[None] | None = None
         self._streams: dict[int, LiveStream] = {}
         self._closing: list[LiveStream] = []  # closed, their player being freed
@@ -134,6 +136,12 @@ class VideoController(QObject):
         view.channel_list.channel_chosen.connect(self.show_channel)
         ctx.stores.stores_changed.connect(self._stores_changed)
         self.select(0)
+        # "Open in live view" from another pane (the Cameras pane's double-click): the
+        # request that made this pane is pending; later ones arrive by signal.
+        self._requests = live_view_requests(ctx)
+        self._requests.requested.connect(self._live_view_requested)
+        if (pending := self._requests.take_pending()) is not None:
+            self.show_channel(pending.channel_uuid, asked_elsewhere=True)
 
     # ------------------------------------------------------------ life cycle
 
@@ -160,6 +168,8 @@ class VideoController(QObject):
         self.closed = True
         with contextlib.suppress(RuntimeError, TypeError):  # never connected, or already gone
             self.ctx.stores.stores_changed.disconnect(self._stores_changed)
+        with contextlib.suppress(RuntimeError, TypeError):
+            self._requests.requested.disconnect(self._live_view_requested)
         if self._loading is not None:
             self._loading.cancel()
         for relay in self._relays.values():
@@ -213,8 +223,8 @@ class VideoController(QObject):
             self.view.show_message("This account has no video channels.")
         self._sync_streams()
         if self._requested is not None:
-            requested, self._requested = self._requested, None
-            self.show_channel(requested)
+            (requested, elsewhere), self._requested = self._requested, None
+            self.show_channel(requested, asked_elsewhere=elsewhere)
 
     def store_name(self, store_uuid: str) -> str:
         store = next((s for s in self.ctx.stores.stores() if s.uuid == store_uuid), None)
@@ -313,28 +323,42 @@ class VideoController(QObject):
         self._save_layout()
         self._sync_streams()
 
-    def show_channel(self, channel_uuid: str) -> None:
+    def show_channel(self, channel_uuid: str, *, asked_elsewhere: bool = False) -> None:
         """Play a channel (double-clicked in the list, or asked for by another pane): in
-        the selected tile when it is empty, else the first empty tile, else the
-        selected one."""
+        the selected tile when it is empty, else the first empty tile, else the selected
+        one — or, for channels asked for one after another from another pane (where the
+        selection cannot be seen), the tile after the last one asked for, so the second
+        does not replace the first."""
         if self.closed:
             return
         if not self.loaded:
-            self._requested = channel_uuid  # asked for before the list came: played then
+            self._requested = (channel_uuid, asked_elsewhere)  # played once the list is there
             return
         if channel_uuid not in self.channels:
             self.view.show_message("That channel is not in this account's video inventory.")
             return
         count = self.view.grid.count
-        if self.view.grid.enlarged is None and channel_uuid in self.assigned[:count]:
+        if self.view.grid.enlarged is not None:
+            self.enlarge(None)
+        if channel_uuid in self.assigned[:count]:
             self.select(self.assigned.index(channel_uuid))
             return
         target = self.selected if self.selected < count else 0
         if self.assigned[target] is not None:
-            target = next((i for i in range(count) if self.assigned[i] is None), target)
-        if self.view.grid.enlarged is not None:
-            self.enlarge(None)
+            empty = next((i for i in range(count) if self.assigned[i] is None), None)
+            if empty is not None:
+                target = empty
+            elif asked_elsewhere and self._last_asked is not None:
+                target = (self._last_asked + 1) % count
+        if asked_elsewhere:
+            self._last_asked = target
         self.drop(target, channel_uuid, -1)
+
+    def _live_view_requested(self, request: LiveViewRequest) -> None:
+        if self.closed:
+            return
+        self._requests.take_pending()  # handled here: not replayed to a later pane
+        self.show_channel(request.channel_uuid, asked_elsewhere=True)
 
     def clear_tile(self, index: int) -> None:
         if self.closed or not 0 <= index < MAX_TILES:
