@@ -59,6 +59,10 @@ Where the reference is silent or vague, the simulator decides, and says so here:
   413; a datamine or store hours query over 250,000 store-days is a 400 (any range
   from 1900 to 2200 fits for a few stores); dates outside 1900-2200 are a 400; a
   relative `base` nested more than 8 deep is a 400.
+- v1/storehours' start_date and end_date are store days: their date part is read
+  as written, whatever the "Z" or offset (the reference's example sends midnight
+  "Z" for several stores and answers those very days, each store's own), so the
+  client keeps sending "yyyy-mm-ddT00:00:00Z" there.
 - Store hours list closed days with null open/close; a uuid that is not a store is
   a 400. Predicted traffic days "must
   be in the future": first_day must come after the store-local today (today itself
