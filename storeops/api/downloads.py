@@ -334,10 +334,18 @@ class _Worker:
         self.callback_error: BaseException | None = None
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
-        self._last_progress = 0.0
+        # Progress: the thread writes the latest figures; the loop reads them,
+        # with at most one hand-over pending, so the last figures always arrive
+        # (even when the body then stalls) and never more often than the period.
+        self._latest: tuple[int, int | None, bool] | None = None
+        self._handover_pending = False
+        self._delivered_at = 0.0
 
     async def run(self) -> int | None:
         done: asyncio.Future[int | None] = self.loop.create_future()
+        # Marks the outcome as seen even when nobody awaits it any more (a
+        # cancelled download): asyncio would log it as never retrieved.
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())
 
         def target() -> None:
             try:
@@ -362,6 +370,7 @@ class _Worker:
             if self.callback_error is not None:
                 raise self.callback_error from None
             raise
+        self._deliver()  # the last figures, before the caller hears of the result
         if self.callback_error is not None:
             # A callback raised as the last bytes came in: it still stops the
             # download (the complete part stays, resumable, not renamed).
@@ -390,9 +399,20 @@ class _Worker:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    def _deliver(self, done: int, total: int | None, final: bool) -> None:
-        if self.stop.is_set():
+    def _schedule(self, delay: float) -> None:
+        if delay > 0:
+            self.loop.call_later(delay, self._deliver)
+        else:
+            self._deliver()
+
+    def _deliver(self) -> None:
+        with self._lock:
+            latest, self._latest = self._latest, None
+            self._handover_pending = False
+        if latest is None or self.stop.is_set():
             return
+        self._delivered_at = time.monotonic()
+        done, total, final = latest
         try:
             self.job.meter.update(done, total, force=final)
         except BaseException as exc:  # the caller's own way to stop the download
@@ -418,11 +438,14 @@ class _Worker:
             raise _Stopped
 
     def progress(self, done: int, total: int | None, *, final: bool = False) -> None:
-        now = time.monotonic()
-        if final or now - self._last_progress >= PROGRESS_PERIOD_S:
-            self._last_progress = now
-            with contextlib.suppress(RuntimeError):
-                self.loop.call_soon_threadsafe(self._deliver, done, total, final)
+        with self._lock:
+            self._latest = (done, total, final)
+            if self._handover_pending:
+                return
+            self._handover_pending = True
+        delay = 0.0 if final else max(0.0, self._delivered_at + PROGRESS_PERIOD_S - time.monotonic())
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody listens
+            self.loop.call_soon_threadsafe(self._schedule, delay)
 
 
 async def _attempt(job: _Job) -> int | None:

@@ -479,3 +479,43 @@ async def test_the_part_is_in_order_after_a_cancel_mid_write(hostile, tmp_path):
     data = part_path(dest).read_bytes()
     assert data == (V1 * 40)[: len(data)] and len(data) > 0
     assert download_files.load_state(dest, "file:clip.mp4") is not None
+
+
+async def test_cancelling_a_download_stops_its_thread_and_keeps_the_part(hostile, tmp_path, caplog):
+    import asyncio
+    import threading
+
+    async def script(request: Request, peer: Peer) -> None:
+        if request.headers.get("range"):
+            await serve_file(request, peer, ServedFile(V1))
+        else:
+            await serve_file(request, peer, ServedFile(V1), stall_after=HALF, stall_s=10)
+
+    server = hostile(script)
+    dest = tmp_path / "clip.mp4"
+    halfway = asyncio.Event()
+
+    def progress(done: int, total: int | None) -> None:
+        if done >= HALF:
+            halfway.set()
+
+    async with client_for(server) as client:
+        task = asyncio.ensure_future(client.download_file("clip.mp4", dest, progress=progress))
+        await asyncio.wait_for(halfway.wait(), 5)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert time.monotonic() - started < 1  # the blocked read was cut, not waited out
+        # The thread hands over its outcome, then ends a moment later.
+        for _ in range(100):
+            if not any(t.name == "storeops-download" and t.is_alive() for t in threading.enumerate()):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the download's thread is still running")
+        assert part_path(dest).read_bytes() == V1[:HALF] and not dest.exists()
+        path = await client.download_file("clip.mp4", dest)
+    assert path.read_bytes() == V1
+    assert _ranges(server)[-1] is not None  # resumed
+    assert "never retrieved" not in caplog.text
