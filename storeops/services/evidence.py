@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storeops.api.datamine import DatamineRequest, DatamineRow, DateRange, GroupBy, metric_rows
+from storeops.api.datamine import DatamineRequest, DatamineRow, DateRange, GroupBy, TimeRange, metric_rows
 from storeops.services.exports import ExportEntry, entry_summary, free_path, safe_file_name, zone
 
 if TYPE_CHECKING:
@@ -61,18 +61,34 @@ async def store_minutes(
         # Whole local days (the API reads plain dates in the store's time zone), the
         # 15-minute buckets outside the export's minutes are left out below.
         date_ranges=[DateRange.days(first.date(), last.date() + timedelta(days=1))],
+        time_ranges=[TimeRange.all_day()],  # not only store hours: an incident may be after closing
         group_bys=[GroupBy.date("days", 1), GroupBy.time("minutes", BUCKET_MINUTES)],
         time_zone=time_zone,
     )
     result = await client.datamine(request)
-    buckets: dict[datetime, dict[str, float | None]] = {}
+    found: dict[datetime, dict[str, float | None]] = {}
     for metric in (*TRAFFIC_METRICS, OCCUPANCY_METRIC):
         for row in metric_rows(result, metric):
             at = _bucket_start(row, tz)
-            if at is None or at + timedelta(minutes=BUCKET_MINUTES) <= first or at >= last:
-                continue
-            buckets.setdefault(at, {})[metric] = row.value
-    return [Bucket(at, values) for at, values in sorted(buckets.items())]
+            if at is not None:
+                found.setdefault(at.astimezone(UTC), {})[metric] = row.value
+    # Every bucket of the export's minutes gets a row, with blanks where the server has
+    # no data (a store reports only while open): a missing quarter hour is visible.
+    return [Bucket(at.astimezone(tz), found.get(at, {})) for at in bucket_starts(start, end)]
+
+
+def bucket_starts(start: datetime, end: datetime) -> list[datetime]:
+    """UTC starts of the BUCKET_MINUTES buckets overlapping [start, end). Counted in UTC:
+    a store's offset is a whole quarter hour, so they are its local quarter hours too."""
+    step = timedelta(minutes=BUCKET_MINUTES)
+    first = start.astimezone(UTC).replace(second=0, microsecond=0)
+    first -= timedelta(minutes=first.minute % BUCKET_MINUTES)
+    out = []
+    at = first
+    while at < end:
+        out.append(at)
+        at += step
+    return out
 
 
 def _bucket_start(row: DatamineRow, tz: Any) -> datetime | None:
@@ -135,6 +151,7 @@ async def build_pack(
         **entry_summary(entry),
         "times": _times(entry.start, entry.end, entry.time_zone),
         "bucket_minutes": BUCKET_MINUTES,
+        "buckets_without_data": sum(1 for b in buckets if not b.values),
     }
     return await asyncio.to_thread(
         _write_pack,

@@ -123,7 +123,9 @@ class ExportEntry(BaseModel):
     @property
     def title(self) -> str:
         if self.kind is ExportKind.CUSTOM:
-            return self.file.rsplit("/", 1)[-1]
+            folder, _, name = self.file.rpartition("/")
+            kind = folder.rsplit("/", 1)[-1].replace("_", " ").capitalize()  # "Traffic reports"
+            return f"{kind} · {name}" if kind and kind.lower() != "custom exports" else name
         names = [c.name or c.uuid[:8] for c in self.channels]
         shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
         return f"{self.store_name} · {shown}" if self.store_name else shown
@@ -591,7 +593,7 @@ class ExportsService:
             dest = Path(entry.dest)
             if not await asyncio.to_thread(dest.exists):
                 return dest
-        name = video_file_name(entry) if entry.kind is ExportKind.VIDEO else safe_file_name(entry.title)
+        name = video_file_name(entry) if entry.kind is ExportKind.VIDEO else safe_file_name(entry.file)
         taken = {Path(e.dest) for e in self._entries.values() if e.dest and e.id != entry.id}
         await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
         dest = await asyncio.to_thread(free_path, folder, name, taken)

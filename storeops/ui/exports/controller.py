@@ -20,7 +20,7 @@ from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
 from storeops.api.models import ExportRequest, ExportState, Location
-from storeops.services.exports import ChannelRef, DownloadState, ExportsService
+from storeops.services.exports import ChannelRef, DownloadState, ExportKind, ExportsService
 from storeops.services.jobs import Job, JobState
 from storeops.services.wording import reason
 from storeops.ui.exports.custom_dialog import CustomExportsDialog
@@ -262,9 +262,12 @@ class ExportsController(QObject):
             dialog.set_files(files)
 
     async def add_custom(self, dialog: CustomExportsDialog | None, files: list[str]) -> None:
+        entry = None
         for file in files:
             entry = await self.service.add_custom(file)
             self.service.download(entry.id)
+        if entry is not None and isValid(self.view):
+            self.view.select(entry.id)
         if dialog is not None and isValid(dialog):
             dialog.accept()
 
@@ -274,10 +277,13 @@ class ExportsController(QObject):
         job = self.service.download(entry_id)
         if job is not None:
             self.view.update_actions()
+            # The clicked button is now disabled: focus must not slide onto "Delete…".
+            self.view.table.setFocus()
         return job
 
     def cancel(self, entry_id: str) -> None:
         if self.service.cancel(entry_id):
+            self.view.table.setFocus()  # not onto "Delete…", next to the disabled button
             self.ctx.status.info("Download paused; “Resume download” continues where it stopped.")
 
     async def delete(self, entry_id: str) -> bool:
@@ -285,9 +291,12 @@ class ExportsController(QObject):
         if entry is None:
             return False
         saved = entry.download is DownloadState.DONE
-        question = f"Delete “{entry.title}” from the server and from this list?" + (
-            "\n\nThe file you downloaded stays where it is." if saved else ""
-        )
+        on_server = entry.kind is ExportKind.VIDEO and entry.status is not ExportState.EXPIRED
+        question = (
+            f"Delete “{entry.title}” from the server and from this list?"
+            if on_server
+            else f"Remove “{entry.title}” from this list?"
+        ) + ("\n\nThe file you downloaded stays where it is." if saved else "")
         if not await self.confirm(self.view, "Delete export", question, "Delete"):
             return False
         try:

@@ -42,6 +42,8 @@ def status_text(entry: ExportEntry) -> str:
     }[entry.status]
     if entry.status is ExportState.FAILED and entry.reason:
         text += f": {entry.reason}"
+    if entry.status is ExportState.IN_PROGRESS:
+        text += f" (asked {entry.created_at.astimezone(entry.zone):%H:%M})"
     if entry.check_error:
         text += " (status not updated: server unreachable)"
     return text
@@ -114,6 +116,8 @@ class ExportsModel(QAbstractTableModel):
             if column == EXPORT:
                 return entry.title
             if column == PERIOD:
+                if entry.kind is ExportKind.CUSTOM:
+                    return f"added {entry.created_at.astimezone():%a %d %b %H:%M}"
                 return entry.local_period()
             if column == STATUS:
                 return status_text(entry)

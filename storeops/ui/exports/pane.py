@@ -129,6 +129,20 @@ class ExportsPane(QWidget):
         actions.addWidget(self.folder_label)
         actions.addWidget(self.folder_button)
 
+        for button in (
+            self.new_button,
+            self.custom_button,
+            self.refresh_button,
+            self.download_button,
+            self.cancel_button,
+            self.delete_button,
+            self.show_button,
+            self.evidence_button,
+            self.folder_button,
+        ):
+            # Room for the stylesheet's focus padding and the longest label ("Resume download").
+            button.setMinimumWidth(button.sizeHint().width() + 16)
+        self.download_button.setMinimumWidth(QPushButton("Resume download").sizeHint().width() + 16)
         self.new_button.clicked.connect(self.new_export_requested)
         self.custom_button.clicked.connect(self.custom_requested)
         self.refresh_button.clicked.connect(self.refresh_requested)
