@@ -481,9 +481,11 @@ class RetailNextClient:
 
         An interrupted download resumes from the part, in this call (safe
         retries) or a later one, only if the server validates it (see
-        storeops/api/downloads.py); otherwise it starts over. `progress(done,
-        total)` after each piece; `on_progress(DownloadProgress)` at most 10
-        times a second, with speed and time left (for a progress bar).
+        storeops/api/downloads.py); otherwise it starts over. Both callbacks
+        run on the event loop: `progress(done, total)` as bytes arrive (at
+        most every 20 ms, and once at the end); `on_progress(DownloadProgress)`
+        at most 10 times a second, with speed and time left (a progress bar).
+        A callback that raises stops the download with its exception.
         `if_exists`: "rename" (an existing file stays; the new one is saved as
         "x (1).mp4"), "replace", or "error" (LocalFileError). `stall_timeout`:
         a body bringing under 16 KB in that many seconds is a RequestTimeout;

@@ -99,7 +99,8 @@ log = logging.getLogger("storeops.api")
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
-#: The plain callback: `progress(done, total)` after each piece received. `done`
+#: The plain callback, on the event loop: `progress(done, total)` as bytes arrive
+#: (at most every PROGRESS_PERIOD_S, and once at the end). `done`
 #: counts the file's bytes on disk (a resumed part's included); `total` is the
 #: file's size, None when unknown (or while a compressed answer is decoded).
 Progress = Callable[[int, int | None], None]
