@@ -272,3 +272,13 @@ def test_cancel_resume_and_the_list_in_a_new_pane(qtbot, qloop, fresh_sim, tmp_p
         await close(pane2, client2)
 
     qloop.run_until_complete(scenario())
+
+
+def test_quick_picks_follow_the_clock_while_the_dialog_is_open(qtbot):
+    clock = [TEST_NOW]
+    d = ExportDialog(STORE, lambda: clock[0])
+    qtbot.addWidget(d)
+    clock[0] = TEST_NOW + timedelta(minutes=7)  # the manager took a while to choose
+    d.quick_buttons[5].click()
+    end = clock[0].astimezone(ZoneInfo("America/Chicago")).replace(second=0, microsecond=0)
+    assert d.period() == (end - timedelta(minutes=5), end)

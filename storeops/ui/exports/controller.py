@@ -202,7 +202,7 @@ class ExportsController(QObject):
         if self.dialog is not None and isValid(self.dialog) and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog
-        dialog = ExportDialog(store, self.ctx.now(), self.view)
+        dialog = ExportDialog(store, self.ctx.now, self.view)
         dialog.submitted.connect(lambda req, chosen: self._spawn(self.start_export(dialog, store, req, chosen)))
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         self.dialog = dialog

@@ -6,6 +6,7 @@ with `done()` or `failed(message)`, so a refusal leaves every choice in place.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -51,13 +52,14 @@ def _local(value: QDateTime, tz: ZoneInfo) -> datetime:
 class ExportDialog(QDialog):
     submitted = Signal(object, object)  # ExportRequest, list[ChannelRef]
 
-    def __init__(self, store: Location, now: datetime, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Location, now: datetime | Callable[[], datetime], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"New video export — {store.name}")
         self.setObjectName("ExportDialog")
         self.store = store
         self.tz = ZoneInfo(store.time_zone or "UTC")
-        self._now = now
+        # The clock itself, not a reading: the dialog may stay open while time passes.
+        self._clock: Callable[[], datetime] = now if callable(now) else (lambda: now)
         self._channels: list[ChannelRef] = []
         self._tried = False  # "choose a channel" only once the user tried to send
 
@@ -149,8 +151,7 @@ class ExportDialog(QDialog):
         box.addWidget(self.buttons)
         self.resize(620, 640)
 
-        local_now = now.astimezone(self.tz)
-        self.around.setDateTime(_qt(local_now - timedelta(minutes=10)))
+        self.around.setDateTime(_qt(self.local_now() - timedelta(minutes=10)))
         self.pick_last(5)
 
     @staticmethod
@@ -207,11 +208,8 @@ class ExportDialog(QDialog):
 
     # ------------------------------------------------------------ times
 
-    def set_now(self, now: datetime) -> None:
-        self._now = now
-
     def local_now(self) -> datetime:
-        return self._now.astimezone(self.tz).replace(microsecond=0)
+        return self._clock().astimezone(self.tz).replace(microsecond=0)
 
     def pick_last(self, minutes: int) -> None:
         end = self.local_now().replace(second=0)
@@ -238,7 +236,7 @@ class ExportDialog(QDialog):
         start, end = self.period()
         found = {
             "channels": channels_problem(chosen) if self._channels else "Loading channels…",
-            "times": times_problem(start, end, self._now),
+            "times": times_problem(start, end, self._clock()),
             "resolution": resolution_problem(self.resolution.text(), len(chosen)),
         }
         return {k: v for k, v in found.items() if v}
