@@ -1,5 +1,5 @@
 """Entry point: `storeops [--demo [--demo-faults SPEC]] [--screenshot DIR] [--dev-dir DIR]`,
-`storeops kiosk --store STORE [--demo] [--lang LANG] [--[no-]staff-buttons]
+`storeops --check-video`, `storeops kiosk --store STORE [--demo] [--lang LANG] [--[no-]staff-buttons]
 [--poll-interval SECONDS]`, `storeops kiosk --set-pin | --clear-pin`, `storeops --version`.
 
 Order matters: arguments (no Qt for --version), app dirs, logging, the crash
@@ -87,6 +87,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--version", action="version", version=f"storeops {__version__}")
     parser.add_argument("--demo", action="store_true", help="show the built-in demo store chain")
     parser.add_argument("--screenshot", metavar="DIR", help="save every pane to DIR/<pane>.png and exit")
+    parser.add_argument(
+        "--check-video",
+        action="store_true",
+        help="play a demo channel through the bundled libvlc, report, exit 0 if frames were decoded",
+    )
     _add_common_options(parser)
     sub = parser.add_subparsers(dest="command")
     kiosk = sub.add_parser(
@@ -160,6 +165,11 @@ def prepare(args: argparse.Namespace) -> CrashHandler:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.check_video:
+        # A terminal command (installers' smoke tests, support calls): no Qt, no log file.
+        from storeops.check_video import run as check_video
+
+        return check_video()
     if args.command == "kiosk" and (args.set_pin or args.clear_pin):
         # A terminal command: no Qt, no log file, no crash dialog.
         from storeops import config
