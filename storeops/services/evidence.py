@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storeops.api.datamine import DatamineRequest, DatamineRow, DateRange, GroupBy, TimeRange, metric_rows
-from storeops.services.exports import ExportEntry, entry_summary, free_path, safe_file_name, zone
+from storeops.services.export_list import ExportEntry, entry_summary, free_path, safe_file_name, zone
 
 if TYPE_CHECKING:
     from storeops.api.client import RetailNextClient
