@@ -32,6 +32,10 @@ pytestmark = pytest.mark.gui
 STORE = Location(uuid="s1", name="Test Store", time_zone="America/Chicago", location_type="store")
 
 
+def names_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
 def refs(n: int, appliance: str = "app-1", start: int = 0) -> list[ChannelRef]:
     return [ChannelRef(uuid=f"c{start + i}", name=f"Camera {start + i}", appliance_id=appliance) for i in range(n)]
 
@@ -194,6 +198,13 @@ def test_the_whole_walk_start_ready_download_show_delete(qtbot, qloop, fresh_sim
         assert pane.show_button.isEnabled() and not pane.download_button.isEnabled()
         pane.show_button.click()
         assert [u.toLocalFile() for u in opened] == [str(Path(entry.dest).parent)]
+        infos: list[str] = []
+        pane.controller.ctx.status.info_reported.connect(infos.append)
+        pane.evidence_button.click()
+        await wait_until(lambda: any(i.startswith("Evidence pack saved: ") for i in infos), timeout=30)
+        pack = Path(next(i for i in infos if i.startswith("Evidence pack saved: ")).split(": ", 1)[1])
+        assert names_in(pack) == sorted([Path(entry.dest).name, "evidence.json", "occupancy.csv", "traffic.csv"])
+        assert opened[-1].toLocalFile() == str(pack.parent)
         pane.delete_button.click()
         await wait_until(lambda: svc.entries() == [])
         assert "stays where it is" in asked[0]
