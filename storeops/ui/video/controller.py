@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QImage
 
 from storeops.config import HOME_ENV, app_dirs
@@ -389,6 +389,8 @@ class VideoController(QObject):
         self.view.set_grid_choice(self.view.grid.side, enlarged=self.view.grid.enlarged is not None)
         if index is not None:
             self.select(index)
+        else:  # back to the grid: the keyboard stays with the tile that was enlarged
+            self.view.grid.tiles[self.selected].setFocus(Qt.FocusReason.OtherFocusReason)
         self._sync_streams()
 
     # ------------------------------------------------------------ players

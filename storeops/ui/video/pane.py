@@ -122,9 +122,12 @@ class VideoPane(QWidget):
         box.addLayout(banner)
         box.addWidget(self.splitter, 1)
 
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.activated.connect(self._escape)
+        # Esc anywhere in the window while a tile is enlarged (hiding the list moves the
+        # focus out of the pane, seen under Xvfb), and only then.
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.escape.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.escape.setEnabled(False)
+        self.escape.activated.connect(self._escape)
 
     def _escape(self) -> None:
         if self.grid.enlarged is not None:
@@ -137,6 +140,9 @@ class VideoPane(QWidget):
         self.back_button.setVisible(enlarged)
         # Enlarged: the tile gets the whole pane, the list steps aside.
         self.side_panel.setVisible(not enlarged)
+        self.escape.setEnabled(enlarged)
+        if enlarged and self.grid.enlarged is not None:
+            self.grid.tiles[self.grid.enlarged].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
