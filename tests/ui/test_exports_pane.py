@@ -293,3 +293,28 @@ def test_quick_picks_follow_the_clock_while_the_dialog_is_open(qtbot):
     d.quick_buttons[5].click()
     end = clock[0].astimezone(ZoneInfo("America/Chicago")).replace(second=0, microsecond=0)
     assert d.period() == (end - timedelta(minutes=5), end)
+
+
+def test_keys_on_the_list_download_and_delete(qtbot, qloop, fresh_sim, tmp_path):
+    from PySide6.QtCore import Qt
+
+    pane, client, svc, asked = make_pane(qtbot, fresh_sim, tmp_path)
+    store, channels = flagship(fresh_sim)
+
+    async def scenario():
+        from tests.services.exports_env import request, settled
+
+        entry = await svc.start_export(request(channels[:1], seconds=10), store, channels[:1])
+        await settled(svc, entry.id)
+        pane.show()
+        pane.select(entry.id)
+        pane.table.setCurrentIndex(pane.model.index(0, 0))
+        pane.table.setFocus()
+        qtbot.keyClick(pane.table, Qt.Key.Key_Return)
+        await wait_until(lambda: entry.download is DownloadState.DONE, timeout=30)
+        qtbot.keyClick(pane.table, Qt.Key.Key_Delete)
+        await wait_until(lambda: svc.entries() == [])
+        assert len(asked) == 1  # asked first
+        await close(pane, client)
+
+    qloop.run_until_complete(scenario())

@@ -8,6 +8,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -77,6 +78,7 @@ class ExportsPane(QWidget):
         self.model = ExportsModel(self)
         self.table = QTableView()
         self.table.setObjectName("ExportsTable")
+        self.table.setToolTip("Enter: download (or show the file) · Delete: delete the export")
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(DOWNLOAD, ProgressDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -94,7 +96,11 @@ class ExportsPane(QWidget):
         header.resizeSection(STATUS, 260)
         header.resizeSection(DOWNLOAD, 330)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
-        self.table.doubleClicked.connect(lambda _i: self._emit(self.show_requested))
+        # Enter or a double-click does the row's obvious thing; Delete asks to delete it.
+        self.table.activated.connect(lambda _i: self._activate_row())
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self._delete_key)
         self.model.modelReset.connect(self._show_empty)
         self.model.dataChanged.connect(lambda *_: self.update_actions())
 
@@ -211,6 +217,16 @@ class ExportsPane(QWidget):
         entry_id = self.selected_id()
         if entry_id:
             signal.emit(entry_id)
+
+    def _delete_key(self) -> None:
+        if self.delete_button.isEnabled():
+            self._emit(self.delete_requested)
+
+    def _activate_row(self) -> None:
+        if self.download_button.isEnabled():
+            self._emit(self.download_requested)
+        elif self.show_button.isEnabled():
+            self._emit(self.show_requested)
 
     def _show_empty(self) -> None:
         empty = self.model.rowCount() == 0
