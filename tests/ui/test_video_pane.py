@@ -144,6 +144,7 @@ def test_drops_grids_and_the_layout_saved_and_restored(qtbot, qloop, sim, tmp_pa
             dropped = item.data(0, Qt.ItemDataRole.UserRole)
             _drop(pane.grid.tiles[3], pane.channel_list.mimeData([item]))
             assert controller.assigned[3] == dropped
+            assert item.font(0).bold() and not pane.channel_list.item_for(before[3]).font(0).bold()
             assert pane.grid.tiles[3].title == sim.world.channels[dropped].name
             # From tile 0 onto tile 1: the two swap.
             swap = QMimeData()

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QMimeData, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from storeops.services.video import ChannelEntry
 from storeops.ui.video.tile import CHANNEL_MIME
 
 UUID_ROLE = Qt.ItemDataRole.UserRole
+ACCENT = QBrush(QColor("#1f5fbf"))
 
 
 class ChannelList(QTreeWidget):
@@ -69,6 +70,15 @@ class ChannelList(QTreeWidget):
 
     def item_for(self, channel_uuid: str) -> QTreeWidgetItem | None:
         return next((it for it in self.channel_items() if it.data(0, UUID_ROLE) == channel_uuid), None)
+
+    def mark_shown(self, uuids: set[str]) -> None:
+        """Channels on a tile in view now: in the accent colour, bold."""
+        for item in self.channel_items():
+            shown = item.data(0, UUID_ROLE) in uuids
+            font = QFont(self.font())
+            font.setBold(shown)
+            item.setFont(0, font)
+            item.setForeground(0, ACCENT if shown else self.palette().text())
 
     def mimeTypes(self) -> list[str]:
         return [CHANNEL_MIME]

@@ -418,6 +418,8 @@ class VideoController(QObject):
                     stream.start()
             elif stream is not None and stream.running:
                 stream.halt()
+        in_view = {t.channel_uuid for t in self.view.grid.visible_tiles() if t.channel_uuid}
+        self.view.channel_list.mark_shown(in_view)
         self._refresh_summary()
 
     def _new_stream(self, index: int, entry: ChannelEntry) -> LiveStream:
