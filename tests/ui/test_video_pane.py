@@ -165,6 +165,11 @@ def test_drops_grids_and_the_layout_saved_and_restored(qtbot, qloop, sim, tmp_pa
             expected = VideoLayout(grid=3, tiles=[*controller.assigned[:9]])
             assert settings.video_layouts[controller.layout_key] == expected
             await wait_until(lambda: _playing([pane.grid.tiles[i] for i in (0, 1, 2, 3, 8)], 1), timeout=60)
+            # F5 reads the list again; the tiles keep their channels and play on.
+            assigned = list(controller.assigned)
+            pane.refresh()
+            await wait_until(lambda: controller.loaded, timeout=20)
+            assert controller.assigned == assigned and pane.channel_list.item_for(dropped) is not None
             pane.grid_buttons[1].click()
             assert pane.grid.side == 1
             await wait_until(lambda: len(controller.playing_streams()) == 1, timeout=5)

@@ -166,6 +166,10 @@ class VideoPane(QWidget):
     def shutdown(self) -> None:
         self.controller.shutdown()
 
+    def refresh(self) -> None:
+        """F5 (the shell calls it): read the channel list again; the tiles play on."""
+        self.controller.reload()
+
     def show_channel(self, channel_uuid: str) -> None:
         """Play this channel (another pane's "open in live view")."""
         self.controller.show_channel(channel_uuid)
