@@ -99,6 +99,8 @@ class Tally:
     crash_dialogs: int = 0
     not_sent_reasons: Counter[str] = field(default_factory=Counter)  # what the app said instead
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the run, MB)
+    rss_base_mb: float | None = None  # after warm-up
+    warmed_at: float = 0.0  # seconds into the run
     requests: int = 0
     faults: Counter[str] = field(default_factory=Counter)
 
@@ -120,15 +122,16 @@ class Tally:
         )
 
     def rss_growth_mb(self) -> float:
-        """Growth from the first sample after warm-up (a quarter of the run) to
-        the median of the last quarter: start-up and first loads of each pane
-        are not growth; a steady climb is."""
-        if len(self.rss_mb) < 4:
+        """Growth from the end of warm-up (every step run once: each pane loaded,
+        pyqtgraph imported, the display shown) to the median of the last quarter
+        of the samples after it: first loads are not growth; a steady climb is."""
+        if self.rss_base_mb is None:
             return 0.0
-        quarter = max(1, len(self.rss_mb) // 4)
-        base = self.rss_mb[quarter][1]
-        tail = sorted(mb for _, mb in self.rss_mb[-quarter:])
-        return tail[len(tail) // 2] - base
+        after = [mb for at, mb in self.rss_mb if at >= self.warmed_at]
+        if not after:
+            return 0.0
+        tail = sorted(after[-max(1, len(after) // 4) :])
+        return tail[len(tail) // 2] - self.rss_base_mb
 
     def summary(self) -> str:
         return (
@@ -140,6 +143,13 @@ class Tally:
 
 
 def rss_mb() -> float:
+    """Resident memory after a collection and malloc_trim (as the entrance display
+    does every few minutes, storeops/ui/kiosk/memory.py): what is still held, not
+    freed pages glibc has yet to hand back after a big answer."""
+    from storeops.ui.kiosk.memory import trim_heap
+
+    gc.collect()  # on the GUI thread, as the app's guard does
+    trim_heap()
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -204,6 +214,7 @@ class Session:
         self.rng = rng
         self.tally = tally
         self._names = itertools.count(1)
+        self.warming = True  # the first run of each step: a step may cover all its variants
 
     @property
     def sim(self) -> RunningSimulator:
@@ -343,6 +354,23 @@ async def adjust_from_pane(s: Session) -> None:
     s.judge_adjust(outcome, s.adjust_records() - before, said, s.malformed_answers() > malformed)
 
 
+@step("traffic range", pane="traffic", weight=2)
+async def traffic_range(s: Session) -> None:
+    from storeops.ui.traffic.pane import TrafficPane
+
+    pane = await s.show("traffic")
+    if not isinstance(pane, TrafficPane):
+        return
+    # Warming up, every range once (the biggest answers set the memory baseline).
+    ranges = range(pane.range.count()) if s.warming else [s.rng.randrange(pane.range.count())]
+    for index in ranges:
+        pane.range.setCurrentIndex(index)  # asks for a load, as a click does
+        for box in (pane.comparison, pane.granularity):
+            if s.rng.random() < 0.3:
+                box.setCurrentIndex(s.rng.randrange(box.count()))
+        await pane.controller.wait_loaded()  # loaded or shown as failed: only nothing may escape
+
+
 @step("entrance display", pane="occupancy", weight=1)
 async def entrance_display(s: Session) -> None:
     await s.ensure_connected()
@@ -405,12 +433,15 @@ async def run_session(
             session.sim.faults.set_random(spec, seed=seed)
             started = time.monotonic()
             next_rss = 0.0
+            warm_up = list(steps)  # each step once, in order, before the random ones
             while (elapsed := time.monotonic() - started) < seconds:
+                if not warm_up and tally.rss_base_mb is None:
+                    session.warming = False
+                    tally.rss_base_mb, tally.warmed_at = rss_mb(), elapsed
                 if elapsed >= next_rss:
-                    gc.collect()  # on the GUI thread, as the app's guard does
                     tally.rss_mb.append((elapsed, rss_mb()))
                     next_rss = elapsed + rss_every_s
-                chosen = rng.choices(steps, weights)[0]
+                chosen = warm_up.pop(0) if warm_up else rng.choices(steps, weights)[0]
                 tally.steps[chosen.name] += 1
                 try:
                     await asyncio.wait_for(chosen.fn(session), STEP_TIMEOUT_S)
