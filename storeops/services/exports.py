@@ -311,10 +311,9 @@ class ExportsService:
         job = self._jobs.get(entry_id)
         return job if job is not None and not job.finished else None
 
-    def download(self, entry_id: str, *, pause_at: float | None = None) -> Job | None:
+    def download(self, entry_id: str) -> Job | None:
         """Start (or resume) a download as a job; None if one already runs, the entry
-        is unknown, or its file is already there. `pause_at` (0..1): stop, resumable,
-        once that fraction is in (the demo's screenshot shows a download half-way)."""
+        is unknown, or its file is already there."""
         entry = self._entries.get(entry_id)
         previous = self.job(entry_id)
         if entry is None or (previous is not None and entry_id not in self._user_cancelled):
@@ -326,7 +325,7 @@ class ExportsService:
         async def work(job: Job) -> Path:
             if previous is not None:  # cancelled a moment ago, still saving its state
                 await previous.wait()
-            return await self._download(job, entry, pause_at)
+            return await self._download(job, entry)
 
         job = self.jobs.start(f"Download {entry.title}", work, owner=self.client)
         self._jobs[entry_id] = job
@@ -365,18 +364,12 @@ class ExportsService:
             raise OSError(f"refused to write outside the download folder: {name!r}")
         return dest
 
-    async def _download(self, job: Job, entry: ExportEntry, pause_at: float | None = None) -> Path:
+    async def _download(self, job: Job, entry: ExportEntry) -> Path:
         dest = await self._destination(entry)
         entry.dest, entry.download, entry.download_error = str(dest), DownloadState.RUNNING, ""
         entry.speed = entry.eta_s = None
         self._changed(entry.id)
         await self.save()
-
-        def progress(done: int, total: int | None) -> None:
-            entry.done_bytes, entry.total_bytes = done, total if total is not None else entry.total_bytes
-            if pause_at is not None and entry.total_bytes and done >= pause_at * entry.total_bytes:
-                self._user_cancelled.add(entry.id)
-                job.cancel()
 
         def report(p: DownloadProgress) -> None:
             # The client's report (about 10 a second, on the loop's thread): speed and time left.
@@ -392,12 +385,10 @@ class ExportsService:
         try:
             if entry.kind is ExportKind.VIDEO:
                 path = await self.client.download_export(
-                    self._ready_status(entry), dest, progress, on_progress=report, if_exists="rename"
+                    self._ready_status(entry), dest, on_progress=report, if_exists="rename"
                 )
             else:
-                path = await self.client.download_file(
-                    entry.file, dest, progress, on_progress=report, if_exists="rename"
-                )
+                path = await self.client.download_file(entry.file, dest, on_progress=report, if_exists="rename")
         except asyncio.CancelledError:
             # The user's cancel pauses it; the app closing leaves it RUNNING, resumed on load.
             if entry.id in self._user_cancelled:

@@ -21,7 +21,7 @@ from storeops.services.jobs import JobService
 from storeops.settings import Settings
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.exports.dialog import ExportDialog
-from storeops.ui.exports.model import DOWNLOAD, PROGRESS_ROLE, STATUS
+from storeops.ui.exports.model import BUSY, DOWNLOAD, PROGRESS_ROLE, STATUS
 from storeops.ui.exports.pane import ExportsPane, create_pane
 from tests.conftest import TEST_NOW
 from tests.helpers import wait_until
@@ -187,9 +187,11 @@ def test_the_whole_walk_start_ready_download_show_delete(qtbot, qloop, fresh_sim
         assert entry.resolution == "320x240" and entry.end is not None and entry.end == end
         assert pane.table.isVisible() and pane.selected_id() == entry.id
         assert pane.model.index(0, STATUS).data().startswith("Preparing on the server… (asked ")
+        assert pane.model.index(0, STATUS).data(PROGRESS_ROLE) == BUSY and pane._busy_timer.isActive()
         # Polling (the pane is shown) brings it to ready.
         await wait_until(lambda: entry.status is ExportState.READY, timeout=60)
         assert pane.model.index(0, STATUS).data() == "Ready" and pane.download_button.isEnabled()
+        assert pane.model.index(0, STATUS).data(PROGRESS_ROLE) is None and not pane._busy_timer.isActive()
         pane.download_button.click()
         await wait_until(lambda: entry.download is DownloadState.DONE, timeout=30)
         assert pane.model.index(0, DOWNLOAD).data().startswith("Saved · ")

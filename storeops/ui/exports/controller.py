@@ -350,7 +350,7 @@ class ExportsController(QObject):
 
     async def demo_list(self) -> None:
         """The screenshot's list, made for real against the demo chain: a ready export
-        downloaded, one stopped half-way, one the server is preparing, one refused (no
+        downloaded, one ready to download, one the server is preparing, one refused (no
         recordings that long ago). An existing list is shown as it is."""
         await self.service.load()
         if self.service.entries():
@@ -381,20 +381,17 @@ class ExportsController(QObject):
         # Short clips render in a few seconds; the refused one first (it fails at once).
         await export(recorded[:1], timedelta(days=120), timedelta(minutes=5))
         saved = await export(recorded[:1], timedelta(minutes=45), timedelta(minutes=1), info_overlay=True)
-        half = await export(
+        ready = await export(
             recorded[-2:], timedelta(minutes=20), timedelta(minutes=1), analytics_overlay=True, resolution="640x360"
         )
-        for entry_id in (saved, half):
+        for entry_id in (saved, ready):
             while (e := self.service.entry(entry_id)) is not None and e.status is ExportState.IN_PROGRESS:
                 await asyncio.sleep(0.2)
                 await self.service.check(entry_id)
         job = self.service.download(saved)
         if job is not None:
             await job.wait()
-        job = self.service.download(half, pause_at=0.45)
-        if job is not None:
-            await job.wait()
         await export(recorded[:4], timedelta(minutes=60), timedelta(minutes=30), analytics_overlay=True)
         await self.service.poll_due()
         if isValid(self.view):
-            self.view.select(half)
+            self.view.select(ready)

@@ -3,6 +3,8 @@ progress bar in its cell. Words for each state live here, in one place."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import (
@@ -18,7 +20,9 @@ from storeops.api.models import ExportState
 from storeops.services.exports import DownloadState, ExportEntry, ExportKind, human_bytes, progress_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # 0..1000, -1 unknown total, None: no bar
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # 0..1000, -1 unknown total, BUSY, None: no bar
+BUSY = -2  # working, no fraction known: a block that travels along the bar
+BUSY_PERIOD_S = 2.0
 COLUMNS = ("Export", "Period (store time)", "Status", "Download")
 EXPORT, PERIOD, STATUS, DOWNLOAD = range(4)
 
@@ -111,6 +115,9 @@ class ExportsModel(QAbstractTableModel):
         if role == ID_ROLE:
             return entry.id
         if role == PROGRESS_ROLE:
+            if column == STATUS:
+                # The server says nothing of its progress: a busy bar, not a fraction.
+                return BUSY if entry.status is ExportState.IN_PROGRESS and entry.kind is ExportKind.VIDEO else None
             return progress_value(entry) if column == DOWNLOAD else None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == EXPORT:
@@ -141,24 +148,41 @@ class ExportsModel(QAbstractTableModel):
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """A progress bar (with the cell's text on it) while a download runs or is paused."""
+    """A progress bar (with the cell's text on it) while a download runs or is paused,
+    and a busy bar (a block travelling along it; the view repaints it) while the
+    server prepares an export."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         value = index.data(PROGRESS_ROLE)
         if value is None:
             super().paint(painter, option, index)
             return
-        bar = QStyleOptionProgressBar()
         rect = QRect(option.rect)
-        bar.rect = rect.adjusted(3, 4, -3, -4)
-        bar.minimum, bar.maximum = (0, 1000) if value >= 0 else (0, 0)
-        bar.progress = max(0, value)
-        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        bar.textVisible = True
-        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
-        bar.state = option.state | QStyle.StateFlag.State_Horizontal
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(rect, option.palette.highlight())
         widget: QWidget | None = option.widget  # None when painted outside a view
         style = widget.style() if widget is not None else QApplication.style()
+        bar = QStyleOptionProgressBar()
+        bar.rect = rect.adjusted(3, 4, -3, -4)
+        bar.state = option.state | QStyle.StateFlag.State_Horizontal
+        bar.palette = option.palette
+        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        if value == BUSY:
+            bar.minimum, bar.maximum, bar.progress = 0, 1000, 0
+            style.drawControl(QStyle.ControlElement.CE_ProgressBarGroove, bar, painter)
+            inner = bar.rect.adjusted(2, 2, -2, -2)
+            width = max(12, inner.width() // 5)
+            phase = (time.monotonic() % BUSY_PERIOD_S) / BUSY_PERIOD_S
+            travel = abs(2 * phase - 1)  # there and back
+            block = QRect(inner.left() + round(travel * (inner.width() - width)), inner.top(), width, inner.height())
+            colour = QColor(STATUS_COLOURS[ExportState.IN_PROGRESS])
+            colour.setAlpha(150)
+            painter.fillRect(block, colour)
+            painter.setPen(QColor(STATUS_COLOURS[ExportState.IN_PROGRESS]))
+            painter.drawText(bar.rect, int(Qt.AlignmentFlag.AlignCenter), bar.text)
+            return
+        bar.minimum, bar.maximum = (0, 1000) if value >= 0 else (0, 0)
+        bar.progress = max(0, value)
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)

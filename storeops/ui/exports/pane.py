@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,11 +22,21 @@ from PySide6.QtWidgets import (
 
 from storeops.api.models import ExportState
 from storeops.services.exports import DownloadState, ExportEntry, ExportKind
-from storeops.ui.exports.model import DOWNLOAD, EXPORT, PERIOD, STATUS, ExportsModel, ProgressDelegate
+from storeops.ui.exports.model import (
+    BUSY,
+    DOWNLOAD,
+    EXPORT,
+    PERIOD,
+    PROGRESS_ROLE,
+    STATUS,
+    ExportsModel,
+    ProgressDelegate,
+)
 
 if TYPE_CHECKING:
     from storeops.ui.exports.controller import ExportsController
 
+BUSY_FRAME_MS = 80
 EMPTY_TEXT = (
     "No exports yet. Choose “New export…” to save footage of an incident: pick the cameras and the minutes, "
     "StoreOps asks the server to prepare the file and downloads it when it is ready."
@@ -81,6 +91,11 @@ class ExportsPane(QWidget):
         self.table.setToolTip("Enter: download (or show the file) · Delete: delete the export")
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(DOWNLOAD, ProgressDelegate(self.table))
+        self.table.setItemDelegateForColumn(STATUS, ProgressDelegate(self.table))
+        # Busy bars move while the server prepares an export (only then: no idle repaints).
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(BUSY_FRAME_MS)
+        self._busy_timer.timeout.connect(self._repaint_busy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -93,8 +108,8 @@ class ExportsPane(QWidget):
         header.setSectionResizeMode(PERIOD, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(DOWNLOAD, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(STATUS, 260)
-        header.resizeSection(DOWNLOAD, 330)
+        header.resizeSection(STATUS, 300)
+        header.resizeSection(DOWNLOAD, 300)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         # Enter or a double-click does the row's obvious thing; Delete asks to delete it.
         self.table.activated.connect(lambda _i: self._activate_row())
@@ -103,6 +118,8 @@ class ExportsPane(QWidget):
         delete_key.activated.connect(self._delete_key)
         self.model.modelReset.connect(self._show_empty)
         self.model.dataChanged.connect(lambda *_: self.update_actions())
+        self.model.dataChanged.connect(lambda *_: self._update_busy())
+        self.model.modelReset.connect(self._update_busy)
 
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
@@ -168,9 +185,11 @@ class ExportsPane(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.visibility_changed.emit(True)
+        self._update_busy()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
+        self._busy_timer.stop()
         self.visibility_changed.emit(False)
 
     def activate(self) -> None:
@@ -227,6 +246,23 @@ class ExportsPane(QWidget):
             self._emit(self.download_requested)
         elif self.show_button.isEnabled():
             self._emit(self.show_requested)
+
+    def _busy_rows(self) -> list[int]:
+        return [r for r in range(self.model.rowCount()) if self.model.index(r, STATUS).data(PROGRESS_ROLE) == BUSY]
+
+    def _update_busy(self) -> None:
+        if self._busy_rows() and self.isVisible():
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+
+    def _repaint_busy(self) -> None:
+        rows = self._busy_rows()
+        if not rows or not self.isVisible():
+            self._busy_timer.stop()
+            return
+        for row in rows:
+            self.table.viewport().update(self.table.visualRect(self.model.index(row, STATUS)))
 
     def _show_empty(self) -> None:
         empty = self.model.rowCount() == 0
