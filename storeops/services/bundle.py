@@ -61,12 +61,13 @@ class Services:
     @cached_property
     def exports(self) -> ExportsService:
         """Video and custom exports: the list kept in the app's data dir (one per
-        server), downloads as jobs. The download folder is the user's Downloads/StoreOps
-        until the pane sets the one from the settings."""
+        server, one service per list for the whole session), downloads as jobs. The
+        download folder is the user's Downloads/StoreOps until the pane sets the one
+        from the settings."""
         from storeops.config import app_dirs
         from storeops.services.exports import ExportsService
 
-        return ExportsService(self.client, self.jobs, list_dir=app_dirs().data, now=self.now)
+        return ExportsService.shared(self.client, self.jobs, list_dir=app_dirs().data, now=self.now)
 
     @cached_property
     def traffic(self) -> TrafficService:

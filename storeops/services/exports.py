@@ -65,6 +65,16 @@ URL_FRESH_S = 60.0
 
 Listener = Callable[[str | None], None]
 
+# One service per list file in this process: a reconnect (the same server, a new client)
+# takes over the running downloads and the loaded list instead of reading the file again
+# beside them, which would resume a download a second time and write the file from two
+# services.
+_SHARED: dict[Path, ExportsService] = {}
+
+
+def list_path(list_dir: Path, base_url: str) -> Path:
+    return list_dir / LIST_DIR / f"{server_key(base_url)}.json"
+
 
 class ExportsService:
     """`list_dir`: where the lists live (the app's data dir); `download_dir`: where files
@@ -84,7 +94,7 @@ class ExportsService:
         self.jobs = jobs
         self.now = now
         self.download_dir = download_dir or default_download_dir()
-        self.store = ExportList(list_dir / LIST_DIR / f"{server_key(client.base_url)}.json")
+        self.store = ExportList(list_path(list_dir, client.base_url))
         self._entries: dict[str, ExportEntry] = {}
         self._listeners: list[Listener] = []
         self._loaded: asyncio.Future[None] | None = None
@@ -94,6 +104,27 @@ class ExportsService:
         self._interval: dict[str, float] = {}
         self._wake: asyncio.Event | None = None
         self._last_report: dict[str, float] = {}
+
+    @classmethod
+    def shared(
+        cls,
+        client: RetailNextClient,
+        jobs: JobService,
+        *,
+        list_dir: Path,
+        now: Callable[[], datetime] = utc_now,
+    ) -> ExportsService:
+        """The process's service for this server's list: made once, then handed the
+        newest connection's client, jobs and clock (downloads already running finish
+        on the client they started with)."""
+        path = list_path(list_dir, client.base_url)
+        existing = _SHARED.get(path)
+        if existing is not None:
+            existing.client, existing.jobs, existing.now = client, jobs, now
+            return existing
+        service = cls(client, jobs, list_dir=list_dir, now=now)
+        _SHARED[path] = service
+        return service
 
     # ------------------------------------------------------------ list
 

@@ -327,3 +327,23 @@ def test_service_is_in_the_bundle(sim):
     assert isinstance(services.exports, ExportsService)
     assert services.exports is services.exports  # one per connection
     asyncio.run(client.aclose())
+
+
+async def test_a_reconnect_to_the_same_server_keeps_one_service_and_its_downloads(fresh_sim, client, tmp_path):
+    store, channels = flagship(fresh_sim)
+    first = ExportsService.shared(client, JobService(), list_dir=tmp_path / "data")
+    first.download_dir = tmp_path / "Downloads"
+    entry = await first.start_export(request(channels[:1], seconds=10), store, channels[:1])
+    second_client = make_client(fresh_sim)
+    try:
+        jobs = JobService()
+        second = ExportsService.shared(second_client, jobs, list_dir=tmp_path / "data")
+        assert second is first and second.client is second_client and second.jobs is jobs
+        assert second.entry(entry.id) is entry  # not read again from the file
+        await settled(second, entry.id)
+        job = second.download(entry.id)
+        assert job is not None and job in jobs.jobs()
+        await job.wait()
+        assert data(entry.dest) == export_file(fresh_sim, entry.id)
+    finally:
+        await second_client.aclose()
