@@ -33,7 +33,7 @@ from storeops.services.traffic_series import (
 
 IN_COLOR = "#1f5fbf"
 OUT_COLOR = "#2a9d8f"
-COMPARISON_COLOR = "#9aa3ad"
+COMPARISON_COLOR = "#7d8792"
 FORECAST_COLOR = "#8e44ad"
 INCOMPLETE_BRUSH = (230, 57, 70, 45)
 IMPUTED_BRUSH = (244, 162, 97, 55)
@@ -55,6 +55,15 @@ class StoreTimeAxis(pg.DateAxisItem):
 
     def __init__(self) -> None:
         super().__init__(orientation="bottom", utcOffset=0)
+
+    def tickValues(self, minVal, maxVal, size):
+        # A day's name under its middle (noon), not under the midnight that starts it:
+        # each day's hump then sits over its own label.
+        levels = super().tickValues(minVal, maxVal, size)
+        return [
+            (spacing, [v + 43200 for v in values]) if 86400 <= spacing < 28 * 86400 else (spacing, values)
+            for spacing, values in levels
+        ]
 
     def tickStrings(self, values, scale, spacing):
         if 86400 <= spacing < 28 * 86400:
