@@ -102,7 +102,7 @@ class ExportsService:
         self._user_cancelled: set[str] = set()
         self._next_check: dict[str, float] = {}
         self._interval: dict[str, float] = {}
-        self._wake: asyncio.Event | None = None
+        self._wakes: set[asyncio.Event] = set()  # one per running poll loop
         self._last_report: dict[str, float] = {}
 
     @classmethod
@@ -271,13 +271,14 @@ class ExportsService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set (the pane is hidden); `refresh()` polls at once."""
-        self._wake = asyncio.Event()
+        wake = asyncio.Event()
+        self._wakes.add(wake)
         try:
             while not stop.is_set():
                 wait = await self.poll_due()
-                self._wake.clear()
+                wake.clear()
                 stopped = asyncio.ensure_future(stop.wait())
-                woken = asyncio.ensure_future(self._wake.wait())
+                woken = asyncio.ensure_future(wake.wait())
                 # Short waits (a long qasync timeout timer lingers until it falls due).
                 try:
                     await asyncio.wait({stopped, woken}, timeout=min(wait, POLL_MAX_S), return_when="FIRST_COMPLETED")
@@ -285,15 +286,15 @@ class ExportsService:
                     stopped.cancel()
                     woken.cancel()
         finally:
-            self._wake = None
+            self._wakes.discard(wake)
 
     def refresh(self) -> None:
         """Check every export again now (F5)."""
         for entry in self._entries.values():
             if entry.kind is ExportKind.VIDEO and entry.status is not ExportState.EXPIRED:
                 self._schedule(entry.id, 0.0)
-        if self._wake is not None:
-            self._wake.set()
+        for wake in self._wakes:
+            wake.set()
 
     def _polled(self, entry: ExportEntry) -> bool:
         return entry.kind is ExportKind.VIDEO and entry.status in (ExportState.IN_PROGRESS, ExportState.READY)
