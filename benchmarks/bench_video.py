@@ -224,10 +224,13 @@ def _child_main(url: str) -> None:
                 async def same() -> str:
                     return stream_url
 
-                first = asyncio.get_running_loop().create_future()
-                stream = LiveStream(
-                    same, on_frame=lambda _f, fut=first: loop.call_soon_threadsafe(_settle, fut, time.perf_counter())
-                )
+                first: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+                def on_frame(_frame: object, fut: asyncio.Future[float] = first) -> None:
+                    # libvlc's thread: the time now, handed to the loop
+                    loop.call_soon_threadsafe(_settle, fut, time.perf_counter())
+
+                stream = LiveStream(same, on_frame=on_frame)
                 t0 = time.perf_counter()
                 stream.start()
                 firsts.append((await asyncio.wait_for(first, 20) - t0) * 1000)
