@@ -362,12 +362,14 @@ class TrafficService:
         for store in region.stores:
             zones.setdefault(store.time_zone, []).append(store)
         first_period = self.period_of(query, region.stores[0].time_zone)
-        granularity = granularity_of(query, first_period)
+        # Side by side, stores compare by day unless weeks or months are asked for: a
+        # store's share of incomplete data is then a share of days, not of whole weeks.
+        granularity = query.granularity or Granularity.DAY
         if granularity.intraday:
-            granularity = Granularity.DAY  # side by side, stores compare by day at the finest
+            granularity = Granularity.DAY
         notes: list[str] = []
         parts = await asyncio.gather(
-            *(self._zone(query, tz, stores, granularity, notes) for tz, stores in zones.items())
+            *(self._zone(query, tz, stores, granularity, notes, len(region.stores)) for tz, stores in zones.items())
         )
         ranks = [rank for part in parts for rank in part]
         ranks.sort(key=lambda r: (-r.totals.traffic_in, r.store.name.casefold()))
@@ -380,6 +382,7 @@ class TrafficService:
         stores: list[Location],
         granularity: Granularity,
         notes: list[str],
+        region_stores: int,
     ) -> list[StoreRank]:
         now_local = local_now(self.now(), tz)
         period = resolve_period(query, now_local)
@@ -388,7 +391,14 @@ class TrafficService:
         cmp_period = comparison_period(query, period)
         calls: list[Awaitable[DatamineResult]] = [
             self._datamine(
-                datamine_request(uuids, period, by_location, time_zone=tz, store_hours_only=query.store_hours_only)
+                datamine_request(
+                    uuids,
+                    period,
+                    by_location,
+                    time_zone=tz,
+                    store_hours_only=query.store_hours_only,
+                    store_count=region_stores,
+                )
             ),
             self._datamine(
                 datamine_request(
@@ -397,6 +407,7 @@ class TrafficService:
                     [GroupBy.location(), GroupBy.time("hours", 1)],
                     time_zone=tz,
                     store_hours_only=query.store_hours_only,
+                    store_count=region_stores,
                 )
             ),
         ]
@@ -404,7 +415,12 @@ class TrafficService:
             calls.append(
                 self._datamine(
                     datamine_request(
-                        uuids, cmp_period, by_location, time_zone=tz, store_hours_only=query.store_hours_only
+                        uuids,
+                        cmp_period,
+                        by_location,
+                        time_zone=tz,
+                        store_hours_only=query.store_hours_only,
+                        store_count=region_stores,
                     )
                 )
             )

@@ -14,13 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from storeops.api.datamine import DatamineRequest, DateRange, DateSpec, GroupBy, TimeRange
+from storeops.api.datamine import (
+    MAX_YEARS_ONE_STORE,
+    MAX_YEARS_SEVERAL_STORES,
+    DatamineRequest,
+    DateRange,
+    GroupBy,
+    TimeRange,
+)
 from storeops.api.errors import ValidationError
 from storeops.services.store_hours import local_now
 
-#: How far back one store may be read in one query, and several stores (the reference).
-MAX_YEARS_ONE_STORE = 5
-MAX_YEARS_SEVERAL_STORES = 2
 #: Predicted traffic reaches this far ahead (the reference).
 MAX_FORECAST_DAYS = 31
 #: Days of history the "expected so far" of today is the mean of (same weekday).
@@ -239,10 +243,9 @@ def _shift_months(period: Period, months: int) -> Period:
 
 
 def date_range(period: Period, time_zone: str | None) -> DateRange:
-    """Store-local days as the API reads them. The one place dates are encoded: the
-    time zone is passed on to the builders (explicit offsets from the store's zone)."""
-    del time_zone  # see storeops/api/datamine.py: the builders take it once they encode offsets
-    return DateRange(DateSpec.gregorian(period.start), DateSpec.gregorian(period.end))
+    """Store-local wall times as the API reads them: each end with the store zone's UTC
+    offset on that date (a range across a DST change is right at both ends)."""
+    return DateRange.between(period.start, period.end, time_zone=time_zone or "UTC")
 
 
 def datamine_request(
@@ -252,7 +255,10 @@ def datamine_request(
     *,
     time_zone: str | None,
     store_hours_only: bool,
+    store_count: int | None = None,
 ) -> DatamineRequest:
+    """`store_count`: the stores a region's request stands for (its range limit is the
+    one for several stores even when a time zone holds only one of them)."""
     return DatamineRequest(
         locations=list(locations),
         metrics=["traffic_in", "traffic_out"],
@@ -260,4 +266,5 @@ def datamine_request(
         time_ranges=[TimeRange.store_hours() if store_hours_only else TimeRange.all_day()],
         group_bys=group_bys,
         time_zone=time_zone,
+        store_count=store_count,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -20,7 +20,7 @@ from storeops.services.traffic import RegionTraffic, StoreTraffic, TrafficServic
 from storeops.services.traffic_query import Comparison, Granularity, RangePreset, TrafficQuery
 from storeops.services.traffic_series import COMPLETE, IMPUTED, INCOMPLETE, wall_seconds
 from storeops.simulator import traffic as sim_traffic
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
 from tests.services.occupancy_env import FAST_RETRY
 
 STORES_BY_ZONE = {
@@ -305,3 +305,43 @@ def test_weeks_of_the_last_12_months_compare_in_order_with_the_year_before(sim):
     assert len(r.comparison) == len(r.series)
     assert np.array_equal(r.comparison.start, r.series.start)
     assert r.change.pairs > 30 and r.change.percent is not None
+
+
+@pytest.mark.parametrize(
+    ("store_name", "zone", "at"),
+    [
+        # Two days after the US change (Sunday 8 March 2026), 14:00 in New York.
+        ("Fifth Avenue", "America/New_York", datetime(2026, 3, 10, 18, 0, tzinfo=UTC)),
+        # Two days after Europe's (Sunday 29 March 2026), 15:00 in London.
+        ("London Covent Garden", "Europe/London", datetime(2026, 3, 31, 14, 0, tzinfo=UTC)),
+        # Just after midnight in Los Angeles: a new local day, UTC well into it.
+        ("Caspar City Plaza", "America/Los_Angeles", datetime(2026, 4, 23, 7, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_week_across_a_dst_change_or_midnight_equals_the_simulators_local_hours(store_name, zone, at):
+    running = start_pinned_simulator(at=at)
+    try:
+        store = node(running, store_name)
+
+        async def body():
+            client, service = await _service(running)
+            async with client:
+                return await service.load(
+                    TrafficQuery(store.uuid, RangePreset.LAST_7_DAYS, Granularity.HOUR, forecast_days=0)
+                )
+
+        result = run(body())
+        assert isinstance(result, StoreTraffic)
+        today = at.astimezone(ZoneInfo(zone)).date()
+        assert result.now_local.date() == today
+        assert result.period.start == datetime.combine(today - timedelta(days=6), time())
+        expected = simulator_hours(running, store, today - timedelta(days=6), today)
+        got = {
+            datetime(1970, 1, 1) + timedelta(seconds=float(s)): (int(i), int(o), int(v))
+            for s, i, o, v in zip(
+                result.series.start, result.series.ins, result.series.outs, result.series.validity, strict=True
+            )
+        }
+        assert got == expected and len(got) > 40
+    finally:
+        running.stop()
