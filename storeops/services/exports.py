@@ -168,8 +168,13 @@ class ExportsService:
         else:
             await self._loaded
 
-    async def save(self) -> None:
-        await self.store.save(list(self._entries.values()))
+    async def save(self, running: set[str] | frozenset[str] = frozenset()) -> None:
+        """Write the list; entries in `running` are written as downloads to resume on load."""
+        entries = [
+            e.model_copy(update={"download": DownloadState.RUNNING}) if e.id in running else e
+            for e in self._entries.values()
+        ]
+        await self.store.save(entries)
 
     def close(self) -> None:
         """Wait for queued list writes (at exit: nothing half-saved)."""
@@ -422,12 +427,14 @@ class ExportsService:
             else:
                 path = await self.client.download_file(entry.file, dest, on_progress=report, if_exists="rename")
         except asyncio.CancelledError:
-            # The user's cancel pauses it; the app closing leaves it RUNNING, resumed on load.
-            if entry.id in self._user_cancelled:
-                entry.download = DownloadState.PAUSED
+            # Paused now, whoever stopped it. On disk, one stopped by the app closing (or
+            # the status bar's Cancel: the job cannot tell them apart) stays "running", so
+            # the next start resumes it; one paused in the pane waits for the user.
+            resume_on_load = entry.id not in self._user_cancelled
+            entry.download = DownloadState.PAUSED
             entry.speed = entry.eta_s = None
             self._changed(entry.id)
-            await asyncio.shield(self.save())
+            await asyncio.shield(self.save(running={entry.id} if resume_on_load else set()))
             raise
         except (ApiError, OSError) as exc:
             entry.download, entry.download_error = DownloadState.FAILED, reason(exc)

@@ -176,7 +176,8 @@ async def test_a_download_cut_by_closing_the_app_resumes_after_a_restart(fresh_s
     await wait_until(lambda: entry.done_bytes > 0)
     await jobs.shutdown()  # the app closes
     svc.close()
-    assert saved(tmp_path)[0]["download"] == "running"
+    assert entry.download is DownloadState.PAUSED  # this session: resumable by hand
+    assert saved(tmp_path)[0]["download"] == "running"  # the next: resumed by itself
     part = Path(saved(tmp_path)[0]["dest"] + ".part")
     assert size(part) > 0
     fresh_sim.faults.set_random(None)
