@@ -320,3 +320,13 @@ def test_keys_on_the_list_download_and_delete(qtbot, qloop, fresh_sim, tmp_path)
         await close(pane, client)
 
     qloop.run_until_complete(scenario())
+
+
+def test_the_download_folder_is_kept_in_the_settings(qtbot, qloop, fresh_sim, tmp_path):
+    pane, client, svc, _asked = make_pane(qtbot, fresh_sim, tmp_path)
+    chosen = tmp_path / "Incidents"
+    pane.controller.set_folder(str(chosen))
+    assert svc.download_dir == chosen and pane.controller.ctx.settings.download_dir == str(chosen)
+    assert pane.folder_label.toolTip() == str(chosen)
+    pane.controller.ctx.settings.flush()
+    qloop.run_until_complete(close(pane, client))
