@@ -2,10 +2,11 @@
 backoff, and downloads run as jobs (progress, speed, time left, cancel, resume). No Qt.
 
 The list is one JSON file per server in the app's data directory (export_list.py keeps
-the records and the file). A download writes `<name>.part` beside its final name (the client resumes from it
-with HTTP Range); a download that was running when the app closed (or crashed) is
-resumed when the list is next loaded, one the user cancelled waits for "Download" again.
-A finished file is never overwritten: each download gets a name no file has yet.
+the records and the file). A download writes `<name>.part` beside its final name (the
+client resumes from it with HTTP Range, validated by If-Range); a download that was
+running when the app closed (or crashed) is resumed when the list is next loaded, one
+the user paused waits for "Resume download". A finished file is never overwritten: each
+download gets a name no file (nor another entry) has yet.
 """
 
 from __future__ import annotations

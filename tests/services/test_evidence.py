@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storeops.api.datamine import DatamineRequest, DateRange, GroupBy, TimeRange, rows
+from storeops.api.errors import InvalidRequest
 from storeops.services.jobs import JobState
 from tests.services.exports_env import END, data, export_file, flagship, make_client, request, service, settled
 
@@ -130,7 +131,7 @@ async def test_a_pack_needs_the_store_data_or_leaves_nothing(fresh_sim, client, 
     job = svc.evidence_pack(entry.id)
     await job.wait()
     assert job.state is JobState.FAILED
-    assert "no data for you" in str(job.error.detail if hasattr(job.error, "detail") else job.error)
+    assert isinstance(job.error, InvalidRequest) and job.error.detail == "no data for you"
     leftovers = [p.name for p in (tmp_path / "Downloads").iterdir()]
     assert leftovers == [Path(entry.dest).name]  # the video only, no half pack
 
