@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Linux one-folder app, then smoke-test it:
-#   bash installer/build.sh            -> dist/storeops/storeops (+ dist/storeops-<version>-linux-<arch>.tar.gz)
+#   bash installer/build.sh            -> dist/storeops/storeops (+ dist/storeops-<version>-linux-<arch>.tar.xz)
 # Set-up goes through installer/dev.sh (system packages incl. libvlc, the .venv),
 # then PyInstaller comes from the project's `build` extra.
 #
@@ -9,7 +9,7 @@
 #   STOREOPS_SKIP_SETUP  1: use the virtualenv as it is (PyInstaller already in it)
 #   STOREOPS_DIST        output folder (default dist)
 #   STOREOPS_BUILD_DIR   PyInstaller's work folder (default build/pyinstaller)
-#   STOREOPS_NO_ARCHIVE  1: no .tar.gz
+#   STOREOPS_NO_ARCHIVE  1: no .tar.xz
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,13 +40,19 @@ log "building StoreOps $VERSION into $DIST/storeops"
 started=$(date +%s)
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath "$DIST" --workpath "$WORK" installer/storeops.spec
-log "built in $(( $(date +%s) - started )) s; $(du -sh "$DIST/storeops" | cut -f1) unpacked"
+log "built in $(( $(date +%s) - started )) s; $(du -sm "$DIST/storeops" | cut -f1) MB unpacked"
 
 log "smoke test"
+started=$(date +%s)
 "$PY" installer/smoke_test.py "$DIST/storeops"
+log "smoke test passed in $(( $(date +%s) - started )) s"
 
 if [ "${STOREOPS_NO_ARCHIVE:-0}" != 1 ]; then
-  archive="$DIST/storeops-$VERSION-linux-$(uname -m).tar.gz"
-  tar -C "$DIST" -czf "$archive" storeops
-  log "archive: $archive ($(du -sh "$archive" | cut -f1))"
+  # xz: what users download; ~30 % smaller than gzip on this bundle (measured in
+  # installer/README.md), and what the Windows (LZMA2) and macOS installers use too.
+  archive="$DIST/storeops-$VERSION-linux-$(uname -m).tar.xz"
+  started=$(date +%s)
+  tar -C "$DIST" -cf - storeops | xz -T2 -6 > "$archive"
+  bytes=$(stat -c %s "$archive")
+  log "archive: $archive: $(( bytes / 1000000 )) MB compressed ($bytes bytes, xz in $(( $(date +%s) - started )) s)"
 fi
