@@ -203,13 +203,27 @@ def test_one_tile_enlarged_alone_then_back_with_escape_and_a_snapshot(qtbot, qlo
             tiles = pane.grid.visible_tiles()
             await wait_until(lambda: _playing(tiles), timeout=40)
             qtbot.mouseDClick(tiles[2], Qt.MouseButton.LeftButton)
-            assert pane.grid.enlarged == 2 and pane.grid.visible_tiles() == [tiles[2]]
-            assert not pane.side_panel.isVisible() and pane.back_button.isVisible()
+            full = pane.grid.full_screen
+            assert pane.grid.enlarged == 2 and pane.grid.visible_tiles() == [tiles[2]] and full is not None
+            assert full.isWindow() and full.isFullScreen() and full.isVisible()
+            assert full.geometry() == full.screen().geometry()
+            assert (full.title, full.store) == (tiles[2].title, tiles[2].store) and pane.back_button.isVisible()
             assert controller.playing_streams() == [controller.stream(2)]
-            await wait_until(lambda: tiles[2].width() > 1000, timeout=5)
-            qtbot.keyClick(tiles[2], Qt.Key.Key_Escape)
-            assert pane.grid.enlarged is None and pane.side_panel.isVisible()
+            frames = full.frames_shown
+            await wait_until(lambda: full.frames_shown > frames + 3 and full.playing, timeout=10)
+            assert _picture(full.grab().toImage()).std() > 30
+            qtbot.keyClick(full, Qt.Key.Key_Escape)
+            assert pane.grid.enlarged is None and pane.grid.full_screen is None and not full.isVisible()
             await wait_until(lambda: len(controller.playing_streams()) == 4, timeout=5)
+            await wait_until(lambda: _playing(tiles), timeout=40)
+            # Full screen, then the pane hidden: no full-screen window is left behind.
+            qtbot.mouseDClick(tiles[1], Qt.MouseButton.LeftButton)
+            full = pane.grid.full_screen
+            assert full is not None and full.isVisible()
+            pane.deactivate()
+            assert pane.grid.full_screen is None and not full.isVisible() and pane.grid.enlarged is None
+            assert controller.playing_streams() == []
+            pane.activate()
             await wait_until(lambda: _playing(tiles), timeout=40)
 
             controller.select(1)

@@ -156,6 +156,8 @@ class VideoController(QObject):
     def deactivate(self) -> None:
         """Hidden: every player stops (no decoding, no network) until shown again."""
         self.active = False
+        self.view.grid.enlarge(None)  # no full-screen window left over a hidden pane
+        self.view.set_grid_choice(self.view.grid.side, enlarged=False)
         for stream in self._streams.values():
             stream.halt()
         self._refresh_summary()
@@ -166,6 +168,7 @@ class VideoController(QObject):
             return
         self.active = False
         self.closed = True
+        self.view.grid.enlarge(None)
         with contextlib.suppress(RuntimeError, TypeError):  # never connected, or already gone
             self.ctx.stores.stores_changed.disconnect(self._stores_changed)
         with contextlib.suppress(RuntimeError, TypeError):
@@ -380,7 +383,7 @@ class VideoController(QObject):
         self.enlarge(None if self.view.grid.enlarged == index else index)
 
     def enlarge(self, index: int | None) -> None:
-        """One tile over the whole grid (the others stop meanwhile), or the grid back."""
+        """One tile full screen (the others stop meanwhile), or the grid back."""
         if self.closed:
             return
         if index is not None and self.assigned[index] is None:

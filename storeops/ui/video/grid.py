@@ -1,8 +1,12 @@
-"""The grid of tiles: 1, 2×2 or 3×3, or one tile enlarged to the whole grid. Nine
-tiles are made once; a smaller grid shows the first n×n of them. Lays out only."""
+"""The grid of tiles: 1, 2×2 or 3×3, and one tile full screen. Nine tiles are made
+once; a smaller grid shows the first n×n of them. Full screen is a window of its own
+covering the screen (its geometry set by hand as well: without a window manager, full
+screen is only a hint) that mirrors one tile: the tile keeps its place, its player and
+its frames, so nothing is re-parented or re-opened. Lays out only."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from storeops.ui.video.tile import VideoTile
@@ -21,6 +25,7 @@ class VideoGrid(QWidget):
         self._layout.setSpacing(4)
         self.side = 0
         self.enlarged: int | None = None
+        self.full_screen: VideoTile | None = None  # the full-screen window, while there is one
         self.set_grid(2)
 
     @property
@@ -28,7 +33,7 @@ class VideoGrid(QWidget):
         return self.side * self.side
 
     def visible_tiles(self) -> list[VideoTile]:
-        """The tiles in view now: one when a tile is enlarged, else the grid's."""
+        """The tiles in view now: the full-screen one alone, else the grid's."""
         if self.enlarged is not None:
             return [self.tiles[self.enlarged]]
         return self.tiles[: self.count]
@@ -37,13 +42,37 @@ class VideoGrid(QWidget):
         if side not in GRIDS:
             raise ValueError(f"a grid is 1, 2 or 3 tiles wide, not {side}")
         self.side = side
-        self.enlarged = None
+        self.enlarge(None)
         self._relayout()
 
     def enlarge(self, index: int | None) -> None:
-        """Show tile `index` alone (None: the grid again)."""
-        self.enlarged = index if index is not None and index < self.count else None
-        self._relayout()
+        """Tile `index` full screen (None: the grid alone again)."""
+        index = index if index is not None and index < self.count else None
+        if index == self.enlarged:
+            return
+        if self.full_screen is not None:
+            self.tiles[self.enlarged or 0].mirror = None
+            self.full_screen.hide()
+            self.full_screen.deleteLater()
+            self.full_screen = None
+        self.enlarged = index
+        if index is None:
+            return
+        tile = self.tiles[index]
+        view = VideoTile(index)
+        view.setWindowTitle(f"{tile.title} — {tile.store}")
+        view.activated.connect(tile.activated)  # double-click or Esc: back, as on the tile
+        view.snapshot_requested.connect(tile.snapshot_requested)
+        view.clear_requested.connect(tile.clear_requested)
+        view.setAcceptDrops(False)
+        tile.mirror = view  # sets what the tile shows now, and then every frame and state
+        screen = self.screen()
+        if screen is not None:
+            view.setGeometry(screen.geometry())
+        view.showFullScreen()
+        view.activateWindow()
+        view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.full_screen = view
 
     def _relayout(self) -> None:
         for tile in self.tiles:
@@ -52,13 +81,6 @@ class VideoGrid(QWidget):
         for r in range(3):
             self._layout.setRowStretch(r, 0)
             self._layout.setColumnStretch(r, 0)
-        if self.enlarged is not None:
-            tile = self.tiles[self.enlarged]
-            self._layout.addWidget(tile, 0, 0)
-            self._layout.setRowStretch(0, 1)
-            self._layout.setColumnStretch(0, 1)
-            tile.show()
-            return
         for i, tile in enumerate(self.tiles[: self.count]):
             self._layout.addWidget(tile, i // self.side, i % self.side)
             tile.show()

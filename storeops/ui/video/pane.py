@@ -98,7 +98,7 @@ class VideoPane(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.channel_list = ChannelList()
         self.filter.textChanged.connect(self.channel_list.apply_filter)
-        hint = QLabel("Drag a channel onto a tile. Double-click a tile for full screen.")
+        hint = QLabel("Drag a channel onto a tile. Double-click a tile for full screen (Esc: back).")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #5b6770; font-size: 12px;")
         self.side_panel = QWidget()
@@ -122,8 +122,8 @@ class VideoPane(QWidget):
         box.addLayout(banner)
         box.addWidget(self.splitter, 1)
 
-        # Esc anywhere in the window while a tile is enlarged (hiding the list moves the
-        # focus out of the pane, seen under Xvfb), and only then.
+        # Esc anywhere in the main window while a tile is full screen (on another
+        # screen, say), and only then; the full-screen tile hears its own Esc.
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.escape.setContext(Qt.ShortcutContext.WindowShortcut)
         self.escape.setEnabled(False)
@@ -138,11 +138,7 @@ class VideoPane(QWidget):
     def set_grid_choice(self, side: int, *, enlarged: bool) -> None:
         self.grid_buttons[side].setChecked(True)
         self.back_button.setVisible(enlarged)
-        # Enlarged: the tile gets the whole pane, the list steps aside.
-        self.side_panel.setVisible(not enlarged)
         self.escape.setEnabled(enlarged)
-        if enlarged and self.grid.enlarged is not None:
-            self.grid.tiles[self.grid.enlarged].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QFont,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -76,6 +77,7 @@ class VideoTile(QWidget):
         self._drop_hover = False
         self._press: QPoint | None = None
         self.frames_shown = 0
+        self._mirror: VideoTile | None = None
 
     # ------------------------------------------------------------ what it shows
 
@@ -93,12 +95,30 @@ class VideoTile(QWidget):
     def set_state(self, text: str, *, playing: bool, detail: str = "") -> None:
         self.state_text, self.playing, self.detail = text, playing, detail
         self.update()
+        if self._mirror is not None:
+            self._mirror.set_state(text, playing=playing, detail=detail)
 
     def show_frame(self, frame: VideoFrame) -> None:
         self._frame = frame
         self._image = frame_image(frame)
         self.frames_shown += 1
         self.update()
+        if self._mirror is not None:
+            self._mirror.show_frame(frame)
+
+    @property
+    def mirror(self) -> VideoTile | None:
+        """Another tile (the full-screen window) showing what this one shows."""
+        return self._mirror
+
+    @mirror.setter
+    def mirror(self, other: VideoTile | None) -> None:
+        self._mirror = other
+        if other is not None:
+            other.set_channel(self.channel_uuid, self.title, self.store)
+            other.set_state(self.state_text, playing=self.playing, detail=self.detail)
+            if self._frame is not None:
+                other.show_frame(self._frame)
 
     def image(self) -> QImage | None:
         """The picture shown now, as a copy of its own (for a snapshot)."""
@@ -209,6 +229,13 @@ class VideoTile(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.activated.emit(self.index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The full-screen window: Esc brings the grid back.
+        if event.key() == Qt.Key.Key_Escape and self.isWindow():
+            self.activated.emit(self.index)
+            return
+        super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if not self.channel_uuid:
