@@ -73,7 +73,7 @@ async def test_the_pack_holds_the_video_the_minutes_and_true_hashes(fresh_sim, c
     store, channels = flagship(fresh_sim)
     svc = service(client, tmp_path)
     # 16 minutes: across a quarter-hour boundary whatever the minute, two or three buckets.
-    req = request(channels[:2], seconds=16 * 60)
+    req = request(channels[:2], seconds=16 * 60, resolution="320x240")  # small tiles render fast
     entry = await svc.start_export(req, store, channels[:2])
     await settled(svc, entry.id, timeout=120)
     for make_zip in (False, True):
