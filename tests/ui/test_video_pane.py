@@ -352,3 +352,14 @@ def test_a_channel_asked_for_by_another_pane_plays_before_and_after_the_pane_exi
         assert hub.pending() is not None
 
     _run(qloop, scenario)
+
+
+def test_snapshot_names_are_safe_file_names(tmp_path):
+    from datetime import UTC, datetime
+
+    from storeops.ui.video.snapshots import snapshot_path
+
+    path = snapshot_path(tmp_path, 'Mall: "North"/West', "Door\\1 <cam>?", datetime(2026, 4, 22, 15, 0, tzinfo=UTC))
+    assert path.parent == tmp_path and path.suffix == ".png"
+    assert not set('\\/:*?"<>|') & set(path.name)
+    assert path.name.startswith("Mall- -North-West - Door-1 -cam-")

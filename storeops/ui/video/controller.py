@@ -12,25 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, Qt, Signal
 
-from storeops.config import HOME_ENV, app_dirs
-from storeops.media.frames import VideoFrame
 from storeops.media.live import LiveStream, StreamState, StreamStatus
 from storeops.services.video import ChannelEntry, VideoService
 from storeops.services.wording import reason
 from storeops.settings import VideoLayout
 from storeops.ui.live_view_request import LiveViewRequest, live_view_requests
 from storeops.ui.video.grid import GRIDS, MAX_TILES
-from storeops.ui.video.tile import VideoTile
+from storeops.ui.video.relay import FrameRelay
+from storeops.ui.video.snapshots import default_snapshot_dir, snapshot_path, write_png
 
 if TYPE_CHECKING:
     from storeops.ui.context import PaneContext
@@ -40,51 +35,6 @@ log = logging.getLogger(__name__)
 
 DEMO_LAYOUT_KEY = "demo"
 StreamFactory = Callable[..., LiveStream]
-
-
-class FrameRelay(QObject):
-    """Hands frames from libvlc's thread to a tile on the GUI thread. libvlc may
-    decode faster than the GUI paints: only the newest frame is kept, and one
-    queued signal is in flight at a time."""
-
-    arrived = Signal()
-
-    def __init__(self, tile: VideoTile) -> None:
-        super().__init__(tile)
-        self._tile = tile
-        self._lock = threading.Lock()
-        self._latest: VideoFrame | None = None
-        self._pending = False
-        self.closed = False
-        self.arrived.connect(self._deliver)
-
-    def push(self, frame: VideoFrame) -> None:  # libvlc's thread
-        if self.closed:
-            return
-        with self._lock:
-            self._latest = frame
-            pending, self._pending = self._pending, True
-        if not pending:
-            self.arrived.emit()
-
-    def _deliver(self) -> None:
-        with self._lock:
-            frame, self._latest, self._pending = self._latest, None, False
-        if frame is not None and not self.closed:
-            self._tile.show_frame(frame)
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", text).strip(" .-") or "video"
-
-
-def default_snapshot_dir() -> Path:
-    """Pictures/StoreOps; under --dev-dir (or in tests) the redirected data dir, so a
-    development run never writes into the user's pictures."""
-    if os.environ.get(HOME_ENV):
-        return app_dirs().data / "snapshots"
-    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
-    return Path(pictures or Path.home()) / "StoreOps"
 
 
 class VideoController(QObject):
@@ -493,19 +443,11 @@ class VideoController(QObject):
         if image is None or not tile.channel_uuid:
             self.ctx.status.info("No picture to save yet in this tile")
             return None
-        stamp = self.ctx.now().astimezone().strftime("%Y-%m-%d %H-%M-%S")
-        path = self.snapshot_dir / _safe_name(f"{tile.store} - {tile.title} - {stamp}.png")
+        path = snapshot_path(self.snapshot_dir, tile.store, tile.title, self.ctx.now())
         try:
-            await asyncio.to_thread(_write_png, image, path)
+            await asyncio.to_thread(write_png, image, path)
         except OSError as exc:
             self.ctx.status.error(f"Snapshot not saved — {exc}")
             return None
         self.ctx.status.info(f"Snapshot saved: {path}")
         return path
-
-
-def _write_png(image: QImage, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The stubs say bytes, PySide6 takes only str here.
-    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
-        raise OSError(f"could not write {path}")
