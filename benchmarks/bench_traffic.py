@@ -13,12 +13,13 @@
   points): clip-to-view and peak downsampling keep it near the year's figure.
 - traffic_region_50_stores_ms: a region of 50 stores of the simulator's big chain
   (--big: "Outlet District" regions of 50 stores), one year by day, from the load
-  request (controller) to the painted ranking and small multiples, over loopback.
-  Baseline: the same first datamine request sent raw with httpx and decoded with
-  json.loads (the server's own share of the time).
+  request (controller) to the painted ranking and small multiples, over loopback to
+  a simulator process. Baselines: the same requests sent raw with httpx side by side
+  and decoded with json.loads (the server's own share), and the same query again
+  from the session cache (the client's rendering share).
 
 The GUI work runs in a child process (offscreen Qt, its own QApplication); the
-simulator of the region figure runs in the child as well, on its own threads.
+simulator of the region figure in a process of its own.
 """
 
 from __future__ import annotations
@@ -243,18 +244,30 @@ def _region(app) -> list[tuple[str, float, str]]:
     from storeops.services.traffic_query import RangePreset
     from storeops.settings import Settings
     from storeops.simulator.clock import Clock, parse_instant
-    from storeops.simulator.server import start_simulator
     from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
     from storeops.ui.traffic.pane import create_pane
 
     out: list[tuple[str, float, str]] = []
-    clock = Clock(parse_instant("2026-04-22T20:07:00Z"))
-    sim = start_simulator(access_key=ACCESS, secret_key=SECRET, seed=1, big=True, clock=clock)
+    now = "2026-04-22T20:07:00Z"
+    clock = Clock(parse_instant(now))
+    # The simulator in a process of its own, as the cloud would be: its numpy work and
+    # JSON writing must not share this process's GIL with the client's parsing.
+    sim = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "storeops.simulator", "--host", "127.0.0.1", "--port", "0", "--big"),
+            *("--seed", "1", "--access-key", ACCESS, "--secret-key", SECRET, "--now", now),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert sim.stdout is not None
+    url = sim.stdout.readline().strip().rsplit(" ", 1)[1]
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
     async def main() -> None:
-        client = RetailNextClient(sim.url, ACCESS, SECRET)
+        client = RetailNextClient(url, ACCESS, SECRET)
         ctx = PaneContext(
             client=client, stores=StoreSelection(), status=StatusReporter(), settings=Settings(), now=clock.now
         )
@@ -307,7 +320,7 @@ def _region(app) -> list[tuple[str, float, str]]:
             started = time.perf_counter()
 
             async def raw(body: dict[str, Any]) -> None:
-                answer = await http.post(f"{sim.url}/v2/datamine", json=body)
+                answer = await http.post(f"{url}/v2/datamine", json=body)
                 json.loads(answer.content)
 
             await asyncio.gather(*(raw(b) for b in bodies))
@@ -329,7 +342,9 @@ def _region(app) -> list[tuple[str, float, str]]:
         loop.run_until_complete(main())
     finally:
         loop.close()
-        sim.stop()
+        sim.terminate()
+        sim.wait(timeout=30)
+        sim.stdout.close()
     return out
 
 
