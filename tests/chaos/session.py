@@ -35,7 +35,7 @@ import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -93,7 +93,10 @@ def available_steps() -> list[Step]:
 @dataclass
 class Tally:
     steps: Counter[str] = field(default_factory=Counter)
-    edits: Counter[str] = field(default_factory=Counter)  # saved, refused, lost, applied_despite_error
+    edits: Counter[str] = field(default_factory=Counter)
+    exports: Counter[str] = field(
+        default_factory=Counter
+    )  # downloaded, corrupt, and the failures the pane shows  # saved, refused, lost, applied_despite_error
     adjusts: Counter[str] = field(default_factory=Counter)  # AdjustResult values, plus doubled/lost/phantom
     unhandled: list[str] = field(default_factory=list)  # excepthook, loop handler, logged tracebacks, hung steps
     crash_dialogs: int = 0
@@ -119,6 +122,7 @@ class Tally:
             + self.adjusts["lost"]
             + self.adjusts["phantom"]
             + self.adjusts["applied_on_broken_answer"]
+            + self.exports["corrupt"]
         )
 
     def rss_growth_mb(self) -> float:
@@ -136,7 +140,7 @@ class Tally:
     def summary(self) -> str:
         return (
             f"requests={self.requests} faults={self.faults_injected} {dict(self.faults)} "
-            f"steps={dict(self.steps)} edits={dict(self.edits)} adjusts={dict(self.adjusts)} not_sent={dict(self.not_sent_reasons)} "
+            f"steps={dict(self.steps)} edits={dict(self.edits)} exports={dict(self.exports)} adjusts={dict(self.adjusts)} not_sent={dict(self.not_sent_reasons)} "
             f"unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
             f"rss_growth_mb={self.rss_growth_mb():.1f}"
         )
@@ -369,6 +373,62 @@ async def traffic_range(s: Session) -> None:
             if s.rng.random() < 0.3:
                 box.setCurrentIndex(s.rng.randrange(box.count()))
         await pane.controller.wait_loaded()  # loaded or shown as failed: only nothing may escape
+
+
+@step("export and download", pane="exports", weight=1)
+async def export_and_download(s: Session) -> None:
+    """A one-minute export of one channel, started, waited for and downloaded through
+    the Exports pane's service; a finished download must be byte-identical to the
+    simulator's file."""
+    from storeops.api.errors import ApiError
+    from storeops.api.models import ExportRequest, ExportState
+    from storeops.simulator.video.exports import ExportManager
+    from storeops.ui.exports.pane import ExportsPane
+
+    pane = await s.show("exports")
+    if not isinstance(pane, ExportsPane) or s.app.ctx is None:
+        return
+    controller, service = pane.controller, pane.controller.service
+    store = s.rng.choice(s.app.selection.stores())
+    try:
+        channels = [c for c in await service.store_channels(store.uuid) if c.appliance_id]
+    except ApiError:
+        s.tally.exports["channels_not_loaded"] += 1  # said in the pane; the user tries again
+        return
+    if not channels:
+        return
+    now = s.app.ctx.now().replace(second=0, microsecond=0)
+    minutes = s.rng.randint(5, 50)
+    request = ExportRequest(
+        channels=[channels[0].uuid], start=now - timedelta(minutes=minutes), end=now - timedelta(minutes=minutes - 1)
+    )
+    known = {e.id for e in service.entries()}
+    if not await controller.start_export(None, store, request, channels[:1]):
+        s.tally.exports["not_started"] += 1  # reported as not started
+        return
+    [entry_id] = [e.id for e in service.entries() if e.id not in known]
+    for _ in range(60):
+        entry = service.entry(entry_id)
+        if entry is None or entry.status is not ExportState.IN_PROGRESS:
+            break
+        await asyncio.sleep(0.5)
+        with contextlib.suppress(ApiError):  # a failed poll is shown; the next one may pass
+            await service.check(entry_id)
+    entry = service.entry(entry_id)
+    if entry is None or entry.status is not ExportState.READY:
+        s.tally.exports["not_ready"] += 1
+        return
+    try:
+        path = await service.wait_download(entry_id)
+    except ApiError:
+        s.tally.exports["download_failed"] += 1  # shown as failed in the list, resumable
+        return
+    task = ExportManager.of(s.sim.ctx.data_dir).get(entry_id)
+    original = task.path if task is not None else None
+    if original is None:
+        return
+    same = await asyncio.to_thread(lambda: path.read_bytes() == original.read_bytes())
+    s.tally.exports["downloaded" if same else "corrupt"] += 1
 
 
 @step("entrance display", pane="occupancy", weight=1)
