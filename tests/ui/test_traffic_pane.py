@@ -321,3 +321,25 @@ def test_the_comparison_overlay_and_forecast_follow_the_controls(sim, scenario):
         assert all(wall_time(s).date().toordinal() < tomorrow + 1 for s in r.forecast.start)
 
     scenario(sim, body)
+
+
+def test_a_hidden_pane_reads_nothing_and_shows_the_store_chosen_meanwhile_when_shown(sim, scenario):
+    async def body(pane: TrafficPane, ctx, paths):
+        await settle(pane)
+        first = pane.controller.result
+        assert isinstance(first, StoreTraffic) and first.store.name == "Chicago Loop"
+        pane.deactivate()
+        pane.hide()
+        loads = pane.controller.loads
+        other = next(s for s in ctx.stores.stores() if s.name == "Boston Back Bay")
+        ctx.stores.set_current(other)
+        await asyncio.sleep(0.3)
+        assert pane.controller.loads == loads and not pane.controller.loading
+        pane.show()
+        pane.activate()
+        await wait_until(lambda: pane.controller.loads > loads and not pane.controller.loading, 20)
+        shown = pane.controller.result
+        assert isinstance(shown, StoreTraffic) and shown.store.uuid == other.uuid
+        assert "Boston Back Bay" in pane.caption.text() and pane.scope.itemText(0) == "Store: Boston Back Bay"
+
+    scenario(sim, body)

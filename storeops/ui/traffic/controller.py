@@ -84,6 +84,7 @@ class TrafficController(QObject):
         self._places_loaded = False
         self._came_from_region: str | None = None
         self._shut = False
+        self._stale = False
         self._writes: set[asyncio.Task[Path | None]] = set()
 
         today = ctx.now().date()
@@ -102,7 +103,9 @@ class TrafficController(QObject):
     # ------------------------------------------------------------ lifecycle
 
     def _on_visibility(self, shown: bool) -> None:
-        if shown and self.result is None and not self.loading:
+        # Shown again: load if nothing is shown yet, or the store changed meanwhile.
+        if shown and not self.loading and (self.result is None or self._stale):
+            self._stale = False
             self.reload()
 
     def shutdown(self) -> None:
@@ -160,8 +163,11 @@ class TrafficController(QObject):
         if not self._alive():
             return
         self.view.set_selected_name(self._selected_name())
-        if self.view.scope_key() == SELECTED_STORE and self.view.isVisible():
-            self.reload()
+        if self.view.scope_key() == SELECTED_STORE:
+            if self.view.isVisible():
+                self.reload()
+            else:
+                self._stale = True  # hidden panes cost nothing: read it when shown
 
     def _selected_name(self) -> str:
         store = self.ctx.stores.current()
