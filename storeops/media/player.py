@@ -71,7 +71,8 @@ class FrameGrabber:
         self._buffer = self._raw[offset : offset + size]
         self._buffer_address = self._buffer.ctypes.data
 
-        self._player = shared_instance().media_player_new()
+        self._instance = shared_instance()
+        self._player = self._instance.media_player_new()
         # References to the ctypes callbacks live as long as the player: if Python
         # collected them, libvlc would call freed memory.
         self._lock_cb = vlc.CallbackDecorators.VideoLockCb(self._lock_picture)
@@ -103,7 +104,9 @@ class FrameGrabber:
             self._frames = 0
             self._dirty = False
         self._url = url
-        media = self._vlc.Media(url)
+        # From our instance: vlc.Media(url) would start python-vlc's default instance
+        # (no options: audio through PulseAudio, console logging), a second libvlc.
+        media = self._instance.media_new(url)
         self._player.set_media(media)
         media.release()
         if self._player.play() != 0:

@@ -101,3 +101,8 @@ def test_libvlc_reports_a_refused_stream_without_leaking_the_token(sim):
         _wait_for(lambda: grabber.frames >= 3, timeout=20)
         assert grabber.error is None
         assert grabber.seconds_since_frame() < 5
+    # Everything went through our one instance: python-vlc's default one (no options,
+    # audio through PulseAudio, libvlc's console log) was never started.
+    import vlc
+
+    assert vlc._default_instance is None
