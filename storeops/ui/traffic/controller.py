@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRect
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 from shiboken6 import isValid
@@ -366,7 +366,10 @@ class TrafficController(QObject):
         if not path or not self._alive():
             return None
         target = Path(path)
-        image = self.view.pages.grab().toImage().copy()
+        # From the caption down: the picture says which store, which days and the figures.
+        view = self.view
+        top = view.caption.geometry().top()
+        image = view.grab(QRect(0, top, view.width(), view.height() - top)).toImage().copy()
         return await self._write(target, lambda: _write_image(target, image))
 
     async def export_csv(self) -> Path | None:
