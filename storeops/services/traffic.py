@@ -340,7 +340,9 @@ class TrafficService:
                 )
                 result.intraday = intraday(today, history, today_only)
             rest = expected_rest_of_day(result.intraday, _next_slot(result.intraday, now_local))
-            parts = [regroup(rest, granularity)]
+            # By day, today's point is the count so far: the rest of today would stand
+            # on the same day as a second, smaller point; only coming days are drawn.
+            parts = [regroup(rest, granularity)] if granularity.intraday else []
             if "predicted" in extra:
                 predicted = _ok(extra.get("predicted"), list, "predicted traffic", notes)
                 if predicted is not None:

@@ -15,7 +15,7 @@ import functools
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -565,10 +565,3 @@ def csv_text(parts: Sequence[CsvPart]) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-
-
-def utc_of(local: datetime, time_zone: str | None) -> datetime:
-    """A store-local wall time as a UTC instant (for "now" comparisons)."""
-    from storeops.services.store_hours import zone
-
-    return local.replace(tzinfo=zone(time_zone)).astimezone(UTC)
