@@ -18,7 +18,8 @@ faults are the issue's example spec, latency up to 3 s on every request: a long
 run, several minutes by default. Environment overrides:
   STOREOPS_BENCH_CHAOS_SECONDS (default 540: about 1 request a second gets
   past 500 requests under 0-3 s of latency), STOREOPS_BENCH_CHAOS_FAULTS (a spec),
-  STOREOPS_BENCH_CHAOS_SEED (default 1).
+  STOREOPS_BENCH_CHAOS_SEED (default 1), STOREOPS_BENCH_CHAOS_SKIP (step names to
+  leave out, comma-separated, e.g. "traffic range": to attribute a figure).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def run():
     seconds = os.environ.get("STOREOPS_BENCH_CHAOS_SECONDS", "540")
     faults = os.environ.get("STOREOPS_BENCH_CHAOS_FAULTS", DEFAULT_FAULTS)
     seed = os.environ.get("STOREOPS_BENCH_CHAOS_SEED", "1")
+    skip = os.environ.get("STOREOPS_BENCH_CHAOS_SKIP", "")
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
@@ -48,7 +50,7 @@ def run():
         PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
     )
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_chaos", seconds, faults, seed],
+        [sys.executable, "-m", "benchmarks.bench_chaos", seconds, faults, seed, skip],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -59,13 +61,16 @@ def run():
     figures = next((json.loads(line) for line in reversed(out.stdout.splitlines()) if line.startswith("{")), None)
     if figures is None:
         raise RuntimeError(f"chaos child failed ({out.returncode}): {out.stderr[-3000:]}")
-    run_text = f"{figures['seconds']:.0f} s, faults {faults}"
+    run_text = f"{figures['seconds']:.0f} s, faults {faults}" + (f", without {skip}" if skip else "")
     yield "chaos_requests", figures["requests"], f"requests ({run_text}; {figures['steps']} steps)"
     yield "chaos_faults_injected", figures["faults_injected"], f"faults ({figures['faults']})"
     yield (
         "chaos_failures_unrecovered",
         figures["failures_unrecovered"],
-        f"failures (edits {figures['edits']}, adjusts {figures['adjusts']}; unhandled: {figures['unhandled'][:3]})",
+        (
+            f"failures (edits {figures['edits']}, adjusts {figures['adjusts']}, exports {figures['exports']}, "
+            f"steps over 30 s {figures['slow_steps']}; unhandled: {figures['unhandled'][:3]})"
+        ),
     )
     yield (
         "chaos_rss_growth_mb",
@@ -80,12 +85,12 @@ def run():
 # ---------------------------------------------------------------- the child
 
 
-def _child(seconds: float, faults: str, seed: int) -> None:
+def _child(seconds: float, faults: str, seed: int, skip: frozenset[str]) -> None:
     from storeops.ui.startup import qt_event_loop
     from tests.chaos.session import run_session
 
     with qt_event_loop() as loop:
-        tally = loop.run_until_complete(run_session(seconds, faults=faults, seed=seed))
+        tally = loop.run_until_complete(run_session(seconds, faults=faults, seed=seed, skip=skip))
         loop.run_until_complete(asyncio.sleep(0))
     print(tally.summary(), file=sys.stderr)
     print(
@@ -98,6 +103,8 @@ def _child(seconds: float, faults: str, seed: int) -> None:
                 "steps": sum(tally.steps.values()),
                 "edits": dict(tally.edits),
                 "adjusts": dict(tally.adjusts),
+                "exports": dict(tally.exports),
+                "slow_steps": dict(tally.slow_steps),
                 "unhandled": tally.unhandled,
                 "failures_unrecovered": tally.failures_unrecovered,
                 "rss_growth_mb": round(tally.rss_growth_mb(), 1),
@@ -119,4 +126,4 @@ def _per_minute(samples: list[tuple[float, float]]) -> list[int]:
 
 
 if __name__ == "__main__":
-    _child(float(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    _child(float(sys.argv[1]), sys.argv[2], int(sys.argv[3]), frozenset(n for n in sys.argv[4].split(",") if n))

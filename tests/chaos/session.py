@@ -54,8 +54,12 @@ from storeops.ui.sidebar import PANES
 DEFAULT_FAULTS = "5xx=0.1,429=0.05,reset=0.02,malformed=0.01,latency=0-3s,stall=0.05,drip=0.01"
 #: A Wednesday afternoon: every seeded store open, counts moving (Chicago 15:07).
 SESSION_NOW = "2026-04-22T20:07:00Z"
-#: Longest one step may take before the session calls it hung (a failure).
-STEP_TIMEOUT_S = 60.0
+#: Longest one step may take before the session calls it hung (a failure): past the
+#: client's own deadline for a call (DEFAULT_DEADLINE_S, 120 s), which an adjust's
+#: reads and a download's wait may each take under 0-3 s of latency on every retry.
+STEP_TIMEOUT_S = 150.0
+#: A step slower than this is counted (not a failure): what a user would find slow.
+SLOW_STEP_S = 30.0
 
 StepFn = Callable[["Session"], Awaitable[None]]
 
@@ -104,6 +108,7 @@ class Tally:
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the run, MB)
     rss_base_mb: float | None = None  # after warm-up
     warmed_at: float = 0.0  # seconds into the run
+    slow_steps: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     faults: Counter[str] = field(default_factory=Counter)
 
@@ -141,7 +146,7 @@ class Tally:
         return (
             f"requests={self.requests} faults={self.faults_injected} {dict(self.faults)} "
             f"steps={dict(self.steps)} edits={dict(self.edits)} exports={dict(self.exports)} adjusts={dict(self.adjusts)} not_sent={dict(self.not_sent_reasons)} "
-            f"unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
+            f"slow_steps={dict(self.slow_steps)} unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
             f"rss_growth_mb={self.rss_growth_mb():.1f}"
         )
 
@@ -471,9 +476,10 @@ async def run_session(
     seed: int = 1,
     settings: Settings | None = None,
     rss_every_s: float = 2.0,
+    skip: frozenset[str] = frozenset(),
 ) -> Tally:
     """Start the app in demo mode, turn the faults on once connected, run random
-    steps for `seconds`, then shut the app down and count. Call inside a running
+    steps for `seconds` (all but those named in `skip`), then shut the app down and count. Call inside a running
     qasync loop."""
     from storeops.simulator.fault_spec import parse_fault_spec
 
@@ -483,7 +489,7 @@ async def run_session(
     spec = parse_fault_spec(faults)
     app = App(settings or Settings.load(), force_demo=True, demo_clock=session_clock())
     app.set_offline_retry(2.0)
-    steps = available_steps()
+    steps = [st for st in available_steps() if st.name not in skip]  # skip: to attribute a figure
     weights = [s.weight for s in steps]
     with watching(tally, loop):
         try:
@@ -503,12 +509,15 @@ async def run_session(
                     next_rss = elapsed + rss_every_s
                 chosen = warm_up.pop(0) if warm_up else rng.choices(steps, weights)[0]
                 tally.steps[chosen.name] += 1
+                step_started = time.monotonic()
                 try:
                     await asyncio.wait_for(chosen.fn(session), STEP_TIMEOUT_S)
                 except TimeoutError:
                     tally.unhandled.append(f"step {chosen.name!r} hung over {STEP_TIMEOUT_S:g} s")
                 except Exception as exc:  # a step's own exception: the app let it out
                     tally.unhandled.append(f"step {chosen.name!r}: {type(exc).__name__}: {exc}")
+                if time.monotonic() - step_started > SLOW_STEP_S:
+                    tally.slow_steps[chosen.name] += 1
                 tally.crash_dialogs += _crash_dialogs()
             sim = session.sim
             tally.requests = sim.faults.drawn  # every API request since the faults went on
