@@ -15,8 +15,9 @@ Windows and macOS equivalents. Checks, in order:
             with the app's home in a temp dir: exit 0, every pane's PNG and the
             kiosk's written, and no error, traceback or lost pane in the app log.
 4. video    `storeops --check-video` on the frozen app: the demo simulator's live
-            HLS stream decoded through the bundled libvlc, frames showing the
-            channel; every libvlc and FFmpeg file it mapped came from the bundle.
+            HLS stream and an MP4 written as exports are, decoded through the
+            bundled libvlc, frames showing the channel; every libvlc, plugin and
+            FFmpeg file it mapped came from the bundle.
 5. licence  LICENSE and THIRD-PARTY-NOTICES.txt bundled, every file attributed,
             libvlc, FFmpeg, Qt and Python named, no PyAV.
 """
@@ -210,7 +211,14 @@ def check_video(dist: Path, tmp: Path) -> str:
     loaded = [line.split("loaded ", 1)[1] for line in lines if line.startswith("check-video: loaded ")]
     outside = sorted(p for p in loaded if not Path(p).resolve().is_relative_to(internal))
     check(not outside, "loaded from outside the bundle: " + ", ".join(outside))
-    for wanted in (*VLC_FILES, "libavcodec_plugin.so", *DECODING_DEPENDENCIES):
+    for wanted in (
+        *VLC_FILES,
+        "libavcodec_plugin.so",
+        "libadaptive_plugin.so",
+        "libts_plugin.so",
+        "libmp4_plugin.so",
+        *DECODING_DEPENDENCIES,
+    ):
         check(any(Path(p).name.startswith(wanted) for p in loaded), f"{wanted} was never loaded")
     verdict = lines[-1].removeprefix("check-video: ")
     step("video", f"{lines[0].removeprefix('check-video: ')}; {verdict}; {len(loaded)} files, all from the bundle")

@@ -27,6 +27,9 @@ def test_check_video_decodes_a_demo_channel_and_says_so(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("check-video: libvlc 3.")
-    assert lines[-1].startswith("check-video: ok: ") and " frames of " in lines[-1]
-    assert any("libavcodec" in line for line in lines if line.startswith("check-video: loaded "))
+    assert lines[1].startswith("check-video: live: ") and " frames of " in lines[1]
+    assert lines[-1].startswith("check-video: ok: live stream and exported clip decoded")
+    loaded = [line for line in lines if line.startswith("check-video: loaded ")]
+    for plugin in ("libavcodec_plugin.so", "libadaptive_plugin.so", "libmp4_plugin.so"):
+        assert any(line.endswith("/" + plugin) for line in loaded), plugin
     assert not list(tmp_path.iterdir())  # a terminal command: no settings or log written
