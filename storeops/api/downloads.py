@@ -615,6 +615,10 @@ def _read_body(
     written_out = done
     mark, mark_at = wire, time.monotonic()  # for the stall check
     shown_total = expected if inflater is None else None
+    if job.meter.resumed_from is None:
+        # Set here, on the thread: the loop sees reports coalesced, so its first one
+        # may already count bytes of this attempt.
+        job.meter.resumed_from = done
     worker.progress(done, shown_total, final=True)
     try:
         with map_transport_errors(call):
