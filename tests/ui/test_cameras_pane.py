@@ -22,7 +22,7 @@ from storeops.ui.cameras.pane import ALL_STORES, CamerasPane, create_pane, prepa
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.live_view_request import LiveViewRequest, live_view_requests
 from tests.conftest import ACCESS_KEY, SECRET_KEY, TEST_NOW
-from tests.helpers import wait_until
+from tests.helpers import not_none, wait_until
 from tests.services.cameras_env import frozen_sim
 
 
@@ -112,7 +112,7 @@ def test_tables_filters_sorting_and_the_counting_check(qtbot, qloop, running):
         # One store picked in the list, without moving the shared selection.
         pane.choose_scope(next(s.uuid for s in stores if s.name == "Fifth Avenue"))
         assert {c.store_name for c in visible(pane.cameras)} == {"Fifth Avenue"}
-        assert ctx.stores.current() is not None and ctx.stores.current().name == "Brooklyn Heights"
+        assert not_none(ctx.stores.current()).name == "Brooklyn Heights"
         counts = visible(pane.counts)
         assert [c.store_name for c in counts] == ["Fifth Avenue"] and counts[0].appliances == 1
 

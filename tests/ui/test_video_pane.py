@@ -27,7 +27,7 @@ from storeops.ui.video.pane import NoVlcPage, VideoPane, create_pane
 from storeops.ui.video.tile import CHANNEL_MIME, TILE_MIME, VideoTile
 from tests.api.conftest import FAST_RETRY
 from tests.conftest import ACCESS_KEY, SECRET_KEY
-from tests.helpers import wait_until
+from tests.helpers import not_none, wait_until
 
 pytestmark = pytest.mark.video
 
@@ -94,7 +94,7 @@ def test_a_first_visit_plays_a_2x2_grid_and_hiding_the_pane_stops_every_player(q
             assert len(tiles) == 4
             await wait_until(lambda: _playing(tiles), timeout=40)
             # Filled from the current store first; each tile names its channel and store.
-            first = controller.channels[tiles[0].channel_uuid]
+            first = controller.channels[not_none(tiles[0].channel_uuid)]
             assert current is not None and first.store_uuid == current.uuid
             for tile in tiles:
                 rec = sim.world.channels[tile.channel_uuid]
@@ -109,7 +109,7 @@ def test_a_first_visit_plays_a_2x2_grid_and_hiding_the_pane_stops_every_player(q
 
             pane.deactivate()
             assert controller.playing_streams() == []
-            assert all(controller.stream(t.index).status.state is StreamState.STOPPED for t in tiles)
+            assert all(not_none(controller.stream(t.index)).status.state is StreamState.STOPPED for t in tiles)
             await asyncio.sleep(0.5)  # a frame already decoded may still arrive
             shown = [t.frames_shown for t in tiles]
             await asyncio.sleep(1.5)  # 10-15 fps: 15+ frames per tile were it playing
@@ -144,11 +144,11 @@ def test_drops_grids_and_the_layout_saved_and_restored(qtbot, qloop, sim, tmp_pa
             dropped = item.data(0, Qt.ItemDataRole.UserRole)
             _drop(pane.grid.tiles[3], pane.channel_list.mimeData([item]))
             assert controller.assigned[3] == dropped
-            assert item.font(0).bold() and not pane.channel_list.item_for(before[3]).font(0).bold()
+            assert item.font(0).bold() and not not_none(pane.channel_list.item_for(not_none(before[3]))).font(0).bold()
             assert pane.grid.tiles[3].title == sim.world.channels[dropped].name
             # From tile 0 onto tile 1: the two swap.
             swap = QMimeData()
-            swap.setData(CHANNEL_MIME, before[0].encode())
+            swap.setData(CHANNEL_MIME, not_none(before[0]).encode())
             swap.setData(TILE_MIME, b"0")
             _drop(pane.grid.tiles[1], swap)
             assert controller.assigned[:4] == [before[1], before[0], before[2], dropped]
@@ -210,7 +210,8 @@ def test_one_tile_enlarged_alone_then_back_with_escape_and_a_snapshot(qtbot, qlo
             assert (full.title, full.store) == (tiles[2].title, tiles[2].store) and pane.back_button.isVisible()
             assert controller.playing_streams() == [controller.stream(2)]
             frames = full.frames_shown
-            await wait_until(lambda: full.frames_shown > frames + 3 and full.playing, timeout=10)
+            shown = not_none(full)
+            await wait_until(lambda: shown.frames_shown > frames + 3 and shown.playing, timeout=10)
             assert _picture(full.grab().toImage()).std() > 30
             qtbot.keyClick(full, Qt.Key.Key_Escape)
             assert pane.grid.enlarged is None and pane.grid.full_screen is None and not full.isVisible()
@@ -250,11 +251,11 @@ def test_a_tile_says_offline_while_its_stream_is_down_and_plays_again_by_itself(
             tiles = pane.grid.visible_tiles()
             await wait_until(lambda: _playing(tiles), timeout=40)
             down = tiles[0]
-            stream_outages(fresh_sim.world).stop(down.channel_uuid)
+            stream_outages(fresh_sim.world).stop(not_none(down.channel_uuid))
             await wait_until(lambda: down.state_text.startswith("offline — retrying in "), timeout=30)
             assert not down.playing and "offline" in pane.summary.text()
             assert all(t.playing for t in tiles[1:])
-            stream_outages(fresh_sim.world).restore(down.channel_uuid)
+            stream_outages(fresh_sim.world).restore(not_none(down.channel_uuid))
             shown = down.frames_shown
             await wait_until(lambda: down.playing and down.frames_shown > shown + 3, timeout=40)
             assert down.state_text == "playing"
