@@ -20,7 +20,7 @@ from storeops.services.traffic import RegionTraffic, StoreTraffic, TrafficServic
 from storeops.services.traffic_query import Comparison, Granularity, RangePreset, TrafficQuery
 from storeops.services.traffic_series import COMPLETE, IMPUTED, INCOMPLETE, wall_seconds
 from storeops.simulator import traffic as sim_traffic
-from tests.conftest import ACCESS_KEY, SECRET_KEY, start_pinned_simulator
+from tests.conftest import ACCESS_KEY, SECRET_KEY, TEST_NOW, start_pinned_simulator
 from tests.services.occupancy_env import FAST_RETRY
 
 STORES_BY_ZONE = {
@@ -29,6 +29,21 @@ STORES_BY_ZONE = {
     "America/New_York": "Fifth Avenue",
     "Europe/London": "London Covent Garden",
 }
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """This module's simulator, its clock stopped at TEST_NOW: a query and its comparison
+    (two requests) and the test's own reading of the simulator see the same instant, so
+    an interval cannot complete between them (a running clock paired one day more once)."""
+    from storeops.simulator.clock import Clock
+    from storeops.simulator.server import start_simulator
+
+    running = start_simulator(access_key=ACCESS_KEY, secret_key=SECRET_KEY, seed=7, clock=Clock(TEST_NOW, speed=0))
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def run(coro):
