@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from shiboken6 import isValid
 
 from storeops.app import App
@@ -62,6 +62,7 @@ STEP_TIMEOUT_S = 150.0
 SLOW_STEP_S = 30.0
 
 StepFn = Callable[["Session"], Awaitable[None]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Tally:
     rss_base_mb: float | None = None  # after warm-up
     warmed_at: float = 0.0  # seconds into the run
     slow_steps: Counter[str] = field(default_factory=Counter)
+    questions: Counter[str] = field(default_factory=Counter)  # question boxes the script answered
     requests: int = 0
     faults: Counter[str] = field(default_factory=Counter)
 
@@ -146,7 +148,7 @@ class Tally:
         return (
             f"requests={self.requests} faults={self.faults_injected} {dict(self.faults)} "
             f"steps={dict(self.steps)} edits={dict(self.edits)} exports={dict(self.exports)} adjusts={dict(self.adjusts)} not_sent={dict(self.not_sent_reasons)} "
-            f"slow_steps={dict(self.slow_steps)} unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
+            f"slow_steps={dict(self.slow_steps)} questions={dict(self.questions)} unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
             f"rss_growth_mb={self.rss_growth_mb():.1f}"
         )
 
@@ -257,6 +259,18 @@ class Session:
         with self.sim.world.lock:
             return len(self.sim.world.adjustments)
 
+    async def answering(self, work: Awaitable[T], parent: QWidget) -> T:
+        """Await `work`, answering any question box it opens under `parent` as a user
+        would, with one of its buttons (an adjust below zero asks first)."""
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            for box in parent.findChildren(QMessageBox):
+                if box.isVisible() and box.buttons():
+                    self.tally.questions[box.windowTitle()] += 1
+                    self.rng.choice(box.buttons()).click()
+            await asyncio.wait({task}, timeout=0.2)
+        return task.result()
+
     def malformed_answers(self) -> int:
         return self.sim.faults.injected["malformed"]
 
@@ -357,7 +371,7 @@ async def adjust_from_pane(s: Session) -> None:
     uuid = s.rng.choice(candidates())
     count = s.rng.choice([1, 1, 2, -1])
     before, malformed = s.adjust_records(), s.malformed_answers()
-    outcome = await controller.adjust(uuid, count)
+    outcome = await s.answering(controller.adjust(uuid, count), pane)
     card = pane.card(uuid)
     said = card.message_label.text() if card is not None else ""
     s.judge_adjust(outcome, s.adjust_records() - before, said, s.malformed_answers() > malformed)
