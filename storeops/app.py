@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
+from shiboken6 import isValid
 
 from storeops.secrets import SecretStore
 from storeops.services.connection import (
@@ -27,6 +28,7 @@ from storeops.services.connection import (
 )
 from storeops.services.jobs import Job, JobService
 from storeops.settings import Settings
+from storeops.ui import unsaved
 from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
 from storeops.ui.main_window import MainWindow
 
@@ -81,6 +83,8 @@ class App(QObject):
         self._closed = asyncio.Event()
         self.connected = asyncio.Event()
         self._dialogs: list[QDialog] = []
+        # (active profile id, forced demo) of the connection in use: a cancelled switch goes back to it.
+        self._in_use: tuple[str | None, bool] = self._wanted()
         self._dropped: list[QWidget] = []  # panes of a closed connection, deleted with its client
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -176,9 +180,13 @@ class App(QObject):
         self.connection.close_grace_s = seconds
 
     async def open_connection(self) -> bool:
+        self._in_use = self._wanted()
         return await self._connected(self.connection.open(self._show_connecting))
 
     async def reconnect(self) -> bool:
+        """Drop the panes and connect again, without asking: callers that may find
+        unsaved edits go through `_reconnect_asking`."""
+        self._in_use = self._wanted()
         self._drop_panes()
         return await self._connected(self.connection.reopen(self._show_connecting, on_retired=self._delete_dropped))
 
@@ -279,11 +287,35 @@ class App(QObject):
             self.use_profile(None)
 
     def use_profile(self, profile_id: str | None) -> None:
-        """Switch accounts (None: demo data) and reconnect."""
+        """Switch accounts (None: demo data) and reconnect, once the panes' unsaved
+        edits are saved or discarded; Cancel keeps the account in use and the edits."""
         self.settings.active_profile_id = profile_id
         self.force_demo = False
         self.save_soon()
-        self.jobs.spawn(self.reconnect(), "reconnect")
+        self._reconnect_asking(unsaved.SWITCH, self._keep_account_in_use)
+
+    def _reconnect_asking(self, wording: tuple[str, str], cancelled: Callable[[], None]) -> None:
+        """A new connection replaces every pane: ask first about their unsaved edits."""
+
+        def go() -> None:
+            self.jobs.spawn(self.reconnect(), "reconnect")
+
+        if self.window.close_guard.ask_before(wording, go, cancelled):
+            go()
+
+    def _wanted(self) -> tuple[str | None, bool]:
+        return self.settings.active_profile_id, self.force_demo
+
+    def _keep_account_in_use(self) -> None:
+        """The switch was cancelled: the settings (and an open Accounts dialog) name the
+        account still connected again, as the next start must."""
+        from storeops.ui.dialogs.accounts import AccountsDialog
+
+        self.settings.active_profile_id, self.force_demo = self._in_use
+        self.save_soon()
+        for dialog in self._dialogs:
+            if isinstance(dialog, AccountsDialog) and isValid(dialog):
+                dialog.show_in_use()
 
     def open_accounts(self):
         from storeops.ui.dialogs.accounts import AccountsDialog
@@ -296,7 +328,10 @@ class App(QObject):
     def _profile_saved(self, profile_id: str) -> None:
         """The account in use was edited (new secret, new address): use the new values."""
         if profile_id == self.settings.active_profile_id and not self.force_demo:
-            self.jobs.spawn(self.reconnect(), "reconnect")
+            self._reconnect_asking(unsaved.RECONNECT, self._account_edit_waits)
+
+    def _account_edit_waits(self) -> None:
+        self.reporter.info("The account's new details are used when StoreOps next connects.")
 
     def open_about(self):
         from storeops.ui.dialogs.about import AboutDialog

@@ -18,7 +18,7 @@ from storeops.ui.pane_host import PaneHost
 from storeops.ui.sidebar import PANES, Sidebar
 from storeops.ui.status import StatusBar
 from storeops.ui.store_selector import StoreSelector
-from storeops.ui.unsaved import CloseGuard
+from storeops.ui.unsaved import UnsavedGuard
 
 DEFAULT_SIZE = (1280, 800)
 # The rail (200) plus a pane whose filter box and form stay usable.
@@ -67,7 +67,8 @@ class MainWindow(QMainWindow):
         start = settings.last_pane if settings.last_pane in {p.key for p in PANES} else PANES[0].key
         self.panes.show_pane(start)
         self.sidebar.select(start)
-        self.close_guard = CloseGuard(self, self.panes.created, self.show_pane)
+        # Asks before unsaved edits are dropped: on close, and before a new connection.
+        self.close_guard = UnsavedGuard(self, self.panes.created, self.show_pane)
         self.setMinimumSize(*MINIMUM_SIZE)
         if not self._restore_geometry():
             self.resize(*DEFAULT_SIZE)

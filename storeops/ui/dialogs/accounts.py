@@ -173,13 +173,24 @@ class AccountsDialog(QDialog):
         try:
             self.list.clear()
             for profile in self.settings.profiles:
-                active = " (in use)" if profile.id == self.settings.active_profile_id else ""
-                item = QListWidgetItem(f"{profile.name}{active}")
+                item = QListWidgetItem(self._item_text(profile))
                 item.setData(Qt.ItemDataRole.UserRole, profile.id)
                 self.list.addItem(item)
         finally:
             self.list.blockSignals(False)
         self.remove_button.setEnabled(bool(self.settings.profiles))
+
+    def _item_text(self, profile: Profile) -> str:
+        return f"{profile.name} (in use)" if profile.id == self.settings.active_profile_id else profile.name
+
+    def show_in_use(self) -> None:
+        """Mark the account in use again (the app kept the connection: a switch was
+        cancelled); the form and what is typed in it stay as they are."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            profile = self.settings.profile(item.data(Qt.ItemDataRole.UserRole))
+            if profile is not None:
+                item.setText(self._item_text(profile))
 
     def select(self, profile_id: str) -> None:
         for row in range(self.list.count()):
