@@ -5,7 +5,7 @@ pane decides and talks to the service."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFocusEvent, QFontMetrics, QPainter, QPainterPath, QPen
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from storeops.services.store_hours import zone
 from storeops.ui.occupancy.glyphs import draw_glyph
 from storeops.ui.occupancy.state import PALETTES, WORDS, Level, Thresholds, card_level, percent
 
@@ -437,13 +438,17 @@ def _default_tip(widget: QWidget, card: StoreCard) -> str:
 
 
 def updated_text(snap) -> str:
+    """When the count was read, in the store's own time (as every time in the pane):
+    the manager may be in another zone, and the machine's zone is nobody's."""
     if snap.updated_at is None:
         return "Not read yet" + (f" — {snap.error}" if snap.error else "")
-    local = _local(snap.updated_at)
+    local = store_time(snap.updated_at, snap.store.time_zone)
     if snap.stale:
         return f"As of {local:%H:%M} — not updating"
     return f"Updated {local:%H:%M:%S}"
 
 
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone() if moment.tzinfo else moment
+def store_time(moment: datetime, time_zone: str | None) -> datetime:
+    """An instant on the store's wall clock (aware, for %Z); a naive one is taken as UTC,
+    as the service's clock gives it."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone(time_zone))

@@ -26,8 +26,8 @@ from storeops.services.occupancy import (
     OccupancyService,
     StoreOccupancy,
 )
-from storeops.services.store_hours import local_now
-from storeops.ui.occupancy.card import NOT_READ_YET
+from storeops.services.store_hours import local_now, zone
+from storeops.ui.occupancy.card import NOT_READ_YET, store_time
 from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane
 from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key, unusual_adjust
 
@@ -365,8 +365,13 @@ def summary_text(snapshots: list[StoreOccupancy], thresholds: Thresholds) -> str
         n = levels.count(level)
         if n:
             parts.append(f"{n} {word}")
-    newest = max((s.updated_at for s in snapshots if s.updated_at), default=None)
-    if newest is not None:
+    read = [(s.updated_at, s.store.time_zone) for s in snapshots if s.updated_at is not None]
+    if read:
+        # In the newest read's store time, as on its card; with stores in several
+        # zones the zone is named, for it is not every card's.
+        newest, time_zone = max(read, key=lambda r: r[0])
+        at = store_time(newest, time_zone)
+        several = len({zone(s.store.time_zone).key for s in snapshots}) > 1
         word = "as of" if Level.STALE in levels else "updated"
-        parts.append(f"{word} {newest.astimezone():%H:%M:%S}")
+        parts.append(f"{word} {at:%H:%M:%S}" + (f" {at:%Z}" if several else ""))
     return " · ".join(parts)
