@@ -4,6 +4,8 @@ hosts, the store selector, F5 / F1 / Ctrl+,."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 
 import pytest
 from PySide6.QtGui import QKeySequence
@@ -125,17 +127,37 @@ def test_store_selector_loads_stores_and_remembers_the_choice(run_app, sim, memo
     run_app(Settings.load(), check)
 
 
-def test_f5_refreshes_the_current_pane_and_f1_ctrl_comma_open_dialogs(run_app, sim, memory_keyring):
+def loading_stores_seen(app) -> list[bool]:
+    """[True] once the app reloads the store list (F5's answer when a pane cannot refresh)."""
+    seen: list[bool] = []
+    app.reporter.activity_changed.connect(lambda labels: seen.append(True) if "Loading stores" in labels else None)
+    return seen
+
+
+def test_f5_refreshes_each_real_pane_itself_and_f1_ctrl_comma_open_dialogs(run_app, sim, memory_keyring, monkeypatch):
     async def body(app):
         w = app.window
-        w.show_pane("locations")
-        pane = w.panes.currentWidget()
+        await wait_until(app.connected.is_set, timeout=30)
+        reloads = loading_stores_seen(app)
+        for pane in PANES:  # every pane has a module and a refresh(): F5 goes to it
+            widget = w.show_pane(pane.key)
+            refresh = getattr(widget, "refresh", None)
+            assert callable(refresh), f"the {pane.key} pane has no refresh(): F5 would only re-read the store list"
+            calls: list[str] = []
+
+            def spy(_real=refresh, _key=pane.key, _calls=calls):
+                _calls.append(_key)
+                return _real()  # the pane's own refresh still runs, for real
+
+            monkeypatch.setattr(widget, "refresh", spy)
+            w.refresh_action.trigger()  # F5
+            assert calls == [pane.key]
+            await asyncio.sleep(0.05)
+        assert reloads == []  # no pane fell back to re-reading the store list
+
+        # The Locations pane's refresh really reads the chain again.
+        pane = w.show_pane("locations")
         await wait_until(lambda: pane.loaded.is_set())
-        before = sim.world.requests["/v2/location"]
-        w.refresh_action.trigger()  # F5
-        await wait_until(lambda: sim.world.requests["/v2/location"] > before)
-        # A pane without refresh() (a placeholder): F5 re-reads the store list.
-        w.show_pane("traffic")
         before = sim.world.requests["/v2/location"]
         w.refresh_action.trigger()
         await wait_until(lambda: sim.world.requests["/v2/location"] > before)
@@ -153,5 +175,33 @@ def test_f5_refreshes_the_current_pane_and_f1_ctrl_comma_open_dialogs(run_app, s
         assert accounts.isVisible() and accounts.objectName() == "AccountsDialog"
         assert accounts.edits["name"].text() == "Test chain"  # the active profile is shown
         accounts.close()
+
+    run_app(profile_settings(sim.url), body)
+
+
+def test_f5_on_a_pane_without_refresh_reloads_the_store_list(run_app, sim, memory_keyring, monkeypatch):
+    """No real pane lacks refresh() now: a pane module made for the test (it has the life
+    cycle, no refresh) takes the Traffic slot, and F5 there re-reads the store list."""
+    from storeops.ui import main_window
+    from storeops.ui.pane_host import PaneHost
+    from tests.ui import lifecycle_panes
+
+    test_panes = tuple(
+        dataclasses.replace(p, module="tests.ui.lifecycle_panes") if p.key == "traffic" else p for p in PANES
+    )
+    monkeypatch.setattr(main_window, "PaneHost", functools.partial(PaneHost, panes=test_panes))
+
+    async def body(app):
+        w = app.window
+        await wait_until(app.connected.is_set, timeout=30)
+        widget = w.show_pane("traffic")
+        assert isinstance(widget, lifecycle_panes.RecordingPane) and not hasattr(widget, "refresh")
+        reloads = loading_stores_seen(app)
+        before = sim.world.requests["/v2/location"]
+        w.refresh_action.trigger()  # F5
+        await wait_until(lambda: sim.world.requests["/v2/location"] > before)
+        await wait_until(lambda: reloads)
+        assert [s.name for s in app.selection.stores()]  # the list is still there, read again
+        assert app.reporter.last_error is None
 
     run_app(profile_settings(sim.url), body)
