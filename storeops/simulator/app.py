@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -147,6 +147,10 @@ class SimMiddleware:
             if fault is not None and fault.kind == "delay":
                 await asyncio.sleep(float(fault.params.get("seconds", 1.0)))
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client went away (a dropped pane, a screenshot run ending): nobody to
+            # answer, and nothing wrong with the simulator.
+            log.debug("client went away during %s %s", scope.get("method"), path)
         except Exception:
             # A simulator bug: answer a JSON 500 here, because re-raising (as
             # Starlette's own handler does) makes uvicorn drop the keep-alive connection.
