@@ -15,6 +15,9 @@ adjustments, never below zero), summed over the group's stores.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -99,6 +102,9 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
         return {"ok": False, "metrics": [{"name": m, "ok": False, "error": detail, "data": []} for m in metrics]}
 
     now_epoch = now_utc.timestamp()
+    # Occupancy (a cumulative sum per store day, and the last one of each group) costs
+    # as much as the counts: only worked out when asked for.
+    want_occupancy = "total_occupancy" in metrics
     series_cache: dict[str, traffic.Series] = {}
     occ_cache: dict[str, np.ndarray] = {}
     adjustments: dict[str, list[tuple[float, int, int]]] = {}
@@ -125,15 +131,17 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
             if store.uuid not in series_cache:
                 first = min(f for f, _ in store_ranges).date() - timedelta(days=1)
                 last = max(t for _, t in store_ranges).date()
-                series_cache[store.uuid] = traffic.store_series(world, store, first, last, now_epoch)
+                series_cache[store.uuid] = _store_series(world, store, first, last, now_epoch)
             s = series_cache[store.uuid]
             if node.is_sublocation:
                 s = traffic.sublocation_series(world, node, s)
-                occ = s.occupancy()
-            else:
+                occ = s.occupancy() if want_occupancy else None
+            elif want_occupancy:
                 if store.uuid not in occ_cache:
                     occ_cache[store.uuid] = s.occupancy(adjustments.get(store.uuid, []))
                 occ = occ_cache[store.uuid]
+            else:
+                occ = None
             mask = _in_ranges(s, store_ranges) & _in_times(s, time_ranges)
             if not mask.any():
                 unit_id += 1
@@ -147,8 +155,9 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
                 "tin": s.tin[mask],
                 "tout": s.tout[mask],
                 "validity": s.validity[mask],
-                "occ": occ[mask],
             }
+            if occ is not None:
+                part["occ"] = occ[mask]
             parts.append(part)
             unit_id += 1
 
@@ -182,8 +191,9 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
     sums_out = np.bincount(inverse, weights=cols["tout"], minlength=groups)
     worst = np.zeros(groups, dtype=np.int64)
     np.maximum.at(worst, inverse, cols["validity"].astype(np.int64))
-    occupancy = _last_occupancy(cols, inverse, groups)
-    descriptions = [_describe(row, describers) for row in uniq]
+    occupancy = _last_occupancy(cols, inverse, groups) if want_occupancy else np.zeros(groups)
+    descriptions = _descriptions(uniq, describers)
+    worst_names = [traffic.VALIDITY_NAMES[w] for w in worst.tolist()]
 
     out_metrics = []
     for name in metrics:
@@ -199,10 +209,12 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
             continue
         values = {"traffic_in": sums_in, "traffic_out": sums_out, "total_occupancy": occupancy}[name]
         data = []
-        for g in range(groups):
-            point: dict[str, Any] = {"value": round(float(values[g])), "validity": traffic.VALIDITY_NAMES[worst[g]]}
-            if descriptions[g] is not None:
-                point["group"] = descriptions[g]
+        for g, (value, validity, description) in enumerate(
+            zip(values.tolist(), worst_names, descriptions, strict=True)
+        ):
+            point: dict[str, Any] = {"value": round(value), "validity": validity}
+            if description is not None:
+                point["group"] = description
             point["index"] = g
             data.append(point)
         out_metrics.append({"name": name, "ok": True, "data": data})
@@ -423,13 +435,97 @@ def _layer(
     return keys, describe_dates
 
 
-def _describe(row: np.ndarray, describers: list[Describe]) -> dict[str, Any] | None:
+def _descriptions(uniq: np.ndarray, describers: list[Describe]) -> list[dict[str, Any] | None]:
+    """The nested group description of each row of layer keys. Each layer describes a
+    key once (a year by day and location repeats each day and each store many times);
+    the innermost description is shared by the rows that have it, the outer ones are
+    copied to carry their own inner group."""
     if not describers:
-        return None
-    inner: dict[str, Any] | None = None
-    for key, describe in reversed(list(zip(row.tolist(), describers, strict=True))):
-        desc = describe(int(key))
-        if inner is not None:
-            desc["group"] = inner
-        inner = desc
-    return inner
+        return [None] * len(uniq)
+    memo: list[dict[int, dict[str, Any]]] = [{} for _ in describers]
+    columns = [uniq[:, i].tolist() for i in range(len(describers))]
+    innermost = len(describers) - 1
+    out: list[dict[str, Any] | None] = []
+    for row in zip(*columns, strict=True):
+        inner: dict[str, Any] | None = None
+        for i in range(innermost, -1, -1):
+            key = row[i]
+            desc = memo[i].get(key)
+            if desc is None:
+                desc = memo[i][key] = describers[i](key)
+            inner = desc if inner is None else {**desc, "group": inner}
+        out.append(inner)
+    return out
+
+
+def _series_key(world: World, store: Node, first: date, last: date) -> tuple[Any, ...]:
+    """Everything traffic.store_series reads, besides the world's seed."""
+    hours = tuple(sorted(store.hours.items())) if store.hours is not None else None
+    return (
+        store.uuid,
+        first,
+        last,
+        store.time_zone,
+        store.traffic_base,
+        hours,
+        store.closed_on_holidays,
+        store.archive_date,
+        world.counting_stopped.get(store.uuid),
+        world.history_start,
+        world.holidays,
+    )
+
+
+class _SeriesCache:
+    """Store series of recent queries, per world: a region's traffic, its busiest hour
+    and other queries over the same days (sent together) compute each store once.
+    Keyed on everything the series depends on, so a change to the chain (hours, a
+    stopped counter) is a new key; bounded by the intervals held (~60 B each)."""
+
+    MAX_INTERVALS = 1_000_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[tuple[Any, ...], traffic.Series] = OrderedDict()
+        self.intervals = 0
+        self.pending: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(self, world: World, store: Node, first: date, last: date) -> traffic.Series:
+        key = _series_key(world, store, first, last)
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None:
+                self.entries.move_to_end(key)
+                return hit
+            pending = self.pending.setdefault(key, threading.Lock())
+        # The same series asked for by two queries at once is computed once.
+        with pending:
+            with self.lock:
+                hit = self.entries.get(key)
+            if hit is not None:
+                return hit
+            series = traffic.store_series(world, store, first, last)
+            with self.lock:
+                self.pending.pop(key, None)
+                if key not in self.entries:
+                    self.entries[key] = series
+                    self.intervals += len(series)
+                while self.intervals > self.MAX_INTERVALS and len(self.entries) > 1:
+                    _, dropped = self.entries.popitem(last=False)
+                    self.intervals -= len(dropped)
+            return series
+
+
+_CACHES: weakref.WeakKeyDictionary[World, _SeriesCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _store_series(world: World, store: Node, first: date, last: date, now_epoch: float) -> traffic.Series:
+    """traffic.store_series(world, store, first, last, now_epoch), through the cache
+    (a new Series: the cached arrays are never handed out to be changed)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(world)
+        if cache is None:
+            cache = _CACHES[world] = _SeriesCache()
+    series = cache.get(world, store, first, last)
+    return series.take(series.epoch + traffic.INTERVAL_S <= now_epoch)

@@ -11,6 +11,7 @@ sublocations see a share of them. Everything is numpy-vectorised per query.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -104,41 +105,79 @@ class Series:
 
 def store_days(world: World, store: Node, first: date, last: date) -> list[tuple[int, int, int, int]]:
     """(ordinal, open epoch, open minute, interval count) of each open store day."""
-    tz = ZoneInfo(store.time_zone or "UTC")
-    out = []
-    day = max(first, world.history_start)
-    while day <= last:
-        hours = world.hours_on(store, day)
+    ordinals, epochs, open_mins, counts = _day_arrays(world, store, first, last)
+    return list(zip(ordinals.tolist(), epochs.tolist(), open_mins.tolist(), counts.tolist(), strict=True))
+
+
+def _day_arrays(
+    world: World, store: Node, first: date, last: date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """store_days as arrays (ordinal, open epoch, open minute, interval count): the same
+    days as World.hours_on gives, found per weekday in numpy rather than per day."""
+    start = max(first, world.history_start)
+    z = np.zeros(0, dtype=np.int64)
+    if start > last or store.hours is None:
+        return z, z, z, z
+    ordinals = np.arange(start.toordinal(), last.toordinal() + 1, dtype=np.int64)
+    open_by_weekday = np.zeros(7, dtype=np.int64)
+    close_by_weekday = np.zeros(7, dtype=np.int64)
+    open_weekday = np.zeros(7, dtype=bool)
+    for weekday in range(7):
+        hours = store.hours.get(weekday)
         if hours is not None:
-            open_min, close_min = hours
-            opened = datetime.combine(day, time(), tzinfo=tz) + timedelta(minutes=open_min)
-            # Wall-clock arithmetic, then to UTC: right across DST changes.
-            epoch = int(opened.replace(tzinfo=None).replace(tzinfo=tz).timestamp())
-            out.append((day.toordinal(), epoch, open_min, (close_min - open_min) // 15))
-        day += timedelta(days=1)
-    return out
+            open_by_weekday[weekday], close_by_weekday[weekday] = hours
+            open_weekday[weekday] = True
+    weekdays = (ordinals - 1) % 7  # date.fromordinal(1) is a Monday
+    is_open = open_weekday[weekdays]
+    if store.closed_on_holidays and world.holidays:
+        holidays = []
+        for year in range(start.year, last.year + 1):
+            for month, day in world.holidays:
+                try:
+                    holidays.append(date(year, month, day).toordinal())
+                except ValueError:  # 29 February of a common year
+                    continue
+        is_open &= ~np.isin(ordinals, np.array(holidays, dtype=np.int64))
+    if store.archive_date is not None:
+        # The same text comparison as hours_on (ISO dates sort as text).
+        archived = store.archive_date[:10]
+        is_open &= np.array([date.fromordinal(o).isoformat() < archived for o in ordinals.tolist()], dtype=bool)
+    ordinals = ordinals[is_open]
+    open_mins = open_by_weekday[weekdays[is_open]]
+    counts = (close_by_weekday[weekdays[is_open]] - open_mins) // 15
+    tz_key = store.time_zone or "UTC"
+    epochs = np.fromiter(
+        (_open_epoch(tz_key, o, m) for o, m in zip(ordinals.tolist(), open_mins.tolist(), strict=True)),
+        dtype=np.int64,
+        count=len(ordinals),
+    )
+    return ordinals, epochs, open_mins, counts
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _open_epoch(tz_key: str, ordinal: int, open_min: int) -> int:
+    """UTC epoch of a store day's opening (stores of a zone share most of them)."""
+    tz = ZoneInfo(tz_key)
+    opened = datetime.combine(date.fromordinal(ordinal), time(), tzinfo=tz) + timedelta(minutes=open_min)
+    # Wall-clock arithmetic, then to UTC: right across DST changes.
+    return int(opened.replace(tzinfo=None).replace(tzinfo=tz).timestamp())
 
 
 def store_series(world: World, store: Node, first: date, last: date, now_epoch: float | None = None) -> Series:
     """Every interval of the store days first..last (only completed ones when
     `now_epoch` is given)."""
-    days = store_days(world, store, first, last)
-    if not days:
+    ordinals, open_epochs, open_mins, counts = _day_arrays(world, store, first, last)
+    if not len(ordinals):
         return _empty(store.uuid)
-    ordinals = np.array([d[0] for d in days], dtype=np.int64)
-    open_epochs = np.array([d[1] for d in days], dtype=np.int64)
-    open_mins = np.array([d[2] for d in days], dtype=np.int64)
-    counts = np.array([d[3] for d in days], dtype=np.int64)
     total = int(counts.sum())
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     k = np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
-    n = np.repeat(counts, counts)
     bday = np.repeat(ordinals, counts)
     bmin = np.repeat(open_mins, counts) + 15 * k
     epoch = np.repeat(open_epochs, counts) + INTERVAL_S * k
 
     key = location_key(world, store.uuid)
-    mean = _mean(world, store, bday, k, n)
+    mean = _mean(world, store, ordinals, counts)
     h1 = _mix(epoch.astype(np.uint64) ^ key)
     h2 = _mix(h1 ^ np.uint64(0x5851F42D4C957F2D))
     u1, u2 = _uniform(h1), _uniform(h2)
@@ -177,14 +216,28 @@ def store_series(world: World, store: Node, first: date, last: date, now_epoch: 
     return series
 
 
-def _mean(world: World, store: Node, bday: np.ndarray, k: np.ndarray, n: np.ndarray) -> np.ndarray:
-    f = (k + 0.5) / n  # position in the store day, 0..1
-    daily = 0.25 + np.sin(np.pi * f) ** 1.5 + 0.45 * np.exp(-(((f - 0.72) / 0.12) ** 2))
-    weekday = _WEEKDAY[(bday - 1) % 7]  # date.fromordinal(1) is a Monday
-    doy = (bday - date(2000, 1, 1).toordinal()) % 365.2425
+def _mean(world: World, store: Node, ordinals: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The model's mean per interval. The daily curve is worked out once per day length
+    and the day factors once per day, then spread over the intervals: the same
+    element-wise arithmetic as per interval, in the same order, so the same numbers."""
+    daily = np.concatenate([_daily_curve(int(c)) for c in counts.tolist()])
+    weekday = _WEEKDAY[(ordinals - 1) % 7]  # date.fromordinal(1) is a Monday
+    doy = (ordinals - date(2000, 1, 1).toordinal()) % 365.2425
     seasonal = 1.0 + 0.12 * np.cos(2 * np.pi * (doy - 200) / 365.2425) + 0.6 * np.exp(-(((doy - 352) / 9.0) ** 2))
-    trend = 1.0 + 0.06 * (bday - world.history_start.toordinal()) / 365.0
-    return store.traffic_base * daily * weekday * seasonal * trend
+    trend = 1.0 + 0.06 * (ordinals - world.history_start.toordinal()) / 365.0
+    return (
+        store.traffic_base * daily * np.repeat(weekday, counts) * np.repeat(seasonal, counts) * np.repeat(trend, counts)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _daily_curve(n: int) -> np.ndarray:
+    """The daily shape over a store day of n intervals (read-only: it is shared)."""
+    k = np.arange(n, dtype=np.int64)
+    f = (k + 0.5) / np.int64(n)  # position in the store day, 0..1
+    curve = 0.25 + np.sin(np.pi * f) ** 1.5 + 0.45 * np.exp(-(((f - 0.72) / 0.12) ** 2))
+    curve.flags.writeable = False
+    return curve
 
 
 def _empty(store_uuid: str) -> Series:
