@@ -133,24 +133,37 @@ class Tally:
         )
 
     def rss_growth_mb(self) -> float:
-        """Growth from the end of warm-up (every step run once: each pane loaded,
-        pyqtgraph imported, the display shown) to the median of the last quarter
-        of the samples after it: first loads are not growth; a steady climb is."""
-        if self.rss_base_mb is None:
+        """Growth over the second half of the run: the median RSS of its last quarter
+        less that of its second quarter. A leak climbs steadily and shows here; the
+        first loads of each pane and the first big answers (a plateau reached in
+        the first minutes, see rss_settle_mb) do not."""
+        n = len(self.rss_mb)
+        if n < 8:
             return 0.0
-        after = [mb for at, mb in self.rss_mb if at >= self.warmed_at]
-        if not after:
+        quarter = n // 4
+        return _median(self.rss_mb[-quarter:]) - _median(self.rss_mb[quarter : 2 * quarter])
+
+    def rss_settle_mb(self) -> float:
+        """From the end of warm-up (each step run once) to the median of the second
+        quarter: what first use costs before memory levels off."""
+        n = len(self.rss_mb)
+        if self.rss_base_mb is None or n < 8:
             return 0.0
-        tail = sorted(after[-max(1, len(after) // 4) :])
-        return tail[len(tail) // 2] - self.rss_base_mb
+        quarter = n // 4
+        return _median(self.rss_mb[quarter : 2 * quarter]) - self.rss_base_mb
 
     def summary(self) -> str:
         return (
             f"requests={self.requests} faults={self.faults_injected} {dict(self.faults)} "
             f"steps={dict(self.steps)} edits={dict(self.edits)} exports={dict(self.exports)} adjusts={dict(self.adjusts)} not_sent={dict(self.not_sent_reasons)} "
             f"slow_steps={dict(self.slow_steps)} questions={dict(self.questions)} unhandled={len(self.unhandled)} crash_dialogs={self.crash_dialogs} "
-            f"rss_growth_mb={self.rss_growth_mb():.1f}"
+            f"rss_growth_mb={self.rss_growth_mb():.1f} rss_settle_mb={self.rss_settle_mb():.1f}"
         )
+
+
+def _median(samples: list[tuple[float, float]]) -> float:
+    values = sorted(mb for _, mb in samples)
+    return values[len(values) // 2]
 
 
 def rss_mb() -> float:
