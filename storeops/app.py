@@ -200,6 +200,7 @@ class App(QObject):
         self.connected.clear()
         self.ctx = None
         self._dropped.extend(self.window.panes.set_context(None))
+        self.window.kiosk.connection_dropped()  # it must not poll on the closing client either
 
     def _delete_dropped(self) -> None:
         dropped, self._dropped = self._dropped, []
@@ -240,6 +241,8 @@ class App(QObject):
         w.status.set_connection(self.connection.state, conn.source)
         self.reporter.clear_error()  # a failure to connect is over once connected
         w.panes.set_context(self.ctx)
+        if (closed := w.kiosk.connection_made(self.ctx)) is not None:
+            self.reporter.error(closed)
         self._retry_timer.stop()
         self.connected.set()
         return True
@@ -252,7 +255,8 @@ class App(QObject):
             self._retry_timer.start()
             text += f" StoreOps tries again every {self.offline_retry_s:g} seconds."
         w.status.set_connection(state, "Offline" if state is ConnectionState.OFFLINE else "Not connected")
-        self.reporter.error(short)
+        closed = w.kiosk.connection_made(None)
+        self.reporter.error(f"{short} {closed}" if closed else short)
         w.panes.set_connecting("Could not connect", text, failed=True)
         w.store_selector.reset("No stores")
         return False
