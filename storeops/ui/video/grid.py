@@ -6,7 +6,10 @@ its frames, so nothing is re-parented or re-opened. Lays out only."""
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from storeops.ui.video.tile import VideoTile
@@ -55,6 +58,9 @@ class VideoGrid(QWidget):
             self.full_screen.hide()
             self.full_screen.deleteLater()
             self.full_screen = None
+            # Without a window manager nobody hands the keyboard back to the main
+            # window: its shortcuts were dead until a click.
+            self.window().activateWindow()
         self.enlarged = index
         if index is None:
             return
@@ -65,6 +71,7 @@ class VideoGrid(QWidget):
         view.snapshot_requested.connect(tile.snapshot_requested)
         view.clear_requested.connect(tile.clear_requested)
         view.setAcceptDrops(False)
+        self._forward_shortcuts(view)
         tile.mirror = view  # sets what the tile shows now, and then every frame and state
         screen = self.screen()
         if screen is not None:
@@ -73,6 +80,23 @@ class VideoGrid(QWidget):
         view.activateWindow()
         view.setFocus(Qt.FocusReason.OtherFocusReason)
         self.full_screen = view
+
+    def _forward_shortcuts(self, view: VideoTile) -> None:
+        """The main window's shortcuts (Ctrl+1..6, F1, F5, Ctrl+Q...) work from the
+        full-screen window too, which as a window of its own they never reached. The grid
+        comes back first, so nothing they open sits hidden behind the full screen."""
+        for action in self.window().actions():
+            if action.shortcut().isEmpty():
+                continue
+            proxy = QAction(view)
+            proxy.setShortcuts(action.shortcuts())
+            proxy.triggered.connect(functools.partial(self._leave_then_trigger, view, action))
+            view.addAction(proxy)
+
+    @staticmethod
+    def _leave_then_trigger(view: VideoTile, action: QAction) -> None:
+        view.activated.emit(view.index)  # back to the grid, as Esc does
+        action.trigger()
 
     def _relayout(self) -> None:
         for tile in self.tiles:
