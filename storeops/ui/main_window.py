@@ -6,8 +6,8 @@ from __future__ import annotations
 import base64
 import time
 
-from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from storeops.settings import Settings
@@ -23,6 +23,9 @@ from storeops.ui.unsaved import UnsavedGuard
 DEFAULT_SIZE = (1280, 800)
 # The rail (200) plus a pane whose filter box and form stay usable.
 MINIMUM_SIZE = (980, 600)
+# Sizes below the minimum put back in a row before giving up: a window manager that
+# insists (a tiling one ignores size hints) wins rather than fight us forever.
+MAX_SIZE_FIXES = 2
 
 
 class MainWindow(QMainWindow):
@@ -40,6 +43,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("StoreOps")
         self.setWindowIcon(icons.app_icon())
         self._painted = False
+        self._size_fixes = 0  # sizes below the minimum put back in a row
+        self._fixed_to: QSize | None = None
 
         central = QWidget(self)
         central.setObjectName("Central")
@@ -181,6 +186,29 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_painted.emit(time.time())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size, minimum = event.size(), self.minimumSize()
+        if size.width() >= minimum.width() and size.height() >= minimum.height():
+            if size != self._fixed_to:  # a size chosen elsewhere, not our own fix: start counting again
+                self._size_fixes = 0
+            return
+        # A window manager enforces the minimum (WM_NORMAL_HINTS); a bare X server has
+        # none, and a resize from outside (xdotool, a script) then cut the panes off.
+        # Put the minimum back, as a window manager would; maximised and full screen
+        # are the window manager's own business.
+        if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+            return
+        if self._size_fixes < MAX_SIZE_FIXES:
+            self._size_fixes += 1
+            QTimer.singleShot(0, self, self._keep_minimum)
+
+    def _keep_minimum(self) -> None:
+        target = self.size().expandedTo(self.minimumSize())
+        if target != self.size():
+            self._fixed_to = target
+            self.resize(target)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.close_guard.allows_close():  # unsaved edits: it asks, and closes us later
