@@ -296,6 +296,8 @@ class App(QObject):
         self.settings.active_profile_id = profile_id
         self.force_demo = False
         self.save_soon()
+        if self.ctx is not None and self._wanted() == self._in_use:
+            return  # already connected to it ("Use demo data" on demo data): nothing to drop
         self._reconnect_asking(unsaved.SWITCH, self._keep_account_in_use)
 
     def _reconnect_asking(self, wording: tuple[str, str], cancelled: Callable[[], None]) -> None:

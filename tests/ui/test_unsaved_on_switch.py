@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from storeops.settings import Settings
 from storeops.ui.dialogs.accounts import AccountsDialog
 from storeops.ui.locations.pane import LocationsPane
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, pinned_clock
 from tests.helpers import wait_until
 from tests.ui.shell_env import profile_settings
 
@@ -134,3 +134,20 @@ def test_accounts_dialog_cancel_shows_the_account_still_in_use(run_app, sim, mem
         dialog.close()
 
     run_app(settings_on(sim.url), body)
+
+
+def test_choosing_the_connection_already_in_use_drops_nothing(run_app, memory_keyring):
+    """ "Use demo data" while on demo data: no reconnect, so no question and no lost edit."""
+
+    async def body(app):
+        pane, _uuid = await edit_area(app)
+        assert app.demo
+        client = app.client
+        app.use_profile(None)
+        await asyncio.sleep(0.3)
+        assert app.window.close_guard.prompt is None
+        assert app.client is client and app.window.panes.pane("locations") is pane and pane.has_unsaved_changes()
+
+    settings = Settings.load()
+    settings.last_pane = "locations"
+    run_app(settings, body, demo_clock=pinned_clock())
