@@ -170,6 +170,9 @@ def test_drops_grids_and_the_layout_saved_and_restored(qtbot, qloop, sim, tmp_pa
             pane.refresh()
             await wait_until(lambda: controller.loaded, timeout=20)
             assert controller.assigned == assigned and pane.channel_list.item_for(dropped) is not None
+            # ...and say so: "stopped" was written over their live video after F5.
+            assert _playing([pane.grid.tiles[i] for i in (0, 1, 2, 3, 8)], 1)
+            assert "stopped" not in {pane.grid.tiles[i].state_text for i in (0, 1, 2, 3, 8)}
             pane.grid_buttons[1].click()
             assert pane.grid.side == 1
             await wait_until(lambda: len(controller.playing_streams()) == 1, timeout=5)

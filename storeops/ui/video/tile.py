@@ -82,12 +82,14 @@ class VideoTile(QWidget):
     # ------------------------------------------------------------ what it shows
 
     def set_channel(self, channel_uuid: str | None, title: str = "", store: str = "") -> None:
+        same = channel_uuid is not None and channel_uuid == self.channel_uuid
         self.channel_uuid = channel_uuid
         self.title, self.store = title, store
-        self._frame = self._image = None
-        self.playing = False
-        self.state_text = "Drag a channel here" if channel_uuid is None else "stopped"
-        self.detail = ""
+        if not same:  # the same channel again (F5): its player plays on, picture and state stay
+            self._frame = self._image = None
+            self.playing = False
+            self.state_text = "Drag a channel here" if channel_uuid is None else "stopped"
+            self.detail = ""
         tip = f"{title} — {store}" if channel_uuid else "Drag a channel from the list onto this tile"
         self.setToolTip(tip + "\nDouble-click: full screen (Esc: back). Right-click: snapshot, remove.")
         self.update()
