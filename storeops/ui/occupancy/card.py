@@ -443,9 +443,10 @@ def updated_text(snap) -> str:
     if snap.updated_at is None:
         return "Not read yet" + (f" — {snap.error}" if snap.error else "")
     local = store_time(snap.updated_at, snap.store.time_zone)
+    # The zone named: cards of stores in several zones side by side show different hours.
     if snap.stale:
-        return f"As of {local:%H:%M} — not updating"
-    return f"Updated {local:%H:%M:%S}"
+        return f"As of {local:%H:%M %Z} — not updating"
+    return f"Updated {local:%H:%M:%S %Z}"
 
 
 def store_time(moment: datetime, time_zone: str | None) -> datetime:
