@@ -73,7 +73,8 @@ def run():
         figures["failures_unrecovered"],
         (
             f"failures (edits {figures['edits']}, adjusts {figures['adjusts']}, exports {figures['exports']}, "
-            f"steps over 30 s {figures['slow_steps']}; unhandled: {figures['unhandled'][:3]})"
+            f"steps over 30 s {figures['slow_steps']}; corrupt files: {figures['corrupt_files'][:3]}; "
+            f"unhandled: {figures['unhandled'][:3]})"
         ),
     )
     yield (
@@ -110,6 +111,7 @@ def _child(seconds: float, faults: str, seed: int, skip: frozenset[str]) -> None
                 "adjusts": dict(tally.adjusts),
                 "exports": dict(tally.exports),
                 "slow_steps": dict(tally.slow_steps),
+                "corrupt_files": tally.corrupt_files,
                 "unhandled": tally.unhandled,
                 "failures_unrecovered": tally.failures_unrecovered,
                 "rss_growth_mb": round(tally.rss_growth_mb(), 1),

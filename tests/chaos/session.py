@@ -110,7 +110,10 @@ class Tally:
     rss_base_mb: float | None = None  # after warm-up
     warmed_at: float = 0.0  # seconds into the run
     slow_steps: Counter[str] = field(default_factory=Counter)
-    questions: Counter[str] = field(default_factory=Counter)  # question boxes the script answered
+    questions: Counter[str] = field(default_factory=Counter)
+    corrupt_files: list[str] = field(
+        default_factory=list
+    )  # what a corrupt download held  # question boxes the script answered
     requests: int = 0
     faults: Counter[str] = field(default_factory=Counter)
 
@@ -130,6 +133,7 @@ class Tally:
             + self.adjusts["phantom"]
             + self.adjusts["applied_on_broken_answer"]
             + self.exports["corrupt"]
+            + self.exports["corrupt_on_broken_answer"]
         )
 
     def rss_growth_mb(self) -> float:
@@ -450,6 +454,7 @@ async def export_and_download(s: Session) -> None:
     if entry is None or entry.status is not ExportState.READY:
         s.tally.exports["not_ready"] += 1
         return
+    malformed = s.malformed_answers()
     try:
         path = await service.wait_download(entry_id)
     except ApiError:
@@ -459,8 +464,15 @@ async def export_and_download(s: Session) -> None:
     original = task.path if task is not None else None
     if original is None:
         return
-    same = await asyncio.to_thread(lambda: path.read_bytes() == original.read_bytes())
-    s.tally.exports["downloaded" if same else "corrupt"] += 1
+    got, want = await asyncio.to_thread(lambda: (path.read_bytes(), original.read_bytes()))
+    if got == want:
+        s.tally.exports["downloaded"] += 1
+        return
+    # A malformed answer served meanwhile (a 200 with a broken JSON body instead of
+    # the file, as the simulator's fault does) is told apart: a failure all the same.
+    broken = s.malformed_answers() > malformed
+    s.tally.exports["corrupt_on_broken_answer" if broken else "corrupt"] += 1
+    s.tally.corrupt_files.append(f"{len(got)} of {len(want)} bytes, starts {got[:32]!r}")
 
 
 @step("entrance display", pane="occupancy", weight=1)

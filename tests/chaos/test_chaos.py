@@ -33,7 +33,7 @@ def test_a_session_under_random_faults_loses_nothing_and_lets_nothing_out(qloop,
     assert tally.adjusts["doubled"] == 0, "an occupancy adjust was applied twice"
     assert tally.adjusts["lost"] == 0, "an adjust said applied was not recorded by the server"
     assert tally.adjusts["phantom"] == 0, "an adjust said not applied was recorded by the server"
-    assert tally.exports["corrupt"] == 0, "a finished download differs from the server's file"
+    assert tally.exports["corrupt"] == 0, f"a finished download differs from the server's file: {tally.corrupt_files}"
     # The run did what it is for: the script worked through the faults.
     assert tally.faults_injected >= 10, tally.summary()
     assert tally.edits["saved"] >= 1 and tally.adjusts["applied"] >= 1, tally.summary()
