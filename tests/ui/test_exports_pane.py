@@ -7,6 +7,7 @@ and the list comes back in a new pane (a restart)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -330,3 +331,49 @@ def test_the_download_folder_is_kept_in_the_settings(qtbot, qloop, fresh_sim, tm
     assert pane.folder_label.toolTip() == str(chosen)
     pane.controller.ctx.settings.flush()
     qloop.run_until_complete(close(pane, client))
+
+
+def test_at_the_windows_minimum_width_buttons_do_not_overlap_and_names_stay_readable(qtbot, qloop, fresh_sim, tmp_path):
+    # Seen under Xvfb at the main window's minimum size (980 px, a pane of ~780 px):
+    # "Delete…" drawn over "Cancel download", "Evidence pack" over "Show in folder",
+    # the folder path over both, and the Export column squeezed to "…".
+    from storeops.ui.exports.model import EXPORT
+
+    pane, client, svc, _asked = make_pane(qtbot, fresh_sim, tmp_path)
+    store, channels = flagship(fresh_sim)
+    pane.controller.set_folder(str(tmp_path / "a folder with a rather long name for incident footage"))
+
+    async def scenario():
+        from tests.services.exports_env import request, settled
+
+        entry = await svc.start_export(request(channels[:2], seconds=10), store, channels[:2])
+        await settled(svc, entry.id)
+        pane.resize(780, 560)
+        pane.show()
+        pane.activate()
+        await wait_until(lambda: pane.table.isVisible() and pane.model.rowCount() == 1)
+        await asyncio.sleep(0.1)  # the layout settles
+        assert pane.minimumSizeHint().width() <= 780
+        row = [
+            pane.download_button,
+            pane.cancel_button,
+            pane.delete_button,
+            pane.show_button,
+            pane.evidence_button,
+            pane.folder_label,
+            pane.folder_button,
+        ]
+        for i, one in enumerate(row):
+            assert one.geometry().right() < pane.width(), one.text()
+            for other in row[i + 1 :]:
+                assert not one.geometry().intersects(other.geometry()), (one.text(), other.text())
+        # A wide window keeps them on one line.
+        pane.resize(1200, 560)
+        await asyncio.sleep(0.1)  # the layout settles
+        assert pane.folder_button.geometry().top() == pane.download_button.geometry().top()
+        label = pane.folder_label
+        assert label.isVisible() and label.text().startswith("Files go to") and label.width() > 200
+        assert pane.table.columnWidth(EXPORT) >= 150
+        await close(pane, client)
+
+    qloop.run_until_complete(scenario())

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +36,37 @@ from storeops.ui.exports.model import (
 
 if TYPE_CHECKING:
     from storeops.ui.exports.controller import ExportsController
+
+
+class ElidedLabel(QLabel):
+    """One line that gives its width up to the buttons beside it, eliding its middle
+    (a long download folder had pushed the buttons over each other)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, self.width()))
+
 
 BUSY_FRAME_MS = 80
 EMPTY_TEXT = (
@@ -106,10 +138,10 @@ class ExportsPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(EXPORT, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PERIOD, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(DOWNLOAD, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(STATUS, 300)
-        header.resizeSection(DOWNLOAD, 300)
+        # Status and Download share the width with the name: fixed at 300 px each, they
+        # left the name a few pixels ("…") in a narrow window.
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DOWNLOAD, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         # Enter or a double-click does the row's obvious thing; Delete asks to delete it.
         self.table.activated.connect(lambda _i: self._activate_row())
@@ -135,7 +167,7 @@ class ExportsPane(QWidget):
             "One folder with the video, the store's traffic and occupancy for the same minutes, "
             "and a record of times and file fingerprints (SHA-256)"
         )
-        self.folder_label = QLabel()
+        self.folder_label = ElidedLabel()
         self.folder_label.setStyleSheet("color: #5b6470;")
         self.folder_button = QPushButton("Change folder…")
         actions = QHBoxLayout()
@@ -149,8 +181,15 @@ class ExportsPane(QWidget):
             button.clicked.connect(lambda _c=False, s=signal: self._emit(s))
             actions.addWidget(button)
         actions.addStretch(1)
-        actions.addWidget(self.folder_label)
-        actions.addWidget(self.folder_button)
+        folder = QHBoxLayout()
+        folder.addWidget(self.folder_label, 1)
+        folder.addWidget(self.folder_button)
+        # The folder goes under the buttons when a narrow window has no room for it beside
+        # them (the buttons were drawn over each other at the window's minimum width).
+        self._bottom = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._bottom.addLayout(actions, 1)
+        self._bottom.addLayout(folder)
+        self._actions_row = actions
 
         for button in (
             self.new_button,
@@ -171,14 +210,23 @@ class ExportsPane(QWidget):
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.folder_button.clicked.connect(self.folder_requested)
 
-        box = QVBoxLayout(self)
+        box = self._box = QVBoxLayout(self)
         box.addLayout(head)
         box.addWidget(self.banner)
         box.addWidget(self.table, 1)
         box.addWidget(self.empty, 1)
-        box.addLayout(actions)
+        box.addLayout(self._bottom)
         self._show_empty()
         self.update_actions()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        margins = self._box.contentsMargins()
+        room = event.size().width() - margins.left() - margins.right()
+        beside = self._actions_row.minimumSize().width() + 160 + self.folder_button.minimumWidth()
+        direction = QBoxLayout.Direction.LeftToRight if room >= beside else QBoxLayout.Direction.TopToBottom
+        if self._bottom.direction() != direction:
+            self._bottom.setDirection(direction)
 
     # ------------------------------------------------------------ lifecycle
 
