@@ -208,15 +208,16 @@ def run_query(world: World, body: dict[str, Any], now_utc: datetime) -> dict[str
             )
             continue
         values = {"traffic_in": sums_in, "traffic_out": sums_out, "total_occupancy": occupancy}[name]
-        data = []
-        for g, (value, validity, description) in enumerate(
-            zip(values.tolist(), worst_names, descriptions, strict=True)
-        ):
-            point: dict[str, Any] = {"value": round(value), "validity": validity}
-            if description is not None:
-                point["group"] = description
-            point["index"] = g
-            data.append(point)
+        # round() of each sum, as whole numbers: np.rint rounds halves to even as round() does.
+        rounded = np.rint(values).astype(np.int64).tolist()
+        rows = zip(rounded, worst_names, descriptions, strict=True)
+        if groups and descriptions[0] is not None:  # grouped: every point has a group
+            data = [
+                {"value": value, "validity": validity, "group": description, "index": g}
+                for g, (value, validity, description) in enumerate(rows)
+            ]
+        else:
+            data = [{"value": value, "validity": validity, "index": g} for g, (value, validity, _) in enumerate(rows)]
         out_metrics.append({"name": name, "ok": True, "data": data})
     return {"ok": all(m["ok"] for m in out_metrics), "metrics": out_metrics}
 
@@ -228,7 +229,18 @@ def _unique_rows(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     combined = np.zeros(len(keys[0]), dtype=np.int64)
     for k, low, span in zip(keys, lows, spans, strict=True):
         combined = combined * span + (k - low)
-    uniq, inverse = np.unique(combined, return_inverse=True)
+    total = 1
+    for span in spans:
+        total *= span
+    if len(combined) and total <= max(4 * len(combined), 1 << 20):
+        # Few possible keys (stores x days, say): marked in a table instead of sorted;
+        # the same sorted keys and inverse as np.unique, in a fraction of the time.
+        present = np.zeros(total, dtype=bool)
+        present[combined] = True
+        uniq = np.flatnonzero(present).astype(np.int64)
+        inverse = (np.cumsum(present, dtype=np.int64) - 1)[combined]
+    else:
+        uniq, inverse = np.unique(combined, return_inverse=True)
     rows = np.zeros((len(uniq), len(keys)), dtype=np.int64)
     rest = uniq.copy()
     for i in range(len(keys) - 1, -1, -1):
