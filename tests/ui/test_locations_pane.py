@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from storeops.api.models import LocationCreate, LocationUpdate
 from storeops.services.locations import valid_move_targets
@@ -629,3 +629,66 @@ def test_malformed_answer_keeps_the_tree_and_says_so(env, qloop):
     env.sim.faults.clear()
     assert qloop.run_until_complete(pane.controller.reload())
     assert not pane.banner.isVisible()
+
+
+# ------------------------------------------------------------ a pane dropped mid-request
+
+
+@pytest.mark.parametrize("action", ["refresh", "rename", "create"])
+def test_an_answer_for_a_dropped_pane_lands_nowhere(qtbot, qloop, fresh_sim, action):
+    """A reconnect drops the pane (shutdown, then Qt deletes it) while an answer is on its
+    way; the answer must not reach the deleted widgets (a chaos run saw the crash dialog
+    after F5 then a reconnect)."""
+    from shiboken6 import isValid
+
+    from storeops.api.client import RetailNextClient
+    from storeops.settings import Settings
+    from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
+    from storeops.ui.locations.pane import create_pane
+    from tests.conftest import ACCESS_KEY, SECRET_KEY
+
+    client = RetailNextClient(fresh_sim.url, ACCESS_KEY, SECRET_KEY)
+    ctx = PaneContext(client=client, stores=StoreSelection(), status=StatusReporter(), settings=Settings())
+    window = QWidget()  # the window stays, as the main window does when a pane is dropped
+    qtbot.addWidget(window)
+    pane = create_pane(ctx)
+    pane.setParent(window)
+    window.show()
+    qloop.run_until_complete(wait_until(pane.loaded.is_set))
+    store = next(n for n in pane.tree.nodes.values() if n.name == "Willow Glen")
+    controller = pane.controller
+    assert controller is not None
+    fresh_sim.faults.add("/v2/location", "delay", seconds=0.5)
+    errors: list[object] = []
+    qloop.set_exception_handler(lambda _loop, context: errors.append(context))
+
+    async def scenario():
+        if action == "refresh":
+            task = asyncio.ensure_future(controller.reload())
+        elif action == "rename":
+            task = asyncio.ensure_future(controller.rename_node(store.uuid, "Aardvark Row"))
+        else:
+            draft = LocationCreate(name="Kiosk 9", location_type="other", parent_uuid=store.uuid)
+            task = asyncio.ensure_future(controller.create_node(draft))
+        await asyncio.sleep(0.1)  # sent; the answer is 0.5 s away
+        pane.shutdown()
+        pane.deleteLater()
+        await wait_until(lambda: not isValid(pane))
+        try:
+            return await task
+        finally:
+            await client.aclose()
+
+    try:
+        result = qloop.run_until_complete(scenario())
+    finally:
+        qloop.set_exception_handler(None)
+    assert not errors
+    with fresh_sim.world.lock:
+        nodes = dict(fresh_sim.world.nodes)
+    if action == "refresh":
+        assert result is False
+    elif action == "rename":
+        assert result is True and nodes[store.uuid].name == "Aardvark Row"
+    else:
+        assert result is not None and nodes[result.uuid].name == "Kiosk 9"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from qasync import asyncSlot
+from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
 from storeops.api.models import Location, LocationCreate, LocationUpdate
@@ -98,6 +99,12 @@ class LocationsController(QObject):
     def tree(self) -> LocationTree:
         return self.view.tree
 
+    def _view_gone(self) -> bool:
+        """The pane was dropped (a reconnect) and Qt deleted its widgets while an answer
+        was on its way: the answer then has nowhere to land (seen in a chaos run: F5, then
+        a reconnect, then the crash dialog)."""
+        return not isValid(self.view)
+
     # ------------------------------------------------------------ messages
 
     def _report(self, message: str) -> None:
@@ -132,13 +139,18 @@ class LocationsController(QObject):
             else:
                 tree = await self.service.load_tree()
         except ApiError as error:
+            if self._view_gone():
+                return False
             self._report(f"Could not load the locations: {reason(error)}.")
             if first:
                 view.show_load_failed()
             return False
         finally:
             self._loading = False
-            view.set_loading(False)
+            if not self._view_gone():
+                view.set_loading(False)
+        if self._view_gone():
+            return False
         self._keep_form_draft()  # the form is about to show the node afresh
         shared = self._shared_store()
         view.show_tree(tree, fallback=shared.uuid if shared else None)
@@ -363,6 +375,8 @@ class LocationsController(QObject):
         try:
             answer = await sending
         except ApiError as error:
+            if self._view_gone():
+                return False
             model.set_pending(uuid, None)
             if uuid in self.tree:
                 model.update_node(original)
@@ -387,10 +401,13 @@ class LocationsController(QObject):
             view.update_actions()
             return False
         except BaseException:
-            model.set_pending(uuid, None)
-            if uuid in self.tree:
-                model.update_node(original)
+            if not self._view_gone():
+                model.set_pending(uuid, None)
+                if uuid in self.tree:
+                    model.update_node(original)
             raise
+        if self._view_gone():
+            return True  # saved on the server; the next pane reads it afresh
         # The PUT answer may leave out extra fields (store id, time zone): keep ours.
         confirmed = optimistic.model_copy(update=answer.model_dump(exclude_unset=True))
         model.set_pending(uuid, None)
@@ -438,6 +455,8 @@ class LocationsController(QObject):
         try:
             created = await sending
         except ApiError as error:
+            if self._view_gone():
+                return None
             model.remove_node(placeholder_uuid)
             view.create_draft = draft  # the dialog opens with it again
             view.select(checked.parent_uuid)
@@ -447,8 +466,11 @@ class LocationsController(QObject):
             )
             return None
         except BaseException:
-            model.remove_node(placeholder_uuid)
+            if not self._view_gone():
+                model.remove_node(placeholder_uuid)
             raise
+        if self._view_gone():
+            return created  # created on the server; the next pane reads it afresh
         view.create_draft = None
         model.replace_placeholder(placeholder_uuid, created)
         view.select(created.uuid)
