@@ -644,7 +644,7 @@ def test_an_answer_for_a_dropped_pane_lands_nowhere(qtbot, qloop, fresh_sim, act
     from storeops.api.client import RetailNextClient
     from storeops.settings import Settings
     from storeops.ui.context import PaneContext, StatusReporter, StoreSelection
-    from storeops.ui.locations.pane import create_pane
+    from storeops.ui.locations.pane import LocationsPane, create_pane
     from tests.conftest import ACCESS_KEY, SECRET_KEY
 
     client = RetailNextClient(fresh_sim.url, ACCESS_KEY, SECRET_KEY)
@@ -652,6 +652,7 @@ def test_an_answer_for_a_dropped_pane_lands_nowhere(qtbot, qloop, fresh_sim, act
     window = QWidget()  # the window stays, as the main window does when a pane is dropped
     qtbot.addWidget(window)
     pane = create_pane(ctx)
+    assert isinstance(pane, LocationsPane)
     pane.setParent(window)
     window.show()
     qloop.run_until_complete(wait_until(pane.loaded.is_set))
