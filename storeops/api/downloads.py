@@ -16,6 +16,11 @@ with the caller's `source` key). A later attempt asks for the rest with
 - 416: the server says the part is longer than the file; never "complete",
   since a resume always asks for bytes the part already has; start over.
 
+An answer with a JSON content type (application/json, +json) is an error, never
+the file, unless the file asked for is itself a .json: the error its body
+describes (`{"error": "not_found", ...}`), else a ProtocolError (a 200 with a
+broken JSON body, as a failing API server sends). The part is left untouched.
+
 A server may send a file compressed although asked for identity (a store of
 pre-compressed files does): gzip and deflate are decoded a bounded piece at a
 time and refused past MAX_INFLATE_RATIO times what came over the wire (a gzip
@@ -49,6 +54,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -78,6 +84,7 @@ from storeops.api.transport import (
     content_decoder,
     error_for,
     map_transport_errors,
+    server_detail,
     tls_context,
     too_large,
     with_body,
@@ -519,6 +526,42 @@ def _error_body(call: Call, response: httpx.Response) -> bytes:
     return b""
 
 
+def _is_json(response: httpx.Response) -> bool:
+    media: str = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+#: The API's error codes (its `error` field) and the HTTP status each stands for.
+_ERROR_CODES = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "too_many_requests": 429,
+    "internal_error": 500,
+    "unavailable": 503,
+}
+
+
+def json_answer_error(call: Call, response: httpx.Response) -> ApiError:
+    """The error a JSON answer to a file download stands for: the server error
+    its body describes (`{"error": "not_found", "error_detail": ...}`), else a
+    ProtocolError (a broken body, or JSON that is no API error)."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    code = body.get("error") if isinstance(body, dict) else None
+    status = _ERROR_CODES.get(code) if isinstance(code, str) else None
+    if status is not None:
+        return error_for(call, httpx.Response(status, headers=response.headers, content=response.content))
+    return ProtocolError(
+        f"{call.label}: the server answered with JSON ({len(response.content)} bytes) in place of the file",
+        status=response.status_code,
+        detail=server_detail(response),
+    )
+
+
 def _validators(response: httpx.Response) -> tuple[str | None, str | None]:
     return response.headers.get("etag") or None, response.headers.get("last-modified") or None
 
@@ -542,6 +585,10 @@ def _receive(
 ) -> int | None:
     status = response.status_code
     inflater = content_decoder(call, response)  # ProtocolError for codings we do not read
+    if status != 416 and _is_json(response) and not job.dest.name.lower().endswith(".json"):
+        # An API error (or a broken answer) where the file should be: never saved
+        # as the file, and raised before the part is touched, so it stays resumable.
+        raise json_answer_error(call, with_body(response, _error_body(call, response)))
     if status == 416:
         if state is None:
             raise ProtocolError(f"{call.label}: the server refused to send the file (HTTP 416)")
