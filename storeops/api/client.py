@@ -10,6 +10,7 @@ transport does the rest (limits, credentials, retries, typed errors).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -264,7 +265,12 @@ class RetailNextClient:
         return await self._call(call, _DATAMINE, parsing.datamine_result)
 
     async def adjust_occupancy(self, store_uuid: str, count: int, at: datetime | None = None) -> None:
-        """Never retried: repeating it would count the people twice."""
+        """Never retried: repeating it would count the people twice.
+
+        The reference documents no answer body, so a 2xx with an empty body or
+        any JSON is success; a 2xx whose body is not JSON, or is an API error
+        (`"error"` set, `"ok": false`), is a ProtocolError: the request may or
+        may not have been applied (the caller re-reads, it never resends)."""
         if not _whole_number(count) or count == 0:
             raise ValidationError("the adjustment must be a non-zero whole number")
         body: dict[str, Any] = {"store_uuid": store_uuid, "adjustment_count": count}
@@ -275,7 +281,8 @@ class RetailNextClient:
         call = Call(
             "POST", "/v1/occupancy/adjust", Family.OTHER, safe=False, json=body, expected=frozenset({200, 201, 204})
         )
-        await self._transport.send(call)
+        response = await self._transport.send(call)
+        _check_adjust_answer(call, response)
 
     async def store_hours(
         self, store_uuids: Sequence[str] | str, start: date, end: date
@@ -569,3 +576,24 @@ async def _gather(coros: Iterable[Awaitable[T]]) -> list[T]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+def _check_adjust_answer(call: Call, response: httpx.Response) -> None:
+    """A 2xx to v1/occupancy/adjust that is not a success answer: ProtocolError."""
+    content = response.content
+    if not content.strip():
+        return
+    try:
+        body = json.loads(content)
+    except ValueError:
+        raise ProtocolError(
+            f"{call.label}: the server's answer could not be read", status=response.status_code
+        ) from None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if (isinstance(error, str) and error) or body.get("ok") is False:
+            raise ProtocolError(
+                f"{call.label}: the server answered HTTP {response.status_code} with an error",
+                status=response.status_code,
+                detail=server_detail(response),
+            )

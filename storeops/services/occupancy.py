@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from storeops.api.errors import ApiError, ConnectionFailed
+from storeops.api.errors import ApiError, ConnectionFailed, ProtocolError
 from storeops.api.models import EXTRA_FIELDS, DataGroup, DatamineResult, Location, LocationQuery
 from storeops.services.audit import AuditEntry, AuditLog
 from storeops.services.store_hours import OpenState, StoreHoursCache, local_now, utc_now
@@ -400,9 +400,15 @@ class OccupancyService:
         say(f"Sending {count:+d}…")
         try:
             await self.client.adjust_occupancy(store_uuid, count)
-        except ConnectionFailed as exc:
-            say("No answer from the server — checking whether the adjust took effect…")
-            outcome = await self._verify_after_timeout(store_uuid, count, before, exc)
+        except (ConnectionFailed, ProtocolError) as exc:
+            # A lost answer, or a broken one (a 2xx that is no success answer): either
+            # way the adjust may or may not have been applied. Look; never resend.
+            unreadable = isinstance(exc, ProtocolError)
+            say(
+                ("The server's answer could not be read" if unreadable else "No answer from the server")
+                + " — checking whether the adjust took effect…"
+            )
+            outcome = await self._verify_after_timeout(store_uuid, count, before, exc, unreadable=unreadable)
             outcome = replace(outcome, answered=False)
         except ApiError as exc:
             outcome = AdjustOutcome(AdjustResult.REFUSED, f"Not adjusted: {exc}")
@@ -440,9 +446,13 @@ class OccupancyService:
         )
 
     async def _verify_after_timeout(
-        self, store_uuid: str, count: int, before: int | None, exc: ApiError
+        self, store_uuid: str, count: int, before: int | None, exc: ApiError, *, unreadable: bool = False
     ) -> AdjustOutcome:
-        """The request may or may not have reached the server: look, don't resend."""
+        """The request may or may not have reached the server: look, don't resend.
+        `unreadable`: the server answered, but not with a success answer."""
+        lost = "The server's answer could not be read" if unreadable else "No answer in time"
+        late = "The server's answer could not be read" if unreadable else "The server was slow to answer"
+        silent = "Unreadable answer" if unreadable else "No answer"
         after: int | None = None
         for attempt in range(self.verify_attempts):
             if attempt:
@@ -451,26 +461,25 @@ class OccupancyService:
             if after is not None and before is not None and after == before + count:
                 return AdjustOutcome(
                     AdjustResult.APPLIED,
-                    f"The server was slow to answer, but the adjust {count:+d} took effect (occupancy now {after}).",
+                    f"{late}, but the adjust {count:+d} took effect (occupancy now {after}).",
                     after,
                 )
         if after is None or before is None:
             return AdjustOutcome(
                 AdjustResult.UNCONFIRMED,
-                f"No answer ({exc.message}); occupancy could not be re-read, so it is not known "
+                f"{silent} ({exc.message}); occupancy could not be re-read, so it is not known "
                 f"whether the adjust {count:+d} took effect. Check before trying again.",
                 after,
             )
         if after == before:
             return AdjustOutcome(
                 AdjustResult.NOT_APPLIED,
-                f"No answer in time; occupancy is still {after}, so the adjust {count:+d} did not "
-                f"take effect. You can try again.",
+                f"{lost}; occupancy is still {after}, so the adjust {count:+d} did not take effect. You can try again.",
                 after,
             )
         return AdjustOutcome(
             AdjustResult.UNCONFIRMED,
-            f"No answer in time; occupancy went from {before} to {after} (expected {before + count}). "
+            f"{lost}; occupancy went from {before} to {after} (expected {before + count}). "
             f"People may have come or gone meanwhile: check before trying again.",
             after,
         )

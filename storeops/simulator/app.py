@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from storeops.simulator.auth import credentials_ok
 from storeops.simulator.context import SimContext
 from storeops.simulator.errors import ApiError, error_response
+from storeops.simulator.faults import SERVED_KINDS
 from storeops.simulator.limits import Limits
 from storeops.simulator.routes.downloads import download_routes
 from storeops.simulator.routes.hours import hours_routes
@@ -102,7 +103,7 @@ class SimMiddleware:
                 )
                 return
         fault = ctx.faults.take(path)
-        if fault is not None and fault.kind not in ("delay", "delay_answer"):
+        if fault is not None and fault.kind not in SERVED_KINDS:
             await _serve_fault(fault.kind, fault.params, receive, send)
             return
         chance = ctx.faults.draw(path) if fault is None else None
@@ -137,6 +138,13 @@ class SimMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if fault is not None and fault.kind == "malformed_answer":
+                # The handler's answer (its effect applied) is replaced by a broken one.
+                if message["type"] == "http.response.start":
+                    started = True
+                elif message["type"] == "http.response.body" and not message.get("more_body"):
+                    await _serve_fault("malformed", fault.params, receive, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
                 if fault is not None and fault.kind == "delay_answer":

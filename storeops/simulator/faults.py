@@ -10,7 +10,9 @@ requests answer 503. Kinds and their parameters:
 - disconnect: the connection is dropped before any answer;
 - delay_answer: `seconds` (default 1.0): the request is served (its effect is
   applied), then the answer is held back: a client that times out meanwhile
-  sees a lost answer to a request that did take effect.
+  sees a lost answer to a request that did take effect;
+- malformed_answer: as malformed (`status`, `body`), but after the request is
+  served (its effect applied): a broken answer to a request that did take effect.
 `fired` counts faults served per kind.
 
 Random faults by rate come on top (fault_spec.py has the spec): `set_random(spec)`
@@ -32,7 +34,9 @@ from typing import Any
 
 from storeops.simulator.fault_spec import RATE_KINDS, FaultSpec, parse_fault_spec
 
-KINDS = ("status", "malformed", "delay", "disconnect", "delay_answer")
+KINDS = ("status", "malformed", "delay", "disconnect", "delay_answer", "malformed_answer")
+#: Kinds under which the request is still served; the others answer in its place.
+SERVED_KINDS = ("delay", "delay_answer", "malformed_answer")
 # libvlc does not retry a failed segment or playlist fetch: a random fault there
 # would end the stream for good, which tests nothing in StoreOps' own code.
 RANDOM_EXEMPT = ("/v1/hls/",)
