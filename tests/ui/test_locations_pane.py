@@ -659,11 +659,12 @@ def test_an_answer_for_a_dropped_pane_lands_nowhere(qtbot, qloop, fresh_sim, act
     store = next(n for n in pane.tree.nodes.values() if n.name == "Willow Glen")
     controller = pane.controller
     assert controller is not None
-    fresh_sim.faults.add("/v2/location", "delay", seconds=0.5)
+    fresh_sim.faults.add("/v2/location", "delay", seconds=2.0)
     errors: list[object] = []
     qloop.set_exception_handler(lambda _loop, context: errors.append(context))
 
     async def scenario():
+        task: asyncio.Future[object]
         if action == "refresh":
             task = asyncio.ensure_future(controller.reload())
         elif action == "rename":
@@ -671,7 +672,7 @@ def test_an_answer_for_a_dropped_pane_lands_nowhere(qtbot, qloop, fresh_sim, act
         else:
             draft = LocationCreate(name="Kiosk 9", location_type="other", parent_uuid=store.uuid)
             task = asyncio.ensure_future(controller.create_node(draft))
-        await asyncio.sleep(0.1)  # sent; the answer is 0.5 s away
+        await asyncio.sleep(0.2)  # sent; the answer is 2 s away
         pane.shutdown()
         pane.deleteLater()
         await wait_until(lambda: not isValid(pane))
