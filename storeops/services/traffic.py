@@ -3,7 +3,8 @@ granularity with validity, a comparison period and the change, the busiest hour,
 predicted traffic for the rest of today and coming days, and today's actual against
 expected so far. Regions: each store's figures side by side, ranked.
 
-Results are cached per query for the session (F5 forgets them). Failures come out as
+Results are cached per query for the session (the CACHE_SIZE most recently used; F5
+forgets them). Failures come out as
 the client's typed errors (ApiError); a failing extra (forecast, comparison, busiest
 hour) does not fail the chart: its note says what is missing and why. No Qt.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -64,6 +66,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Results kept for the session, least recently used dropped first.
+CACHE_SIZE = 24
 
 UNIT_WORDS = {
     Granularity.MIN15: "15-minute intervals",
@@ -163,7 +168,9 @@ class TrafficService:
         self.client = client
         self.now = now
         self._places: Places | None = None
-        self._cache: dict[tuple[TrafficQuery, Period], Result] = {}
+        # Least recently used last out: a year of 15-minute traffic is megabytes, and an
+        # afternoon of browsing (or "today" moving on) would otherwise keep every answer.
+        self._cache: OrderedDict[tuple[TrafficQuery, Period], Result] = OrderedDict()
         self.requests = 0  # datamine and prediction calls made (tests read the cache through it)
 
     # ------------------------------------------------------------ places
@@ -191,7 +198,7 @@ class TrafficService:
             period = self.period_of(query, zone)
         except ApiError:
             return None
-        return self._cache.get((query, period))
+        return self._recall((query, period))
 
     def forget(self, query: TrafficQuery | None = None) -> None:
         """F5: read again (one query, or everything)."""
@@ -211,17 +218,30 @@ class TrafficService:
                 raise ValidationError(f"the region {region.name} has no stores")
             period = self.period_of(query, region.stores[0].time_zone)
             key = (query, period)
-            if key not in self._cache:
-                self._cache[key] = await self._region(query, region)
-            return self._cache[key]
+            if (hit := self._recall(key)) is None:
+                hit = self._keep(key, await self._region(query, region))
+            return hit
         store = places.store(query.scope)
         if store is None:
             raise NotFound("that store is no longer in the store list")
         period = self.period_of(query, store.time_zone)
         key = (query, period)
-        if key not in self._cache:
-            self._cache[key] = await self._store(query, store, period)
-        return self._cache[key]
+        if (hit := self._recall(key)) is None:
+            hit = self._keep(key, await self._store(query, store, period))
+        return hit
+
+    def _recall(self, key: tuple[TrafficQuery, Period]) -> Result | None:
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+        return hit
+
+    def _keep(self, key: tuple[TrafficQuery, Period], result: Result) -> Result:
+        self._cache[key] = result
+        self._cache.move_to_end(key)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return result
 
     def _zone_of(self, query: TrafficQuery) -> str | None:
         assert self._places is not None

@@ -263,6 +263,28 @@ def test_results_are_cached_per_query_until_forgotten(sim):
     run(body())
 
 
+def test_the_cache_keeps_the_most_recently_used_results(sim, monkeypatch):
+    from storeops.services import traffic as traffic_module
+
+    monkeypatch.setattr(traffic_module, "CACHE_SIZE", 2)
+    store = node(sim, "Willow Glen")
+
+    async def body():
+        client, service = await _service(sim)
+        async with client:
+            a, b, c = (
+                TrafficQuery(store.uuid, preset)
+                for preset in (RangePreset.YESTERDAY, RangePreset.LAST_7_DAYS, RangePreset.THIS_WEEK)
+            )
+            first_a = await service.load(a)
+            await service.load(b)
+            assert await service.load(a) is first_a  # used again: now the most recent
+            await service.load(c)  # one too many: b, the least recently used, goes
+            assert service.cached(a) is first_a and service.cached(b) is None and service.cached(c) is not None
+
+    run(body())
+
+
 def test_range_limits_are_checked_before_sending(sim):
     store = node(sim, "Willow Glen")
     with sim.world.lock:
