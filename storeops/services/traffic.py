@@ -4,9 +4,9 @@ predicted traffic for the rest of today and coming days, and today's actual agai
 expected so far. Regions: each store's figures side by side, ranked.
 
 Results are cached per query for the session (the CACHE_SIZE most recently used; F5
-forgets them). Failures come out as
-the client's typed errors (ApiError); a failing extra (forecast, comparison, busiest
-hour) does not fail the chart: its note says what is missing and why. No Qt.
+forgets them). Failures come out as the client's typed errors (ApiError); a failing
+extra (forecast, comparison, busiest hour) does not fail the chart: its note says what
+is missing and why. No Qt.
 """
 
 from __future__ import annotations
