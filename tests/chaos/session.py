@@ -306,9 +306,9 @@ class Session:
             self.tally.adjusts["doubled"] += 1
         elif outcome.result is AdjustResult.APPLIED and recorded == 0:
             # The simulator's "malformed" fault answers 200 with a broken body
-            # instead of doing the request; the client takes any 2xx to an adjust
-            # as done (the reference documents no answer body). Told apart from
-            # other losses: a known disagreement, counted as a failure all the same.
+            # instead of doing the request; the client now reads that as an
+            # unreadable answer and the service re-reads to tell, so this stays 0.
+            # Told apart from other losses, counted as a failure all the same.
             self.tally.adjusts["applied_on_broken_answer" if broken else "lost"] += 1
         elif outcome.result in (AdjustResult.NOT_APPLIED, AdjustResult.REFUSED) and recorded:
             self.tally.adjusts["phantom"] += 1
