@@ -23,6 +23,8 @@ class VideoGrid(QWidget):
         super().__init__(parent)
         self.setObjectName("VideoGrid")
         self.tiles = [VideoTile(i, self) for i in range(MAX_TILES)]
+        for tile in self.tiles:
+            tile.step_requested.connect(self._step)
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
@@ -80,6 +82,15 @@ class VideoGrid(QWidget):
         view.activateWindow()
         view.setFocus(Qt.FocusReason.OtherFocusReason)
         self.full_screen = view
+
+    def _step(self, index: int, columns: int, rows: int) -> None:
+        """An arrow key on tile `index`: the keyboard goes to its neighbour in the grid."""
+        if self.enlarged is not None or index >= self.count:
+            return
+        row, column = divmod(index, self.side)
+        row, column = row + rows, column + columns
+        if 0 <= row < self.side and 0 <= column < self.side:
+            self.tiles[row * self.side + column].setFocus(Qt.FocusReason.TabFocusReason)
 
     def _forward_shortcuts(self, view: VideoTile) -> None:
         """The main window's shortcuts (Ctrl+1..6, F1, F5, Ctrl+Q...) work from the

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QFocusEvent,
     QFont,
     QImage,
     QKeyEvent,
@@ -52,6 +53,7 @@ class VideoTile(QWidget):
     selected = Signal(int)
     snapshot_requested = Signal(int)
     clear_requested = Signal(int)
+    step_requested = Signal(int, int, int)  # this tile, columns, rows (an arrow key)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +62,8 @@ class VideoTile(QWidget):
         self.setAcceptDrops(True)
         self.setMinimumSize(160, 100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # Tab reaches the tiles, arrows move between them, Enter shows one full screen.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, BACKGROUND)
@@ -232,10 +235,23 @@ class VideoTile(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self.activated.emit(self.index)
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if not self.isWindow():
+            self.selected.emit(self.index)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
         # The full-screen window: Esc brings the grid back.
-        if event.key() == Qt.Key.Key_Escape and self.isWindow():
+        if key == Qt.Key.Key_Escape and self.isWindow():
             self.activated.emit(self.index)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.channel_uuid:
+            self.activated.emit(self.index)
+            return
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if key in steps and not self.isWindow():
+            self.step_requested.emit(self.index, *steps[Qt.Key(key)])
             return
         super().keyPressEvent(event)
 
