@@ -343,3 +343,26 @@ def test_a_hidden_pane_reads_nothing_and_shows_the_store_chosen_meanwhile_when_s
         assert "Boston Back Bay" in pane.caption.text() and pane.scope.itemText(0) == "Store: Boston Back Bay"
 
     scenario(sim, body)
+
+
+def test_at_the_windows_minimum_width_the_choosers_keep_their_text(sim, scenario):
+    # Seen under Xvfb at the main window's minimum size (980 px, a pane of ~780 px): the
+    # choosers squeezed to "Store: Cas", "Last 7 day", "Auto (hour", "Previous p".
+    async def body(pane, _ctx, _paths):
+        choosers = [pane.scope, pane.range, pane.granularity, pane.comparison, pane.forecast]
+        row = [*choosers, pane.store_hours, pane.bars, pane.export]
+        pane.setMinimumSize(1, 1)  # as in the main window, whose own minimum rules
+        for width in (780, 1200):
+            pane.resize(width, 700)
+            await asyncio.sleep(0.1)  # the layout settles
+            assert pane.width() == width
+            for combo in choosers:
+                assert combo.width() >= combo.minimumSizeHint().width(), (width, combo.currentText())
+            for i, one in enumerate(row):
+                assert one.geometry().right() < pane.width(), (width, i)
+                for other in row[i + 1 :]:
+                    assert not one.geometry().intersects(other.geometry()), (width, i)
+        # A wide pane keeps one line of controls.
+        assert pane.export.geometry().top() <= pane.scope.geometry().bottom()
+
+    scenario(sim, body)

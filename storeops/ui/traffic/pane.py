@@ -11,7 +11,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -149,19 +151,27 @@ class TrafficPane(QWidget):
         self.back = QPushButton("← Back to region")
         self.back.hide()
 
-        head = QHBoxLayout()
-        head.addWidget(title)
-        head.addSpacing(10)
-        head.addWidget(self.scope)
-        head.addWidget(self.range)
-        head.addWidget(self.granularity)
-        head.addWidget(self.comparison)
-        head.addWidget(self.forecast)
-        head.addWidget(self.store_hours)
-        head.addWidget(self.bars)
-        head.addStretch(1)
-        head.addWidget(self.back)
-        head.addWidget(self.export)
+        what = QHBoxLayout()
+        what.addWidget(title)
+        what.addSpacing(10)
+        what.addWidget(self.scope)
+        what.addWidget(self.range)
+        what.addWidget(self.granularity)
+        what.addStretch(1)
+        how = QHBoxLayout()
+        how.addWidget(self.comparison)
+        how.addWidget(self.forecast)
+        how.addWidget(self.store_hours)
+        how.addWidget(self.bars)
+        how.addStretch(1)
+        how.addWidget(self.back)
+        how.addWidget(self.export)
+        # Two lines of controls when a narrow window has no room for one (the choosers
+        # were squeezed to "Store: Cas", "Last 7 day"... at the window's minimum width).
+        head = self._head = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        head.addLayout(what)
+        head.addLayout(how, 1)
+        self._head_rows = (what, how)
 
         self.caption = QLabel()
         self.caption.setObjectName("TrafficCaption")
@@ -218,6 +228,17 @@ class TrafficPane(QWidget):
         self.query_changed.emit()
 
     # ------------------------------------------------------------ lifecycle
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        layout = self.layout()
+        margins = layout.contentsMargins() if layout is not None else self.contentsMargins()
+        room = event.size().width() - margins.left() - margins.right()
+        what, how = self._head_rows
+        one_line = what.minimumSize().width() + how.minimumSize().width() + self._head.spacing()
+        direction = QBoxLayout.Direction.LeftToRight if room >= one_line else QBoxLayout.Direction.TopToBottom
+        if self._head.direction() != direction:
+            self._head.setDirection(direction)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
