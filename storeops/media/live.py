@@ -7,8 +7,9 @@ kept in words a person can read ("connecting…", "playing", "offline — retryi
 8 s"). No Qt: the view receives frames and states through callbacks.
 
 Threading: libvlc's play() and stop() wait for its own threads (stop() of a network
-stream can take a noticeable time), so each stream runs them on a one-thread executor
-of its own — off the event loop, and in the order they were asked for.
+stream can take a noticeable time, and has been seen never to return), so each stream
+runs them on a control thread of its own — off the event loop, in the order they were
+asked for — which is a daemon: quitting never waits for it (storeops/media/control.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from storeops.media.control import ControlThread
 from storeops.media.frames import VideoFrame
 from storeops.media.player import FrameGrabber
 
@@ -36,6 +37,9 @@ STALL_S = 6.0
 # uplink or a cold server may take several.
 CONNECT_TIMEOUT_S = 15.0
 TICK_S = 0.25  # how often the watchdog looks at the player
+# How long an orderly close waits for libvlc to stop and free a player before it gives
+# up on it (logged); the thread is a daemon, so it cannot hold the exit either way.
+CLOSE_TIMEOUT_S = 5.0
 
 
 class StreamState(enum.Enum):
@@ -127,7 +131,7 @@ class LiveStream:
         self.connect_timeout = connect_timeout
         self.backoff = backoff or Backoff()
         self._grabber: Grabber = grabber(on_frame, None, width=width, height=height)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vlc-control")
+        self._executor = ControlThread()
         self._task: asyncio.Task[None] | None = None
         self._status = StreamStatus(StreamState.STOPPED)
         self._attempt = 0
@@ -188,18 +192,24 @@ class LiveStream:
         self._executor.submit(self._grabber.close)
         self._executor.shutdown(wait=False)
 
-    async def aclose(self) -> None:
-        """close(), then wait until the player is freed."""
+    async def aclose(self, timeout: float = CLOSE_TIMEOUT_S) -> bool:
+        """close(), then wait until the player is freed (at most `timeout` s)."""
         task = self._task
         self.close()
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
-        await self.wait_closed()
+        return await self.wait_closed(timeout)
 
-    async def wait_closed(self) -> None:
-        """Once closed: until libvlc's control thread has freed the player and ended."""
-        if self.closed:
-            await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+    async def wait_closed(self, timeout: float = CLOSE_TIMEOUT_S) -> bool:
+        """Once closed: until libvlc's control thread has freed the player and ended,
+        or `timeout` seconds (then logged, and the player is left to itself). Whether
+        it ended."""
+        if not self.closed:
+            return False
+        if await self._executor.wait_ended(timeout):
+            return True
+        log.warning("libvlc did not stop within %.0f s (%s); leaving it behind", timeout, self._executor.name)
+        return False
 
     # ------------------------------------------------------------ watchdog
 
