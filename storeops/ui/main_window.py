@@ -15,6 +15,7 @@ from storeops.ui import icons
 from storeops.ui.context import StatusReporter, StoreSelection
 from storeops.ui.kiosk.launch import KioskLauncher
 from storeops.ui.pane_host import PaneHost
+from storeops.ui.refocus import RefocusAfterDialogs
 from storeops.ui.sidebar import PANES, Sidebar
 from storeops.ui.status import StatusBar
 from storeops.ui.store_selector import StoreSelector
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.sidebar.select(start)
         # Asks before unsaved edits are dropped: on close, and before a new connection.
         self.close_guard = UnsavedGuard(self, self.panes.created, self.show_pane)
+        self.refocus = RefocusAfterDialogs(self)
         self.setMinimumSize(*MINIMUM_SIZE)
         if not self._restore_geometry():
             self.resize(*DEFAULT_SIZE)

@@ -205,3 +205,23 @@ def test_f5_on_a_pane_without_refresh_reloads_the_store_list(run_app, sim, memor
         assert app.reporter.last_error is None
 
     run_app(profile_settings(sim.url), body)
+
+
+def test_the_window_takes_the_keyboard_back_when_a_dialog_closes(run_app, sim, memory_keyring):
+    """Without a window manager nobody gives the focus back when a dialog closes (seen
+    under Xvfb: Ctrl+3, F5 and F1 dead after New export… or About until a click)."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    async def body(app):
+        w = app.window
+        w.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is w)
+        dialog = QDialog(w)
+        dialog.show()
+        dialog.activateWindow()
+        await wait_until(lambda: QApplication.activeWindow() is dialog)
+        dialog.close()
+        await wait_until(lambda: QApplication.activeWindow() is w, timeout=5)
+        dialog.deleteLater()
+
+    run_app(profile_settings(sim.url), body)
