@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -104,12 +105,61 @@ def shared_instance() -> Any:
 # failures that matter, so these stay at debug and info.
 _LEVELS = {3: logging.DEBUG, 4: logging.INFO}
 _TOKEN = re.compile(r"(token=)[^&\s\"']+")
+# Known-harmless chatter, kept at debug only. The demuxer reports each repeated MPEG-TS
+# packet as "libdvbpsi error (PSI decoder): TS duplicate (received 0, expected 1) for
+# PID 0": HLS live segments repeat them by design, and they were 98 % of a user's log
+# (filling the 500-line crash-report ring within minutes).
+_HARMLESS = re.compile(r"TS duplicate")
+_NUMBERS = re.compile(r"\d+")
+REPEAT_EVERY = 100  # a message seen again and again: the first, then a count every N
+_MAX_KEYS = 512  # distinct messages remembered for counting (then forgotten at once)
 _log_cb: Any = None  # the ctypes callback must outlive the instance
 
 
+class LibVlcLogRelay:
+    """libvlc's messages into Python logging, without flooding it: tokens masked,
+    known-harmless messages at debug, and a message that repeats (numbers aside)
+    logged the first time, then once every `every` times with its count.
+
+    Called from libvlc's threads at once: the counts are under a lock."""
+
+    def __init__(self, logger: logging.Logger = log, every: int = REPEAT_EVERY) -> None:
+        self.logger = logger
+        self.every = every
+        self._counts: dict[tuple[int, str], int] = {}
+        self._lock = threading.Lock()
+
+    def wants(self, vlc_level: int) -> bool:
+        """Whether a message of this libvlc level may be logged (format it only then)."""
+        py_level = _LEVELS.get(vlc_level)
+        return py_level is not None and self.logger.isEnabledFor(py_level)
+
+    def record(self, vlc_level: int, text: str) -> None:
+        py_level = _LEVELS.get(vlc_level)
+        if py_level is None:
+            return
+        text = _TOKEN.sub(r"\1***", text)
+        if _HARMLESS.search(text):
+            py_level = logging.DEBUG
+        if not self.logger.isEnabledFor(py_level):
+            return
+        key = (py_level, _NUMBERS.sub("#", text))
+        with self._lock:
+            if key not in self._counts and len(self._counts) >= _MAX_KEYS:
+                self._counts.clear()
+            count = self._counts[key] = self._counts.get(key, 0) + 1
+        if count == 1:
+            self.logger.log(py_level, "%s", text)
+        elif count % self.every == 0:
+            self.logger.log(py_level, "%s (seen %d times)", text, count)
+
+
+_relay = LibVlcLogRelay()
+
+
 def _route_logs(vlc: ModuleType, instance: Any) -> None:
-    """Send libvlc's warnings and errors to Python logging instead of stderr, with
-    HLS tokens masked (libvlc prints URLs, and ours carry a token)."""
+    """Send libvlc's warnings and errors to Python logging instead of stderr, through
+    LibVlcLogRelay (tokens masked, floods held back)."""
     global _log_cb
     libc_name = ctypes.util.find_library("c") or ctypes.util.find_library("msvcrt")
     if libc_name is None:
@@ -123,12 +173,12 @@ def _route_logs(vlc: ModuleType, instance: Any) -> None:
 
     @vlc.CallbackDecorators.LogCb
     def on_log(_data: Any, level: int, _ctx: Any, fmt: bytes, args: Any) -> None:
-        py_level = _LEVELS.get(level)
-        if py_level is None or not log.isEnabledFor(py_level):
+        if not _relay.wants(level):
             return
         buf = ctypes.create_string_buffer(1024)
         vsnprintf(buf, len(buf), fmt, args)
-        log.log(py_level, "%s", _TOKEN.sub(r"\1***", buf.value.decode("utf-8", "replace")))
+        with contextlib.suppress(Exception):  # never unwind into libvlc's C stack
+            _relay.record(level, buf.value.decode("utf-8", "replace"))
 
     _log_cb = on_log
     instance.log_set(on_log, None)
