@@ -8,14 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog
 from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
@@ -26,32 +26,11 @@ from storeops.services.wording import reason
 from storeops.ui.exports.custom_dialog import CustomExportsDialog
 from storeops.ui.exports.dialog import ExportDialog
 from storeops.ui.exports.pane import ExportsPane
+from storeops.ui.question import Confirm, ask_destructive
 
 log = logging.getLogger(__name__)
 
-Confirm = Callable[[QWidget, str, str, str], Awaitable[bool]]
 OpenUrl = Callable[[QUrl], bool]
-
-
-async def ask(parent: QWidget, title: str, question: str, action: str) -> bool:
-    """A window-modal question answered through a future (no nested event loop)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent)
-    go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-    def done(_result: int) -> None:
-        if not answered.done():
-            answered.set_result(box.clickedButton() is go)
-
-    box.finished.connect(done)
-    box.open()
-    try:
-        return await answered
-    finally:
-        box.deleteLater()
 
 
 class ExportsController(QObject):
@@ -71,7 +50,7 @@ class ExportsController(QObject):
         folder = getattr(ctx.settings, "download_dir", None)
         if folder and service is None:
             self.service.download_dir = Path(folder)
-        self.confirm: Confirm = confirm or ask
+        self.confirm: Confirm = confirm or ask_destructive
         self.open_url = open_url
         self.dialog: ExportDialog | None = None
         self.custom_dialog: CustomExportsDialog | None = None

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox, QWidget
 from shiboken6 import isValid
 
 from storeops.api.errors import ApiError
@@ -30,36 +28,12 @@ from storeops.services.store_hours import local_now, zone
 from storeops.ui.occupancy.card import NOT_READ_YET, store_time
 from storeops.ui.occupancy.pane import ALL_STORES, SELECTED_STORE, OccupancyPane
 from storeops.ui.occupancy.state import Level, Thresholds, card_level, fullness_key, unusual_adjust
+from storeops.ui.question import Confirm, ask
 
 log = logging.getLogger(__name__)
 
 NO_LIMIT = "No occupancy limit set"
 NO_LIMIT_HELP = f"{NO_LIMIT} — adjusting needs one; set it in Locations"
-
-# confirm(parent, title, question, action) -> True to go ahead
-Confirm = Callable[[QWidget, str, str, str], Awaitable[bool]]
-
-
-async def ask(parent: QWidget, title: str, question: str, action: str) -> bool:
-    """A window-modal question answered through a future: no nested event loop
-    (exec() would run asyncio callbacks re-entrantly under qasync)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent)
-    go = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)  # Enter on a slip must not send it
-    box.setEscapeButton(cancel)
-    answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-    def done(_result: int) -> None:
-        if not answered.done():
-            answered.set_result(box.clickedButton() is go)
-
-    box.finished.connect(done)
-    box.open()
-    try:
-        return await answered
-    finally:
-        box.deleteLater()
 
 
 class OccupancyController(QObject):
